@@ -1,0 +1,211 @@
+"""The check engine: what a check is, how it is run, what it reports.
+
+A ``Check`` has a name, points, the student function it tests, a recipe for its inputs
+(``make_case``), the torch reference (``reference``), a comparison with a stated tolerance
+(``compare``, which raises ``Mismatch`` with the explanation) and a hint. Inputs and the torch
+reference are computed once per check and reused for every student (``Check.prepared``).
+
+A check never touches student code directly: it gets a ``Call`` that sends one call to a
+session (in-process for a student's own ``pytest``, a sandboxed runner process for the batch
+grader) and returns a ``Returned`` holding plain data. The same checks therefore serve both
+front doors, and what a student sees locally is what the grader sees.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .protocol import Handle, Opaque, Recipe, decode, prepare_request  # noqa: F401  (re-exported)
+
+
+class Mismatch(AssertionError):
+    """Raised by a comparison: the message says what differs, for the student."""
+
+
+class StudentError(Exception):
+    """The student's code did not return: it raised, timed out, crashed or is missing."""
+
+    def __init__(self, kind: str, message: str, traceback: str = "", output: str = ""):
+        super().__init__(message)
+        self.kind, self.message, self.traceback, self.output = kind, message, traceback, output
+
+
+@dataclass
+class Returned:
+    """What one call gave back, as plain data."""
+
+    value: Any
+    warnings: list[str] = field(default_factory=list)
+    mutated: list[str] = field(default_factory=list)
+    output: str = ""
+
+
+@dataclass
+class Case:
+    """The inputs of one check: positional and keyword arguments, and how to show them."""
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    names: tuple = ()
+    data: dict = field(default_factory=dict)  # anything else the check needs (never sent)
+
+    def show(self, function: str) -> str:
+        from .compare import show_value
+
+        names = list(self.names) + [f"arg{i}" for i in range(len(self.names), len(self.args))]
+        parts = [f"{n} = {show_value(v)}" for n, v in zip(names, self.args)]
+        parts += [f"{k} = {show_value(v)}" for k, v in self.kwargs.items()]
+        call = ", ".join(list(names[: len(self.args)]) + [f"{k}={k}" for k in self.kwargs])
+        return f"{function}({call})" + ("\n    with " + "\n         ".join(parts) if parts else "")
+
+
+class Call:
+    """Calls functions of one student module through a session; returns ``Returned``."""
+
+    def __init__(self, session, module: str):
+        self.session, self.module = session, module
+
+    def __call__(self, function: str, *args, **kwargs) -> Returned:
+        return self.session.call(prepare_request(self.module, function, args, kwargs))
+
+    def keeping(self, keep, function: str, *args, **kwargs) -> Returned:
+        """Like calling, but the result items at positions ``keep`` stay in the student process."""
+        return self.session.call(prepare_request(self.module, function, args, kwargs, keep))
+
+    def viewing(self, view: str, function: str, *args, **kwargs) -> Returned:
+        """Like calling, but the result is first turned into plain data by ``protocol.VIEWS[view]``
+        (e.g. "figure": a matplotlib Figure's axes, scales, labels and line data)."""
+        return self.session.call(prepare_request(self.module, function, args, kwargs, view=view))
+
+
+def default_run(check: "Check", call: Call, case: Case) -> Returned:
+    return call(check.function, *case.args, **case.kwargs)
+
+
+@dataclass(eq=False)
+class Check:
+    """One graded property of one function."""
+
+    name: str  # unique within its assignment, e.g. "sigmoid: values"
+    function: str  # the student function under test
+    points: float
+    title: str  # what is checked and against what, one line
+    hint: str  # what to look at when it fails
+    make_case: Callable[[], Case]
+    reference: Callable[[Case], Any]  # torch's answer, computed in the judge only
+    compare: Callable[[Any, Any, Case], None]  # raises Mismatch
+    run: Callable[["Check", Call, Case], Any] = default_run
+    hidden: bool = False
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+        self._prepared = None
+
+    @property
+    def prepared(self) -> tuple[Case, Any]:
+        """(case, expected), computed once and shared by every student."""
+        with self._lock:
+            if self._prepared is None:
+                case = self.make_case()
+                self._prepared = (case, self.reference(case))
+            return self._prepared
+
+
+@dataclass
+class Outcome:
+    """The result of one check for one student."""
+
+    name: str
+    function: str
+    points: float
+    max_points: float
+    passed: bool
+    title: str
+    message: str = ""  # on failure: input, yours, torch's, hint
+    hidden: bool = False
+    output: str = ""  # what the student's code printed during the check
+    kind: str = ""  # "", "mismatch", or the StudentError kind
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else "failed"
+
+
+def outcome_failed(check: Check, message: str, kind: str, output: str = "") -> Outcome:
+    return Outcome(check.name, check.function, 0.0, check.points, False, check.title,
+                   message, check.hidden, output, kind)
+
+
+def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
+    called = case.show(check.function) if case is not None else f"{check.function}(...)"
+    if err.kind == "not_implemented":
+        head = f"{check.function}() is not implemented yet (it raised NotImplementedError)."
+    elif err.kind == "timeout":
+        head = f"{check.function}() did not return in time: {err.message}"
+    elif err.kind == "missing":
+        head = err.message
+    else:
+        head = f"{check.function}() raised {err.message}"
+    text = f"{head}\n  called: {called}"
+    if err.traceback:
+        text += "\n  traceback (your code):\n" + "\n".join("    " + ln for ln in err.traceback.rstrip().splitlines())
+    return text
+
+
+def evaluate(check: Check, call: Call) -> Outcome:
+    """Run one check against one student; never raises."""
+    case, expected = check.prepared
+    output = ""
+    try:
+        got = check.run(check, call, case)
+        if isinstance(got, Returned):
+            output = got.output
+        check.compare(got, expected, case)
+    except StudentError as err:
+        msg = explain_error(err, check, case) + f"\n  hint: {check.hint}"
+        return outcome_failed(check, msg, err.kind, err.output or output)
+    except Mismatch as m:
+        head, _, rest = str(m).partition("\n")
+        called = getattr(m, "called", None) or case.show(check.function)
+        msg = (f"{check.function}(): {head}\n  called: {called}"
+               + (f"\n{rest}" if rest else "") + f"\n  hint: {check.hint}")
+        return outcome_failed(check, msg, "mismatch", output)
+    except Exception as exc:  # the comparison choked on what came back: the student's answer is wrong
+        msg = (f"{check.function}() returned something the check could not compare "
+               f"({type(exc).__name__}: {exc}).\n  called: {case.show(check.function)}\n  hint: {check.hint}")
+        return outcome_failed(check, msg, "mismatch", output)
+    return Outcome(check.name, check.function, check.points, check.points, True, check.title,
+                   hidden=check.hidden, output=output)
+
+
+def total(outcomes) -> float:
+    return round(sum(o.points for o in outcomes), 6)
+
+
+def returned_from(response, output: str = "") -> Returned:
+    """Turn a runner's (or the in-process invoker's) response into ``Returned``, or raise.
+
+    Everything in ``response`` is untrusted: it is validated here and decoded as plain data.
+    """
+    from .protocol import ProtocolError
+
+    if not isinstance(response, dict):
+        raise StudentError("crash", "the student process sent something that is not a response", output=output)
+    if response.get("ok") is True:
+        try:
+            value = decode(response.get("value"))
+        except (ProtocolError, ValueError, TypeError) as exc:
+            raise StudentError("bad_output", f"returned data that is not plain data ({exc})", output=output)
+        warns = response.get("warnings") or []
+        mutated = response.get("mutated") or []
+        if not (isinstance(warns, list) and isinstance(mutated, list)):
+            raise StudentError("bad_output", "malformed response", output=output)
+        return Returned(value, [str(w)[:300] for w in warns[:20]], [str(m)[:100] for m in mutated[:20]], output)
+    err = response.get("error")
+    err = err if isinstance(err, dict) else {}
+    etype, emsg = str(err.get("type", "Error"))[:100], str(err.get("message", ""))[:2000]
+    kind = {"NotImplementedError": "not_implemented", "MissingFunction": "missing"}.get(etype, "exception")
+    message = emsg if kind == "missing" else f"{etype}: {emsg}"
+    raise StudentError(kind, message, str(err.get("traceback", ""))[:4000], output)

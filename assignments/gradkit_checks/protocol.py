@@ -1,0 +1,347 @@
+"""What crosses between a check and a student's function: plain data, never pickle.
+
+This module imports nothing but the standard library and NumPy, because it is loaded on both
+sides: by the checks (the judge) and by the process that runs student code (the runner, see
+``autograder/runner.py``), and by a student's own ``pytest`` through the same code path.
+
+Codec
+    ``encode`` turns None, bool, int, float, str, list, tuple, dict (str keys) and numeric NumPy
+    arrays and scalars (dtype kinds b, i, u, f, c) into JSON-ready values; arrays travel as
+    ``{"__nd__": [dtype, shape, base64 bytes]}``. ``decode`` is the inverse and validates
+    everything it reads (dtype kind, shape, byte count, nesting depth), so a lying runner can
+    at worst send wrong numbers. Anything else a student returns becomes ``Opaque`` (its type
+    name and a short repr), which every comparison rejects with a message.
+
+Handles and recipes
+    Two arguments are not plain data. Batch norm's ``cache`` stays in the student process:
+    the call asks to ``keep`` some items of the result, and the check only sees a ``Handle``.
+    A ``Recipe`` is the plain-data description of an object built on the student's side
+    (a ``numpy.random.Generator`` from a seed, a gradient function from a matrix).
+
+Invoker
+    ``Invoker`` loads student modules by path (never through ``sys.path``) and calls one
+    function with warnings recorded, NumPy's error state reset, and the array arguments
+    compared before and after to detect in-place modification.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import math
+import sys
+import traceback
+import warnings
+
+import numpy as np
+
+MAX_DEPTH = 32
+ARRAY_KINDS = "biufc"
+
+
+class ProtocolError(ValueError):
+    """A message that is not well-formed plain data."""
+
+
+class Handle:
+    """An object kept in the student process; the judge only holds its number."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, id: int):
+        self.id = int(id)
+
+    def __repr__(self) -> str:
+        return f"<object kept in the student process #{self.id}>"
+
+
+class Opaque:
+    """Something a student returned that is not plain data (a type name and a short repr)."""
+
+    __slots__ = ("type_name", "text")
+
+    def __init__(self, type_name: str, text: str):
+        self.type_name, self.text = str(type_name)[:200], str(text)[:300]
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}: {self.text}>"
+
+
+def _rng(seed):
+    return np.random.default_rng(int(seed))
+
+
+def _quadratic(A, b):
+    """grad of J(x) = 1/2 x.A x - b.x  is  A x - b."""
+    A, b = np.array(A, dtype=float), np.array(b, dtype=float)
+
+    def grad_fn(x):
+        return A @ np.asarray(x, dtype=float) - b
+
+    return grad_fn
+
+
+def _rosenbrock(a=1.0, b=100.0):
+    """grad of J(x, y) = (a - x)^2 + b (y - x^2)^2, applied to consecutive pairs of entries."""
+
+    def grad_fn(x):
+        x = np.asarray(x, dtype=float)
+        g = np.zeros_like(x)
+        x0, x1 = x[:-1], x[1:]
+        g[:-1] += -2 * (a - x0) - 4 * b * x0 * (x1 - x0**2)
+        g[1:] += 2 * b * (x1 - x0**2)
+        return g
+
+    return grad_fn
+
+
+RECIPES = {"rng": _rng, "quadratic": _quadratic, "rosenbrock": _rosenbrock}
+
+
+class Recipe:
+    """Plain-data description of an argument that is built where the student code runs."""
+
+    __slots__ = ("kind", "params")
+
+    def __init__(self, kind: str, **params):
+        if kind not in RECIPES:
+            raise ProtocolError(f"unknown recipe {kind!r}")
+        self.kind, self.params = kind, params
+
+    def build(self):
+        return RECIPES[self.kind](**self.params)
+
+    def __repr__(self) -> str:
+        if self.kind == "rng":
+            return f"np.random.default_rng({self.params['seed']})"
+        return f"{self.kind} gradient function"
+
+
+def encode(obj, keep_handle=None, depth: int = 0):
+    """Plain-data form of ``obj`` (JSON-ready). ``keep_handle(obj) -> int`` stores an object."""
+    if depth > MAX_DEPTH:
+        return {"__opaque__": ["nested too deeply", ""]}
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj)
+    if isinstance(obj, (np.ndarray, np.generic)):
+        arr = np.array(obj, copy=True, subok=False)
+        if arr.dtype.kind not in ARRAY_KINDS:
+            return {"__opaque__": [f"array of dtype {arr.dtype}", ""]}
+        data = base64.b64encode(arr.tobytes()).decode("ascii")
+        tag = "__np__" if isinstance(obj, np.generic) else "__nd__"
+        return {tag: [arr.dtype.str, list(arr.shape), data]}
+    if isinstance(obj, Handle):
+        return {"__handle__": obj.id}
+    if isinstance(obj, Recipe):
+        return {"__recipe__": [obj.kind, encode(obj.params, keep_handle, depth + 1)]}
+    if isinstance(obj, Opaque):
+        return {"__opaque__": [obj.type_name, obj.text]}
+    if type(obj) is tuple:
+        return {"__tuple__": [encode(x, keep_handle, depth + 1) for x in obj]}
+    if type(obj) is list:
+        return [encode(x, keep_handle, depth + 1) for x in obj]
+    if type(obj) is dict and all(type(k) is str for k in obj):
+        return {"__dict__": {k: encode(v, keep_handle, depth + 1) for k, v in obj.items()}}
+    try:
+        text = repr(obj)
+    except BaseException:  # a student's __repr__ may raise anything
+        text = "(repr failed)"
+    return {"__opaque__": [type(obj).__name__, text]}
+
+
+def _decode_array(spec, scalar: bool):
+    if not (isinstance(spec, list) and len(spec) == 3):
+        raise ProtocolError("malformed array")
+    dtype_str, shape, data = spec
+    if not isinstance(dtype_str, str) or not isinstance(data, str) or not isinstance(shape, list):
+        raise ProtocolError("malformed array")
+    dtype = np.dtype(dtype_str)
+    if dtype.kind not in ARRAY_KINDS or dtype.hasobject:
+        raise ProtocolError(f"array dtype {dtype} is not plain data")
+    if not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
+        raise ProtocolError("malformed array shape")
+    raw = base64.b64decode(data.encode("ascii"), validate=True)
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise ProtocolError("array byte count does not match its shape")
+    arr = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    if scalar:
+        if shape != []:
+            raise ProtocolError("scalar with a shape")
+        return arr[()]
+    return arr
+
+
+def decode(obj, resolve_handle=None, build_recipes: bool = False, depth: int = 0):
+    """Inverse of ``encode``; rejects anything that is not plain data with ProtocolError."""
+    if depth > MAX_DEPTH + 1:
+        raise ProtocolError("nested too deeply")
+    if obj is None or isinstance(obj, (bool, str, float)):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, list):
+        return [decode(x, resolve_handle, build_recipes, depth + 1) for x in obj]
+    if not isinstance(obj, dict) or len(obj) != 1:
+        raise ProtocolError("not plain data")
+    (tag, body), = obj.items()
+    if tag == "__nd__":
+        return _decode_array(body, scalar=False)
+    if tag == "__np__":
+        return _decode_array(body, scalar=True)
+    if tag == "__tuple__" and isinstance(body, list):
+        return tuple(decode(x, resolve_handle, build_recipes, depth + 1) for x in body)
+    if tag == "__dict__" and isinstance(body, dict):
+        return {str(k): decode(v, resolve_handle, build_recipes, depth + 1) for k, v in body.items()}
+    if tag == "__handle__" and type(body) is int:
+        return resolve_handle(body) if resolve_handle else Handle(body)
+    if tag == "__recipe__" and isinstance(body, list) and len(body) == 2:
+        params = decode(body[1], resolve_handle, build_recipes, depth + 1)
+        if not isinstance(params, dict):
+            raise ProtocolError("malformed recipe")
+        recipe = Recipe(str(body[0]), **params)
+        return recipe.build() if build_recipes else recipe
+    if tag == "__opaque__" and isinstance(body, list) and len(body) == 2:
+        return Opaque(body[0], body[1])
+    raise ProtocolError(f"unknown tag {tag!r}")
+
+
+def describe_figure(fig) -> dict:
+    """A matplotlib Figure as plain data: per Axes its scales, labels and lines (x, y, label)."""
+    axes = []
+    for ax in fig.get_axes():
+        lines = [{"x": np.asarray(ln.get_xdata(), dtype=float), "y": np.asarray(ln.get_ydata(), dtype=float),
+                  "label": str(ln.get_label())} for ln in ax.get_lines()]
+        axes.append({"xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "xlabel": ax.get_xlabel(),
+                     "ylabel": ax.get_ylabel(), "title": ax.get_title(), "lines": lines,
+                     "legend": ax.get_legend() is not None})
+    return {"type": type(fig).__name__, "axes": axes}
+
+
+VIEWS = {"figure": describe_figure}
+
+
+def _snapshot(values):
+    return [np.array(v, copy=True) if isinstance(v, np.ndarray) else None for v in values]
+
+
+def _changed(before, values) -> list[int]:
+    out = []
+    for i, (old, new) in enumerate(zip(before, values)):
+        if old is None:
+            continue
+        try:
+            same = old.shape == new.shape and np.array_equal(old, np.asarray(new), equal_nan=True)
+        except Exception:
+            same = False
+        if not same:
+            out.append(i)
+    return out
+
+
+def describe_exception(exc: BaseException, student_file: str | None) -> dict:
+    """Type, message and the traceback frames that lie in the student's own file."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if student_file:
+        frames = [f for f in frames if f.filename == student_file] or frames[-1:]
+    lines = traceback.format_list(frames)
+    if student_file:
+        lines = [ln.replace(student_file, student_file.rsplit("/", 1)[-1]) for ln in lines]
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "(str() of the exception failed)"
+    return {"type": type(exc).__name__, "message": message[:2000], "traceback": "".join(lines)[-4000:]}
+
+
+class Invoker:
+    """Loads student modules and calls their functions; lives wherever student code runs."""
+
+    def __init__(self):
+        self.modules: dict[str, object] = {}
+        self.files: dict[str, str] = {}
+        self.handles: dict[int, object] = {}
+        self._next = 1
+
+    def keep(self, obj) -> int:
+        self._next += 1
+        self.handles[self._next] = obj
+        return self._next
+
+    def _resolve(self, hid: int):
+        if hid not in self.handles:
+            raise ProtocolError(f"object #{hid} is gone (the student process was restarted)")
+        return self.handles[hid]
+
+    def load(self, name: str, path: str) -> dict:
+        """Import the file at ``path`` as a fresh module; never via sys.path."""
+        try:
+            spec = importlib.util.spec_from_file_location(f"student_{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                spec.loader.exec_module(module)
+        except BaseException as exc:  # SyntaxError, SystemExit, anything at import
+            return {"ok": False, "error": describe_exception(exc, path)}
+        self.modules[name], self.files[name] = module, path
+        return {"ok": True}
+
+    def call(self, request: dict) -> dict:
+        """Run ``request = {module, function, args, kwargs, keep}``; the response is plain data."""
+        name, fname = request["module"], request["function"]
+        module = self.modules.get(name)
+        func = getattr(module, fname, None) if module is not None else None
+        if not callable(func):
+            return {"ok": False, "error": {"type": "MissingFunction", "traceback": "",
+                                           "message": f"{name}.py defines no function {fname}()"}}
+        try:
+            args = decode(request.get("args", []), self._resolve, build_recipes=True)
+            kwargs = decode(request.get("kwargs", {"__dict__": {}}), self._resolve, build_recipes=True)
+        except ProtocolError as exc:
+            return {"ok": False, "error": {"type": "LostObject", "message": str(exc), "traceback": ""}}
+        before = _snapshot(list(args) + list(kwargs.values()))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                with np.errstate(all="warn", under="ignore"):
+                    value = func(*args, **kwargs)
+        except BaseException as exc:  # includes SystemExit and KeyboardInterrupt from student code
+            return {"ok": False, "error": describe_exception(exc, self.files.get(name))}
+        view = request.get("view")
+        if view is not None:
+            try:
+                value = VIEWS[view](value)
+            except BaseException as exc:
+                return {"ok": False, "error": {"type": "WrongType", "traceback": "",
+                                               "message": f"the result is not a {view} ({type(value).__name__}: {exc})"}}
+        keep = request.get("keep") or []
+        if keep and isinstance(value, tuple):
+            value = tuple(Handle(self.keep(v)) if i in keep else v for i, v in enumerate(value))
+        elif keep and keep == [-1]:
+            value = Handle(self.keep(value))
+        mutated = _changed(before, list(args) + list(kwargs.values()))
+        names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
+        return {
+            "ok": True,
+            "value": encode(value),
+            "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]],
+            "mutated": [names[i] for i in mutated],
+        }
+
+    def drop(self, ids) -> None:
+        for hid in ids:
+            self.handles.pop(hid, None)
+
+
+def prepare_request(module: str, function: str, args, kwargs, keep=(), view=None) -> dict:
+    """The judge's side of a call: plain data only. ``keep``: result items to leave in the
+    student process (as handles); ``view``: a name in VIEWS to turn the result into plain data."""
+    return {"op": "call", "module": module, "function": function, "args": encode(list(args)),
+            "kwargs": encode(dict(kwargs)), "keep": list(keep), "view": view}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("protocol.py is a library; the runner is autograder/runner.py")

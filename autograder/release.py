@@ -1,0 +1,146 @@
+"""Generate the student release (assignments/) and the solutions (solutions/) from source/.
+
+source/ is the one source of truth. For every file under source/:
+- ``.py`` files: in assignments/ each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region is
+  replaced by nbgrader's own stub (``ClearSolutions``: ``# YOUR CODE HERE`` /
+  ``raise NotImplementedError()``, indented like the marker); in solutions/ the marker lines are
+  removed and the code kept.
+- other files are copied.
+Both trees also get the public check library (``autograder/checks`` as ``gradkit_checks/``),
+a ``conftest.py`` that loads its pytest plugin, and a ``pytest.ini``, so either tree runs its
+checks with plain ``pytest`` on its own. Hidden checks (``autograder/hidden``) are never copied.
+
+Usage: ``python -m autograder.release [--check]`` (``--check``: exit 1 if the committed trees
+differ from what source/ generates; nothing is written).
+"""
+
+from __future__ import annotations
+
+import ast
+import filecmp
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+TREES = ("assignments", "solutions")
+
+CONFTEST = '''"""pytest set-up for gradkit: loads the plugin that turns checks into tests and prints points."""
+
+pytest_plugins = ["gradkit_checks.pytest_plugin"]
+'''
+
+PYTEST_INI = """[pytest]
+# Run `pytest` here (all assignments) or in one assignment folder.
+addopts = -q -p no:cacheprovider
+"""
+
+
+def strip_solutions(text: str) -> str:
+    """The student's version of a source file: nbgrader's ClearSolutions on every solution region."""
+    from nbformat.v4 import new_code_cell
+    from nbgrader.preprocessors import ClearSolutions
+
+    cell = new_code_cell(text)
+    ClearSolutions()._replace_solution_region(cell, "python")
+    return cell.source
+
+
+def remove_markers(text: str) -> str:
+    """The solution's version of a source file: the code kept, the marker lines dropped."""
+    return "".join(ln for ln in text.splitlines(keepends=True) if BEGIN not in ln and END not in ln)
+
+
+def replace_function(text: str, name: str, new_def: str) -> str:
+    """``text`` with the top-level function ``name`` replaced by the source ``new_def``."""
+    tree = ast.parse(text)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
+            lines = text.splitlines(keepends=True)
+            return "".join(lines[:start]) + new_def.strip("\n") + "\n" + "".join(lines[node.end_lineno:])
+    raise KeyError(f"no top-level function {name}() in the source")
+
+
+def _copy_checks(dest: Path) -> None:
+    shutil.copytree(CHECKS_DIR, dest / "gradkit_checks",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def build(out: Path, source: Path = ROOT / "source") -> None:
+    """Write assignments/ and solutions/ under ``out`` from ``source``."""
+    for tree in TREES:
+        dest = out / tree
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for path in sorted(source.rglob("*")):
+            if path.is_dir() or "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts:
+                continue
+            target = dest / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.suffix == ".py":
+                text = path.read_text(encoding="utf-8")
+                target.write_text(strip_solutions(text) if tree == "assignments" else remove_markers(text),
+                                  encoding="utf-8")
+            else:
+                shutil.copyfile(path, target)
+        _copy_checks(dest)
+        (dest / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+        (dest / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+
+
+def differences(a: Path, b: Path) -> list[str]:
+    """Relative paths that differ between two trees (ignoring caches)."""
+    out = []
+    cmp = filecmp.dircmp(a, b, ignore=["__pycache__", ".pytest_cache", ".ipynb_checkpoints"])
+
+    def walk(c, prefix=""):
+        out.extend(prefix + n for n in c.left_only + c.right_only + c.funny_files)
+        out.extend(prefix + n for n in c.diff_files)
+        for name, sub in c.subdirs.items():
+            walk(sub, prefix + name + "/")
+
+    walk(cmp)
+    # dircmp compares shallowly by stat; confirm byte-for-byte
+    return sorted(set(out) | {p for p in _same_name_files(a, b) if not filecmp.cmp(a / p, b / p, shallow=False)})
+
+
+def _same_name_files(a: Path, b: Path):
+    for p in a.rglob("*"):
+        rel = p.relative_to(a)
+        if p.is_file() and "__pycache__" not in rel.parts and (b / rel).is_file():
+            yield str(rel)
+
+
+def out_of_sync(root: Path = ROOT) -> list[str]:
+    """What differs between the committed trees and a fresh build from source/."""
+    with tempfile.TemporaryDirectory() as tmp:
+        build(Path(tmp), root / "source")
+        problems = []
+        for tree in TREES:
+            if not (root / tree).is_dir():
+                problems.append(f"{tree}/ is missing")
+                continue
+            problems += [f"{tree}/{p}" for p in differences(Path(tmp) / tree, root / tree)]
+        return problems
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        problems = out_of_sync()
+        if problems:
+            print("out of sync with source/ (run `make release`):\n  " + "\n  ".join(problems))
+            return 1
+        print("assignments/ and solutions/ match source/")
+        return 0
+    build(ROOT)
+    print(f"wrote {', '.join(t + '/' for t in TREES)} from source/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
