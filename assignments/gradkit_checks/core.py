@@ -141,7 +141,7 @@ def outcome_failed(check: Check, message: str, kind: str, output: str = "") -> O
 def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
     called = case.show(check.function) if case is not None else f"{check.function}(...)"
     if err.kind == "not_implemented":
-        head = f"{check.function}() is not implemented yet (it raised NotImplementedError)."
+        return f"{check.function}() is not implemented yet (it raised NotImplementedError)."
     elif err.kind == "timeout":
         head = f"{check.function}() did not return in time: {err.message}"
     elif err.kind == "missing":

@@ -18,6 +18,7 @@ runs the same checks with the code in a sandbox.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ import pytest
 from .assignments import by_folder
 from .core import Call, StudentError, evaluate, returned_from
 from .protocol import Invoker
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
 
 _SESSIONS: dict[Path, "LocalSession"] = {}
 

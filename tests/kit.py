@@ -1,0 +1,86 @@
+"""Helpers for the kit's own tests: grade a file in-process, build mutants, tabulate kills.
+
+``python -m tests.kit [FOLDER]`` prints the mutant table (mutant -> checks it fails).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from autograder import hidden  # noqa: E402
+from autograder.checks import assignments  # noqa: E402
+from autograder.checks.core import Call, evaluate  # noqa: E402
+from autograder.checks.pytest_plugin import LocalSession  # noqa: E402
+from autograder.release import remove_markers, replace_function  # noqa: E402
+
+
+def all_checks(a) -> list:
+    return a.public_checks() + hidden.checks(a.module)
+
+
+def source_file(a) -> Path:
+    return ROOT / "source" / a.folder / f"{a.module}.py"
+
+
+def grade_file(a, path: Path) -> list:
+    """Every check (public and hidden) of assignment ``a`` on the file at ``path``, in-process."""
+    session = LocalSession(a.module, Path(path))
+    return [evaluate(c, Call(session, a.module)) for c in all_checks(a)]
+
+
+def mutants(a) -> dict:
+    try:
+        return importlib.import_module(f"tests.mutants.{a.module}").MUTANTS
+    except ModuleNotFoundError:
+        return {}
+
+
+def mutant_text(a, name: str) -> str:
+    function, new_def = mutants(a)[name]
+    return replace_function(remove_markers(source_file(a).read_text()), function, new_def)
+
+
+def grade_mutant(a, name: str) -> list:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{a.module}.py"
+        path.write_text(mutant_text(a, name))
+        return grade_file(a, path)
+
+
+def callers(a) -> dict[str, set[str]]:
+    """function -> itself and every top-level function of the solution that calls it, transitively."""
+    tree = ast.parse(source_file(a).read_text())
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    uses = {name: {x.id for x in ast.walk(node) if isinstance(x, ast.Name) and x.id in funcs}
+            for name, node in funcs.items()}
+    out = {}
+    for f in funcs:
+        reach, frontier = {f}, {f}
+        while frontier:
+            frontier = {g for g in funcs if uses[g] & frontier} - reach
+            reach |= frontier
+        out[f] = reach
+    return out
+
+
+def table(a) -> str:
+    rows = [f"| mutant ({a.folder}) | function | checks failed |", "|---|---|---|"]
+    for name, (function, _) in mutants(a).items():
+        failed = [o.name for o in grade_mutant(a, name) if not o.passed]
+        rows.append(f"| {name} | {function} | {'; '.join(failed) or '**none**'} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    wanted = sys.argv[1:]
+    for a in assignments.available():
+        if not wanted or a.folder in wanted:
+            print(table(a), end="\n\n")
