@@ -1,0 +1,55 @@
+# gradkit — every target creates .venv on first use and installs the pinned dependencies.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUBMISSIONS ?= examples
+OUT ?= grades
+JOBS ?=
+SUBMITTED ?= examples/notebooks
+
+export PYTHONDONTWRITEBYTECODE := 1
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: grade test check release sync bench gradescope lint install clean help
+help:
+	@echo "make grade [SUBMISSIONS=dir OUT=dir]   grade a folder of submissions (default: examples/)"
+	@echo "make test                              the kit's own tests"
+	@echo "make check                             the public checks on your working copy (assignments/)"
+	@echo "make release                           regenerate assignments/, solutions/ and examples/ from source/"
+	@echo "make bench                             grade a synthetic class and print timings"
+	@echo "make gradescope                        build dist/gradescope/autograder.zip"
+	@echo "make lint                              static checks (ruff)"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+install: $(STAMP)
+
+grade: $(STAMP)
+	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+
+test: $(STAMP)
+	$(PY) -m pytest tests
+
+check: $(STAMP)
+	cd assignments && ../$(PY) -m pytest
+
+release: $(STAMP)
+	$(PY) -m autograder.release
+	$(PY) -m tests.examples_class
+
+bench: $(STAMP)
+	$(PY) -m autograder.bench
+
+gradescope: $(STAMP)
+	$(PY) -m autograder.gradescope
+
+lint: $(STAMP)
+	$(PY) -m pip install --quiet ruff==0.14.4
+	$(PY) -m ruff check autograder tests examples
+
+clean:
+	rm -rf $(VENV) grades dist

@@ -1,0 +1,224 @@
+"""What grading writes: gradebook.csv, per-student results.json / feedback.md / feedback.html,
+and the class summary (summary.md with one plot per assignment).
+
+Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
+so an interrupted run never leaves a half-written file and the previous gradebook stays intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import statistics
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+PLOTS = "_plots"  # student folder names never start with "_" (submissions.safe_name)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+# --- per student -------------------------------------------------------------------------------
+
+def results_json(result, plan) -> dict:
+    """Gradescope's results format (score, execution_time, output, tests[])."""
+    tests = []
+    for a, _ in plan.items:
+        for o in result.outcomes.get(a.folder, []):
+            tests.append({
+                "name": f"{a.folder} / {o.name}",
+                "score": o.points,
+                "max_score": o.max_points,
+                "status": o.status,
+                "output": (o.message if not o.passed else o.title) + (f"\n\nyour code printed:\n{o.output}" if o.output else ""),
+                "visibility": "after_due_date" if o.hidden else "visible",
+            })
+    lines = [f"{a.folder}: {_fmt(result.score(a.folder))}/100 ({result.status.get(a.folder, '')})" for a, _ in plan.items]
+    return {
+        "score": result.total,
+        "execution_time": round(result.seconds, 3),
+        "output": "\n".join(lines + [f"note: {n}" for n in result.notes]),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"student": result.student, "submission": result.source, "digest": result.digest},
+    }
+
+
+def feedback_md(result, plan) -> str:
+    out = [f"# Feedback for {result.student}", "",
+           "| assignment | score | status |", "|---|---:|---|"]
+    for a, _ in plan.items:
+        out.append(f"| {a.folder} | {_fmt(result.score(a.folder))} / 100 | {result.status.get(a.folder, '')} |")
+    out.append(f"| **total** | **{_fmt(result.total)} / {100 * len(plan.items)}** | |")
+    if result.notes:
+        out += ["", "Notes on the submission:", ""] + [f"- {n}" for n in result.notes]
+    for a, _ in plan.items:
+        outcomes = result.outcomes.get(a.folder, [])
+        failed = [o for o in outcomes if not o.passed]
+        out += ["", f"## {a.folder}: {_fmt(result.score(a.folder))}/100", ""]
+        if failed and len(failed) == len(outcomes) and len({o.message.split("  hint:")[0] for o in failed}) == 1:
+            out += ["Every check failed for the same reason:", "", "```", failed[0].message.split("\n  hint:")[0], "```"]
+            continue
+        for o in failed:
+            tag = " (hidden check)" if o.hidden else ""
+            out += [f"### ✗ {o.name}: 0/{_fmt(o.max_points)} points{tag}", "", o.title, "", "```", o.message, "```"]
+            if o.output:
+                out += ["", "Your code printed:", "", "```", o.output.rstrip(), "```"]
+            out.append("")
+        passed = [o for o in outcomes if o.passed]
+        if passed:
+            out += [f"Passed ({len(passed)} checks): " + ", ".join(f"{o.name} ({_fmt(o.points)})" for o in passed)]
+    return "\n".join(out) + "\n"
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}
+pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;white-space:pre-wrap}
+.fail{color:#b00020}.pass{color:#1b5e20}.hidden{color:#666;font-size:.9em}"""
+
+
+def feedback_html(result, plan) -> str:
+    e = html.escape
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Feedback: {e(result.student)}</title>"
+             f"<style>{_CSS}</style></head><body><h1>Feedback for {e(result.student)}</h1>",
+             "<table><tr><th>assignment</th><th>score</th><th>status</th></tr>"]
+    for a, _ in plan.items:
+        parts.append(f"<tr><td>{e(a.folder)}</td><td>{_fmt(result.score(a.folder))} / 100</td>"
+                     f"<td>{e(result.status.get(a.folder, ''))}</td></tr>")
+    parts.append(f"<tr><th>total</th><th>{_fmt(result.total)} / {100 * len(plan.items)}</th><td></td></tr></table>")
+    if result.notes:
+        parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in result.notes) + "</ul>")
+    for a, _ in plan.items:
+        outcomes = result.outcomes.get(a.folder, [])
+        parts.append(f"<h2>{e(a.folder)}: {_fmt(result.score(a.folder))}/100</h2>")
+        for o in outcomes:
+            if o.passed:
+                continue
+            tag = " <span class='hidden'>(hidden check)</span>" if o.hidden else ""
+            parts.append(f"<h3 class='fail'>✗ {e(o.name)}: 0/{_fmt(o.max_points)}{tag}</h3><p>{e(o.title)}</p>"
+                         f"<pre>{e(o.message)}</pre>")
+            if o.output:
+                parts.append(f"<p>Your code printed:</p><pre>{e(o.output)}</pre>")
+        passed = [o for o in outcomes if o.passed]
+        if passed:
+            parts.append(f"<details><summary class='pass'>✓ {len(passed)} checks passed</summary><ul>"
+                         + "".join(f"<li>{e(o.name)} ({_fmt(o.points)})</li>" for o in passed) + "</ul></details>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_student(out: Path, result, plan) -> None:
+    folder = out / result.student
+    write_atomic(folder / "results.json", json.dumps(results_json(result, plan), indent=1, allow_nan=False))
+    write_atomic(folder / "feedback.md", feedback_md(result, plan))
+    write_atomic(folder / "feedback.html", feedback_html(result, plan))
+
+
+# --- the class -----------------------------------------------------------------------------------
+
+def gradebook_csv(results, plan) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["student"] + plan.folders + ["total"])
+    for r in results:
+        w.writerow([r.student] + [_fmt(r.score(f)) for f in plan.folders] + [_fmt(r.total)])
+    return buf.getvalue()
+
+
+def failure_counts(results, folder: str, checks) -> list[tuple[str, int]]:
+    """(check name, how many students failed it), in the order of the checks.
+
+    Only submissions that were graded count: a missing file or a failed import fails every
+    check and says nothing about which checks are hard.
+    """
+    failed = Counter(o.name for r in results if r.status.get(folder) == "graded"
+                     for o in r.outcomes.get(folder, []) if not o.passed)
+    return [(c.name, failed.get(c.name, 0)) for c in checks]
+
+
+def plot_assignment(results, folder: str, checks, path: Path) -> None:
+    """Score histogram and the checks most students failed, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    counts = sorted(failure_counts(results, folder, checks), key=lambda x: -x[1])[:15][::-1]
+    graded = sum(1 for r in results if r.status.get(folder) == "graded")
+    fig = Figure(figsize=(11, 0.32 * max(len(counts), 6) + 1.8))
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
+    ax1.hist([r.score(folder) for r in results], bins=range(0, 105, 5), color="#4c72b0", edgecolor="white")
+    ax1.set_xlim(0, 100)
+    ax1.set_xlabel("score (out of 100)")
+    ax1.set_ylabel("students")
+    ax1.set_title(f"{folder}: scores of {len(results)} students")
+    ax1.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.barh([n for n, _ in counts], [c for _, c in counts], color="#c44e52")
+    ax2.set_xlabel(f"students failing the check (of {graded} whose file was graded)")
+    ax2.set_title("most failed checks")
+    ax2.set_xlim(0, max(1, graded))
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    write_atomic(path, buf.getvalue())
+
+
+def summary_md(results, plan, isolation: list[str], seconds: float) -> str:
+    n = len(results)
+    out = ["# Class summary", "", f"{n} submissions graded in {seconds:.1f} s.", "",
+           "Isolation: " + "; ".join(isolation), "",
+           "| assignment | mean | median | min | max | full marks | not submitted | import failed |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for a, _ in plan.items:
+        s = [r.score(a.folder) for r in results] or [0]
+        st = Counter(r.status.get(a.folder) for r in results)
+        out.append(f"| {a.folder} | {statistics.mean(s):.1f} | {statistics.median(s):g} | {min(s):g} | {max(s):g} "
+                   f"| {sum(1 for x in s if x >= 100)} | {st.get('not submitted', 0)} | {st.get('import failed', 0)} |")
+    for a, checks in plan.items:
+        out += ["", f"## {a.folder}", "", f"![{a.folder}]({PLOTS}/{a.folder}.png)", "",
+                "| check | points | students failing |", "|---|---:|---:|"]
+        points = {c.name: c.points for c in checks}
+        for name, count in sorted(failure_counts(results, a.folder, checks), key=lambda x: -x[1])[:10]:
+            if count:
+                out.append(f"| {_cell(name)} | {_fmt(points[name])} | {count} of {n} |")
+    noted = [r for r in results if r.notes]
+    if noted:
+        out += ["", "## Notes on submissions", ""] + [f"- {r.student}: {note}" for r in noted for note in r.notes]
+    return "\n".join(out) + "\n"
+
+
+def write_class(out: Path, results, plan, isolation: list[str], seconds: float) -> None:
+    for a, checks in plan.items:
+        plot_assignment(results, a.folder, checks, out / PLOTS / f"{a.folder}.png")
+    write_atomic(out / "summary.md", summary_md(results, plan, isolation, seconds))
+    write_atomic(out / "gradebook.csv", gradebook_csv(results, plan))

@@ -1,0 +1,201 @@
+"""Finding a class's submissions and copying out what may be graded, safely.
+
+A submission is ``SUBMISSIONS/<student>/`` or ``SUBMISSIONS/<student>.zip`` holding assignment
+folders (``01_activations/activations.py``, ...), optionally under one top folder. A student's
+folder is data, never configuration: only the expected module files are copied out (no
+conftest.py, sitecustomize.py or shadow modules come along), symlinks are not followed, and zip
+entries that are absolute, contain ``..``, are links, or are too large are refused with a note.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_FILE = 1024 * 1024  # a module file larger than this is refused
+MAX_ZIP_ENTRIES = 5000
+FORBIDDEN = ("torch", "tensorflow", "jax", "jaxlib", "keras")
+
+
+@dataclass
+class Submission:
+    student: str  # safe name, used for output folders
+    path: Path  # the folder or the zip
+    notes: list[str] = field(default_factory=list)
+
+
+def safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", name).strip("._") or "student"
+    return cleaned[:100]
+
+
+def discover(root: Path) -> list[Submission]:
+    """Every student folder and zip directly inside ``root``, sorted by name."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"no submissions folder at {root}")
+    found: dict[str, Submission] = {}
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith((".", "_")) or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            name = entry.name
+        elif entry.suffix.lower() == ".zip" and entry.is_file():
+            name = entry.stem
+        else:
+            continue
+        student = safe_name(name)
+        sub = Submission(student, entry)
+        if student in found:  # alice/ and alice.zip: keep both, visibly
+            student = f"{student}__{entry.suffix.lstrip('.') or 'dir'}"
+            sub = Submission(student, entry, [f"another submission is also named {name!r}"])
+        found[student] = sub
+    return list(found.values())
+
+
+def _wanted(modules: dict[str, str]) -> dict[str, str]:
+    """{relative posix path in the submission: destination} for each expected module file."""
+    return {f"{folder}/{module}.py": f"{folder}/{module}.py" for folder, module in modules.items()}
+
+
+def _single_top(names: list[str]) -> str:
+    """The one top folder every entry lies under, or '' (macOS __MACOSX entries ignored)."""
+    tops = {n.split("/", 1)[0] for n in names if n and not n.startswith("__MACOSX")}
+    return tops.pop() + "/" if len(tops) == 1 and all("/" in n for n in names if not n.startswith("__MACOSX")) else ""
+
+
+def _resolve(available: list[str], modules: dict[str, str], notes: list[str]) -> dict[str, str]:
+    """Map each expected module to a file of the submission: exact path first, then by name."""
+    chosen = {}
+    prefix = _single_top(available)
+    for folder, module in modules.items():
+        exact = [p for p in (f"{folder}/{module}.py", f"{prefix}{folder}/{module}.py") if p in available]
+        if exact:
+            chosen[folder] = exact[0]
+            continue
+        by_name = [p for p in available if PurePosixPath(p).name == f"{module}.py" and "__MACOSX" not in p]
+        if len(by_name) == 1:
+            chosen[folder] = by_name[0]
+            notes.append(f"{folder}: graded {by_name[0]} (expected {folder}/{module}.py)")
+        elif len(by_name) > 1:
+            notes.append(f"{folder}: several files named {module}.py ({', '.join(by_name[:4])}); "
+                         f"put the one to grade at {folder}/{module}.py")
+    return chosen
+
+
+def materialize(sub: Submission, modules: dict[str, str], dest: Path) -> dict[str, Path]:
+    """Copy the graded module files of ``sub`` into ``dest/<folder>/<module>.py``.
+
+    Returns {folder: path of the copy}; what is missing is simply absent. Problems go to
+    ``sub.notes``. Never raises for bad input.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        if sub.path.is_dir():
+            files = _folder_files(sub.path, sub.notes)
+            chosen = _resolve(sorted(files), modules, sub.notes)
+            blobs = {folder: files[rel].read_bytes()[: MAX_FILE + 1] for folder, rel in chosen.items()}
+        else:
+            blobs = _zip_blobs(sub.path, modules, sub.notes)
+    except Exception as exc:  # unreadable folder, corrupt zip, ...
+        sub.notes.append(f"could not read the submission: {type(exc).__name__}: {exc}")
+        return {}
+    out = {}
+    for folder, data in blobs.items():
+        if len(data) > MAX_FILE:
+            sub.notes.append(f"{folder}: the file is larger than {MAX_FILE // 1024} KB and was not graded")
+            continue
+        target = dest / folder / f"{modules[folder]}.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        out[folder] = target
+    return out
+
+
+def _folder_files(root: Path, notes: list[str]) -> dict[str, Path]:
+    """Regular files under ``root`` by relative posix path; symlinks are skipped, not followed."""
+    files, count = {}, 0
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        for entry in sorted(d.iterdir()):
+            count += 1
+            if count > 20000:
+                notes.append("the folder has too many files; the rest were not looked at")
+                return files
+            rel = entry.relative_to(root).as_posix()
+            if entry.is_symlink():
+                if entry.suffix == ".py":
+                    notes.append(f"{rel} is a symbolic link and was not followed")
+                continue
+            if entry.is_dir():
+                stack.append(entry)
+            elif entry.is_file() and entry.suffix == ".py":
+                files[rel] = entry
+    return files
+
+
+def _zip_blobs(path: Path, modules: dict[str, str], notes: list[str]) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_ENTRIES:
+            notes.append(f"the zip has {len(infos)} entries; only the first {MAX_ZIP_ENTRIES} were read")
+            infos = infos[:MAX_ZIP_ENTRIES]
+        safe = {}
+        for info in infos:
+            name = info.filename.replace("\\", "/")
+            mode = info.external_attr >> 16
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in PurePosixPath(name).parts:
+                notes.append(f"refused zip entry {name!r}: absolute path or '..'")
+                continue
+            if stat.S_ISLNK(mode):
+                notes.append(f"refused zip entry {name!r}: a symbolic link")
+                continue
+            if not info.is_dir() and name.endswith(".py"):
+                safe[name] = info
+        chosen = _resolve(sorted(safe), modules, notes)
+        blobs = {}
+        for folder, name in chosen.items():
+            info = safe[name]
+            if info.file_size > MAX_FILE:
+                notes.append(f"{folder}: {name} expands to {info.file_size} bytes; not graded")
+                continue
+            with zf.open(info) as fh:  # read at most MAX_FILE + 1 bytes whatever the header claims
+                blobs[folder] = fh.read(MAX_FILE + 1)
+        return blobs
+
+
+def forbidden_imports(source: bytes) -> list[str]:
+    """'torch (line 3)'-style descriptions of deep-learning framework imports in a module."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []  # the runner reports the syntax error itself
+    found = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            fn = node.func
+            fname = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+            if fname in ("__import__", "import_module"):
+                names = [node.args[0].value]
+        for n in names:
+            if n.split(".")[0] in FORBIDDEN:
+                found.append(f"{n} (line {node.lineno})")
+    return found
+
+
+def content_hash(files: dict[str, Path]) -> str:
+    h = hashlib.sha256()
+    for folder in sorted(files):
+        h.update(folder.encode() + b"\0" + files[folder].read_bytes() + b"\0")
+    return h.hexdigest()

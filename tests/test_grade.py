@@ -1,0 +1,83 @@
+"""`python -m autograder grade` on the bundled class: gradebook, results.json, feedback, summary."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from autograder.checks import assignments
+from tests.kit import ROOT
+
+FOLDERS = [a.folder for a in assignments.available()]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grades")
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(ROOT / "examples"), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc.stdout
+
+
+def _gradebook(out):
+    with open(out / "gradebook.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+
+
+def test_gradebook_header_rows_and_totals(graded):
+    out, stdout = graded
+    header, rows = _gradebook(out)
+    assert header == ["student"] + FOLDERS + ["total"]
+    assert sorted(rows) == ["alice", "bob", "carol", "dave", "erin", "frank"]
+    for row in rows.values():
+        assert float(row["total"]) == pytest.approx(sum(float(row[f]) for f in FOLDERS))
+    assert all(float(rows["alice"][f]) == 100 for f in FOLDERS)
+    assert all(0 < float(rows["bob"][f]) < 100 for f in FOLDERS)  # partial credit everywhere
+    assert float(rows["carol"]["01_activations"]) == 0
+    assert float(rows["frank"]["01_activations"]) == 0
+    assert 0 < float(rows["erin"]["01_activations"]) < 100
+    assert all(float(rows["dave"][f]) == 0 for f in FOLDERS[1:])
+    assert "alice" in stdout and "total" in stdout  # the gradebook is printed
+
+
+def test_results_json_follows_gradescope_format(graded):
+    out, _ = graded
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank"):
+        data = json.loads((out / student / "results.json").read_text())
+        assert isinstance(data["score"], (int, float)) and isinstance(data["tests"], list)
+        assert isinstance(data["execution_time"], (int, float)) and isinstance(data["output"], str)
+        for t in data["tests"]:
+            assert set(t) >= {"name", "score", "max_score", "output", "visibility", "status"}
+            assert t["status"] in ("passed", "failed") and t["visibility"] in ("visible", "after_due_date")
+            assert 0 <= t["score"] <= t["max_score"]
+        assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+        assert sum(t["max_score"] for t in data["tests"]) == 100 * len(FOLDERS)
+
+
+def test_feedback_explains_each_kind_of_failure(graded):
+    out, _ = graded
+    carol = (out / "carol" / "feedback.md").read_text()
+    assert "SyntaxError" in carol and "line" in carol
+    frank = (out / "frank" / "feedback.md").read_text()
+    assert "imports torch" in frank and "NumPy only" in frank
+    if len(FOLDERS) > 1:
+        assert "not submitted" in (out / "dave" / "feedback.md").read_text()
+    bob = (out / "bob" / "feedback.md").read_text()
+    assert "✗" in bob and "hint:" in bob and "torch:" in bob
+    assert (out / "bob" / "feedback.html").read_text().startswith("<!doctype html>")
+    erin = (out / "erin" / "feedback.md").read_text()
+    assert "not implemented yet" in erin
+
+
+def test_summary_has_a_plot_per_assignment(graded):
+    out, _ = graded
+    summary = (out / "summary.md").read_text()
+    for f in FOLDERS:
+        png = out / "_plots" / f"{f}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"_plots/{f}.png" in summary
+    assert not list(out.rglob("*.tmp"))  # atomic writes leave no temporary files

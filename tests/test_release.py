@@ -1,0 +1,101 @@
+"""The student release: generated from source/, runs on its own, leaks no solution or hidden check."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import hidden
+from autograder.checks import assignments
+from autograder.release import BEGIN, END, out_of_sync
+from tests.kit import ROOT, grade_file
+
+AVAILABLE = assignments.available()
+
+
+def test_generated_trees_match_source():
+    assert out_of_sync() == [], "run `make release` and commit assignments/ and solutions/"
+
+
+def _release_text() -> str:
+    return "\n".join(p.read_text(errors="replace") for p in (ROOT / "assignments").rglob("*") if p.is_file()
+                     and "__pycache__" not in p.parts)
+
+
+def _solution_lines(text: str):
+    inside = False
+    for line in text.splitlines():
+        if BEGIN in line:
+            inside = True
+        elif END in line:
+            inside = False
+        elif inside and len(line.strip()) >= 12 and not line.strip().startswith("#"):
+            yield line.strip()
+
+
+@pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
+def test_release_holds_no_solution_code(a):
+    release = _release_text()
+    source = (ROOT / "source" / a.folder / f"{a.module}.py").read_text()
+    leaked = [ln for ln in _solution_lines(source) if ln in release]
+    assert not leaked, f"solution lines found in assignments/: {leaked[:5]}"
+    assert BEGIN not in release and END not in release
+
+
+def test_release_holds_no_hidden_check():
+    release = _release_text()
+    hidden_dir = ROOT / "autograder" / "hidden"
+    assert not list((ROOT / "assignments").rglob("hidden"))
+    for path in hidden_dir.glob("*.py"):
+        code = [ln.strip() for ln in path.read_text().splitlines() if len(ln.strip()) >= 25
+                and not ln.strip().startswith(("from ", "import ", "#", '"""'))]
+        leaked = [ln for ln in code if ln in release]
+        assert not leaked, f"lines of {path.name} found in assignments/: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
+def test_hidden_inputs_differ_from_every_public_input(a):
+    """Feedback on public checks shows their inputs; no hidden check may reuse one."""
+    def arrays(check):
+        case = check.prepared[0]
+        cases = case.data.get("calls", [case])
+        return [np.asarray(x) for c in cases for x in c.args if isinstance(x, np.ndarray) and x.size > 3]
+
+    public = [x for c in a.public_checks() for x in arrays(c)]
+    public_names = {c.name for c in a.public_checks()}
+    for check in hidden.checks(a.module):
+        assert check.name not in public_names
+        for x in arrays(check):
+            assert not any(x.shape == p.shape and np.array_equal(x, p) for p in public), check.name
+
+
+@pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
+def test_stubs_score_zero_and_solutions_100(a):
+    stub = grade_file(a, ROOT / "assignments" / a.folder / f"{a.module}.py")
+    assert sum(o.points for o in stub) == 0
+    assert all("not implemented yet" in o.message for o in stub)
+    solution = grade_file(a, ROOT / "solutions" / a.folder / f"{a.module}.py")
+    assert sum(o.points for o in solution) == 100
+
+
+def _pytest(tree: str):
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=ROOT / tree,
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_release_runs_public_checks_on_its_own_and_prints_points():
+    """`pytest` inside assignments/ (stubs) fails every check with 0 points; solutions/ passes all."""
+    stub = _pytest("assignments")
+    assert stub.returncode == 1, stub.stdout[-2000:]
+    sol = _pytest("solutions")
+    assert sol.returncode == 0, sol.stdout[-3000:]
+    for a in AVAILABLE:
+        public = sum(c.points for c in a.public_checks())
+        assert re.search(rf"^{a.folder}: 0/{public:g}\b", stub.stdout, re.M), stub.stdout[-1500:]
+        assert re.search(rf"^{a.folder}: {public:g}/{public:g}\b", sol.stdout, re.M), sol.stdout[-1500:]
+    assert "not implemented yet" in stub.stdout
