@@ -50,9 +50,12 @@ def test_release_holds_no_hidden_check():
     release = _release_text()
     hidden_dir = ROOT / "autograder" / "hidden"
     assert not list((ROOT / "assignments").rglob("hidden"))
+    public_code = {ln.strip() for p in (ROOT / "autograder" / "checks").glob("*.py") for ln in p.read_text().splitlines()}
     for path in hidden_dir.glob("*.py"):
+        # the hidden module's own lines (its inputs, seeds and arguments), not code it shares with public checks
         code = [ln.strip() for ln in path.read_text().splitlines() if len(ln.strip()) >= 25
-                and not ln.strip().startswith(("from ", "import ", "#", '"""'))]
+                and not ln.strip().startswith(("from ", "import ", "#", '"""')) and ln.strip() not in public_code]
+        assert code or path.name == "__init__.py", f"{path.name}: nothing distinctive to look for"
         leaked = [ln for ln in code if ln in release]
         assert not leaked, f"lines of {path.name} found in assignments/: {leaked[:3]}"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Mismatch, Returned
+from .core import Mismatch, Returned, StudentError
 from .protocol import Handle, Opaque, Recipe
 
 F64 = dict(rtol=1e-7, atol=1e-12)
@@ -119,8 +119,19 @@ def close(rtol: float | None = None, atol: float | None = None, *, no_warnings: 
 
 
 def run_each(check, call, case):
-    """``run`` for a check made of several calls (``case.data["calls"]``: a list of Case)."""
-    return [call(check.function, *c.args, **c.kwargs) for c in case.data["calls"]]
+    """``run`` for a check made of several calls (``case.data["calls"]``: a list of Case).
+
+    When one call raises, the error says which call it was (``err.called``, read by
+    ``core.explain_error``)."""
+    out = []
+    for c in case.data["calls"]:
+        try:
+            out.append(call(check.function, *c.args, **c.kwargs))
+        except StudentError as err:
+            err.called = (c.show(check.function)
+                          + (f"\n    ({c.data['label']})" if c.data.get("label") else ""))
+            raise
+    return out
 
 
 def compare_each(inner):

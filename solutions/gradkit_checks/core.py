@@ -139,16 +139,17 @@ def outcome_failed(check: Check, message: str, kind: str, output: str = "") -> O
 
 
 def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
-    called = case.show(check.function) if case is not None else f"{check.function}(...)"
+    called = getattr(err, "called", None) or (case.show(check.function) if case is not None
+                                              else f"{check.function}(...)")
     if err.kind == "not_implemented":
         return f"{check.function}() is not implemented yet (it raised NotImplementedError)."
     elif err.kind == "timeout":
         head = f"{check.function}() did not return in time: {err.message}"
-    elif err.kind == "missing":
+    elif err.kind in ("missing", "import"):
         head = err.message
     else:
         head = f"{check.function}() raised {err.message}"
-    text = f"{head}\n  called: {called}"
+    text = head if err.kind == "import" else f"{head}\n  called: {called}"
     if err.traceback:
         text += "\n  traceback (your code):\n" + "\n".join("    " + ln for ln in err.traceback.rstrip().splitlines())
     return text

@@ -224,8 +224,24 @@ def describe_figure(fig) -> dict:
 VIEWS = {"figure": describe_figure}
 
 
+def _copy(v):
+    """A copy of an array argument, or of a list of arrays (clipping takes lists), else None."""
+    if isinstance(v, np.ndarray):
+        return np.array(v, copy=True)
+    if type(v) is list and all(isinstance(x, np.ndarray) for x in v):
+        return [np.array(x, copy=True) for x in v]
+    return None
+
+
+def _same(old, new) -> bool:
+    if isinstance(old, list):
+        return (type(new) is list and len(old) == len(new)
+                and all(_same(o, n) for o, n in zip(old, new)))
+    return old.shape == np.shape(new) and np.array_equal(old, np.asarray(new), equal_nan=True)
+
+
 def _snapshot(values):
-    return [np.array(v, copy=True) if isinstance(v, np.ndarray) else None for v in values]
+    return [_copy(v) for v in values]
 
 
 def _changed(before, values) -> list[int]:
@@ -234,7 +250,7 @@ def _changed(before, values) -> list[int]:
         if old is None:
             continue
         try:
-            same = old.shape == new.shape and np.array_equal(old, np.asarray(new), equal_nan=True)
+            same = _same(old, new)
         except Exception:
             same = False
         if not same:
@@ -248,6 +264,9 @@ def describe_exception(exc: BaseException, student_file: str | None) -> dict:
     if student_file:
         frames = [f for f in frames if f.filename == student_file] or frames[-1:]
     lines = traceback.format_list(frames)
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        caret = " " * max(0, (exc.offset or 1) - 1) + "^"
+        lines = [f"  line {exc.lineno}: {(exc.text or '').rstrip()}\n  line {exc.lineno}: {caret}\n"]
     if student_file:
         lines = [ln.replace(student_file, student_file.rsplit("/", 1)[-1]) for ln in lines]
     try:

@@ -1,0 +1,267 @@
+"""01 — Activations and their derivatives.
+
+Backpropagation multiplies, layer after layer, by the derivative of the activation. The
+sigmoid's derivative is at most 1/4 and nearly 0 once |z| is large (σ'(5) ≈ 0.0066), so a deep
+sigmoid network multiplies many small numbers and its early layers stop learning: the gradient
+*vanishes*. Non-saturating activations (ReLU, LeakyReLU, ELU, SELU) keep a derivative of 1 for
+z > 0; LeakyReLU, ELU and SELU also keep a non-zero derivative for z < 0, so units cannot die.
+
+Rules for every function here (the checks enforce them against PyTorch):
+- NumPy only (no torch, tensorflow or jax); inputs are never modified.
+- Any shape, including 0-d and empty arrays. float32 in gives float32 out; any other input
+  gives float64.
+- No overflow warning and no NaN for |z| up to 1e3.
+- Where a function has a kink (ReLU at 0, ...), the derivative there is torch's:
+  relu'(0) = 0, leaky_relu'(0) = negative_slope, elu'(0) = alpha, selu'(0) = scale * alpha.
+
+Run the public checks with ``pytest`` in this folder.
+"""
+
+import numpy as np
+import torch
+
+# torch.nn.SELU's constants (Klambauer et al., 2017), to full double precision.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _as_float(z):
+    """z as a float array: float32 stays float32, anything else becomes float64."""
+    z = np.asarray(z)
+    return z.astype(np.float32 if z.dtype == np.float32 else np.float64, copy=False)
+
+
+def sigmoid(z):
+    """Logistic sigmoid, elementwise: σ(z) = 1 / (1 + e^{-z}).
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - σ(z), an array of z's shape, in (0, 1).
+
+    Numerics: e^{-z} overflows for z < -709 (float64). Use only e^{-|z|} <= 1:
+    σ(z) = 1 / (1 + e^{-z}) for z >= 0 and σ(z) = e^{z} / (1 + e^{z}) for z < 0.
+    """
+    z = _as_float(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_derivative(z):
+    """Derivative of the sigmoid: σ'(z) = σ(z) (1 − σ(z)).
+
+    Its maximum is σ'(0) = 1/4, and σ'(5) ≈ 0.0066: ten saturated layers multiply the gradient
+    by about 1e-22.
+
+    Inputs:
+    - z: array of any shape (pre-activations).
+
+    Returns:
+    - σ'(z), an array of z's shape.
+    """
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def tanh_derivative(z):
+    """Derivative of tanh: tanh'(z) = 1 − tanh(z)^2 (at most 1, at z = 0).
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - tanh'(z), an array of z's shape.
+    """
+    t = np.tanh(_as_float(z))
+    return 1 - t * t
+
+
+def relu(z):
+    """Rectified linear unit: relu(z) = max(0, z).
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - an array of z's shape.
+    """
+    z = _as_float(z)
+    return np.where(z > 0, z, np.zeros_like(z))
+
+
+def relu_derivative(z):
+    """Derivative of ReLU: 1 where z > 0, else 0 (torch's convention: relu'(0) = 0).
+
+    A unit whose pre-activation is negative for every input gets no gradient at all: it is
+    "dead" and never recovers.
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - an array of z's shape holding 0.0 and 1.0.
+    """
+    z = _as_float(z)
+    return (z > 0).astype(z.dtype)
+
+
+def leaky_relu(z, negative_slope=0.01):
+    """Leaky ReLU: z for z > 0, negative_slope * z otherwise.
+
+    Inputs:
+    - z: array of any shape.
+    - negative_slope: the slope α for z <= 0 (torch's default 0.01).
+
+    Returns:
+    - an array of z's shape.
+    """
+    z = _as_float(z)
+    return np.where(z > 0, z, negative_slope * z).astype(z.dtype, copy=False)
+
+
+def leaky_relu_derivative(z, negative_slope=0.01):
+    """Derivative of leaky ReLU: 1 for z > 0, negative_slope for z <= 0 (torch's convention at 0).
+
+    Inputs:
+    - z: array of any shape.
+    - negative_slope: the slope α for z <= 0.
+
+    Returns:
+    - an array of z's shape.
+    """
+    z = _as_float(z)
+    return np.where(z > 0, 1.0, negative_slope).astype(z.dtype)
+
+
+def elu(z, alpha=1.0):
+    """Exponential linear unit: z for z > 0, alpha * (e^z − 1) for z <= 0.
+
+    Inputs:
+    - z: array of any shape.
+    - alpha: the value ELU approaches as z → −∞ is −alpha.
+
+    Returns:
+    - an array of z's shape.
+
+    Numerics: evaluate e^z only where z <= 0 (e^{1000} overflows), and prefer np.expm1 to
+    np.exp(z) − 1, which loses digits for small |z|.
+    """
+    z = _as_float(z)
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0))).astype(z.dtype, copy=False)
+
+
+def elu_derivative(z, alpha=1.0):
+    """Derivative of ELU: 1 for z > 0, alpha * e^z for z <= 0 (so elu'(0) = alpha, as torch).
+
+    Inputs:
+    - z: array of any shape.
+    - alpha: as in ``elu``.
+
+    Returns:
+    - an array of z's shape.
+    """
+    z = _as_float(z)
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype, copy=False)
+
+
+def selu(z):
+    """Scaled ELU: selu(z) = SELU_SCALE * elu(z, SELU_ALPHA).
+
+    With LeCun-normal weights and standardised inputs, these two constants make each layer map
+    mean 0 / variance 1 activations to mean 0 / variance 1 (self-normalisation).
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - an array of z's shape.
+    """
+    return (SELU_SCALE * elu(z, SELU_ALPHA)).astype(_as_float(z).dtype, copy=False)
+
+
+def selu_derivative(z):
+    """Derivative of SELU: SELU_SCALE for z > 0, SELU_SCALE * SELU_ALPHA * e^z for z <= 0.
+
+    Inputs:
+    - z: array of any shape.
+
+    Returns:
+    - an array of z's shape.
+    """
+    return (SELU_SCALE * elu_derivative(z, SELU_ALPHA)).astype(_as_float(z).dtype, copy=False)
+
+
+def softmax(z, axis=-1):
+    """Softmax along ``axis``: softmax(z)_i = e^{z_i} / Σ_j e^{z_j}.
+
+    Inputs:
+    - z: array of any shape with at least one dimension (logits).
+    - axis: the axis that sums to 1.
+
+    Returns:
+    - an array of z's shape, non-negative, summing to 1 along ``axis``.
+
+    Numerics: softmax(z) = softmax(z − c) for any constant c; subtract the maximum along
+    ``axis`` so that every exponent is <= 0 and nothing overflows for |z| up to 1e3.
+    """
+    z = _as_float(z)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(z, axis=-1):
+    """log(softmax(z)) along ``axis``, computed without taking the log of a tiny number.
+
+    log_softmax(z)_i = (z_i − m) − log Σ_j e^{z_j − m},  with m = max_j z_j.
+
+    Inputs:
+    - z: array of any shape with at least one dimension.
+    - axis: the axis of the softmax.
+
+    Returns:
+    - an array of z's shape (all entries <= 0).
+    """
+    z = _as_float(z)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def cross_entropy(logits, labels):
+    """Mean cross-entropy of integer labels under softmax(logits), as torch's F.cross_entropy.
+
+    loss = −(1/N) Σ_n log softmax(logits_n)[labels_n]
+
+    Inputs:
+    - logits: array of shape (N, C), N >= 1, raw scores (not probabilities).
+    - labels: integer array of shape (N,), each in [0, C).
+
+    Returns:
+    - the loss, a scalar (a 0-d array or NumPy scalar) of logits' float dtype.
+
+    Numerics: go through log_softmax, never log(softmax(...)): softmax can underflow to 0.
+    """
+    logp = log_softmax(logits, axis=1)
+    labels = np.asarray(labels)
+    n = logp.shape[0]
+    return -np.mean(logp[np.arange(n), labels])
+
+
+def cross_entropy_grad(logits, labels):
+    """Gradient of ``cross_entropy`` with respect to the logits.
+
+    d loss / d logits = (softmax(logits) − onehot(labels)) / N
+
+    Inputs:
+    - logits: array of shape (N, C).
+    - labels: integer array of shape (N,).
+
+    Returns:
+    - an array of shape (N, C), logits' float dtype.
+    """
+    p = softmax(logits, axis=1)
+    labels = np.asarray(labels)
+    n = p.shape[0]
+    p[np.arange(n), labels] -= 1
+    return p / n
