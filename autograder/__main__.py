@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import report
 from .grade import Plan, default_jobs, grade_class
-from .sandbox import Limits, bwrap_path, isolation
+from .sandbox import Limits, SandboxError, bwrap_path, isolation
 
 
 def _progress(total: int):
@@ -48,11 +48,16 @@ def cmd_grade(args) -> int:
         report.write_student(out, res, plan)
         tick(res)
 
-    if bar:
-        with bar:
+    try:
+        if bar:
+            with bar:
+                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress)
+        else:
             results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress)
-    else:
-        results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress)
+    except SandboxError as exc:
+        print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
+              file=sys.stderr)
+        return 3
     seconds = time.monotonic() - start
     report.write_class(out, results, plan, prot, seconds)
     print_gradebook(results, plan)

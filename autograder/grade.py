@@ -23,7 +23,7 @@ from pathlib import Path
 from . import hidden
 from .checks import assignments as registry
 from .checks.core import Call, Check, Outcome, evaluate, outcome_failed
-from .sandbox import Limits, RunnerSession, bwrap_path
+from .sandbox import Limits, RunnerSession, SandboxError, bwrap_path
 from .submissions import Submission, content_hash, discover, forbidden_imports, materialize
 
 
@@ -44,6 +44,9 @@ class Plan:
 
     def prepare(self) -> None:
         """Compute every check's inputs and torch reference once, before any student."""
+        import torch
+
+        torch.set_num_threads(1)  # small references; threads only contend with the runners
         for _, checks in self.items:
             for c in checks:
                 c.prepared  # noqa: B018  (cached property)
@@ -135,6 +138,7 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
         use_bwrap = bwrap_path() is not None
     subs = discover(root)
     plan.prepare()
+    selftest(limits, use_bwrap)
     results: list[StudentResult] = []
     with tempfile.TemporaryDirectory(prefix="gradkit-") as work:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -153,6 +157,17 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
                 if progress:
                     progress(res)
     return sorted(results, key=lambda r: r.student)
+
+
+def selftest(limits: Limits, use_bwrap: bool) -> None:
+    """Start one runner with no student code; raise SandboxError if the sandbox cannot work here."""
+    with tempfile.TemporaryDirectory(prefix="gradkit-selftest-") as tmp:
+        (Path(tmp) / "files").mkdir()
+        session = RunnerSession(Path(tmp) / "run", Path(tmp) / "files", limits, use_bwrap)
+        try:
+            session._start()
+        finally:
+            session.close()
 
 
 def default_jobs() -> int:

@@ -45,6 +45,25 @@ class Limits:
     start_timeout: float = 30.0  # starting Python + NumPy
 
 
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the student's code): grading cannot go on this way."""
+
+
+_NOBODY: list[bool] = []
+
+
+def nobody_can_run_python() -> bool:
+    """Whether user "nobody" can start this Python with NumPy (e.g. not when it lives in /root)."""
+    if not _NOBODY:
+        try:
+            ok = subprocess.run([sys.executable, "-I", "-c", "import numpy"], preexec_fn=_become_nobody,
+                                capture_output=True, timeout=60, cwd="/").returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+        _NOBODY.append(ok)
+    return _NOBODY[0]
+
+
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
@@ -57,7 +76,8 @@ def isolation(use_bwrap: bool) -> list[str]:
     if use_bwrap:
         return base + ["bubblewrap: private file system (only the student's files), no network, "
                        "own PID namespace (no process outlives the runner)"]
-    return base + ["WITHOUT bubblewrap: student code can read files the grading user can read "
+    who = "user nobody" if os.geteuid() == 0 and nobody_can_run_python() else "the grading user"
+    return base + [f"WITHOUT bubblewrap: student code runs as {who} and can read the files that user can read "
                    "(install bubblewrap for file-system and network isolation)"]
 
 
@@ -125,14 +145,23 @@ class RunnerSession:
         else:
             cmd = [python, "-I", "-B", str(RUNNER), str(PROTOCOL_DIR)]
             env = self._env()
+        drop = None
+        if not self.use_bwrap and os.geteuid() == 0 and nobody_can_run_python():
+            # without bubblewrap, never run student code as root: it could signal the grader or
+            # write its outputs. "nobody" can still read world-readable files (isolation() says so).
+            os.chmod(self.scratch, 0o777)
+            drop = _become_nobody
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, cwd=self.scratch, env=env,
-                                     start_new_session=True, close_fds=True)
+                                     start_new_session=True, close_fds=True, preexec_fn=drop)
         self.loaded = set()
-        ready = self._receive(self.limits.start_timeout)
+        try:
+            ready = self._receive(self.limits.start_timeout)
+        except (EOFError, TimeoutError, struct.error):
+            ready = None
         if not (isinstance(ready, dict) and ready.get("ready")):
             self.kill()
-            raise StudentError("crash", "the grading sandbox could not start")
+            raise SandboxError("the runner process did not start (before any student code ran)")
 
     def kill(self) -> None:
         if self.proc is None:
@@ -208,7 +237,10 @@ class RunnerSession:
             self.restarts += 1
             raise StudentError("timeout", f"no answer within {timeout:g} s (an endless loop, or far too slow)")
         except (EOFError, OSError, struct.error):
-            code = self.proc.poll() if self.proc else None
+            try:
+                code = self.proc.wait(timeout=2) if self.proc else None
+            except subprocess.TimeoutExpired:
+                code = None
             self.kill()
             self.restarts += 1
             why = _death(code)
@@ -247,6 +279,12 @@ class RunnerSession:
         response = self._exchange(request, f"{request['function']}()")
         output = response.get("output", "") if isinstance(response, dict) else ""
         return returned_from(response, str(output)[:5000])
+
+
+def _become_nobody() -> None:
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
 
 
 def _death(code) -> str:

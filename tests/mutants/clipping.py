@@ -1,0 +1,159 @@
+"""Plausible wrong implementations of clipping.py."""
+
+MUTANTS = {
+    # clip_by_value
+    "clip_by_value_upper_only": ("clip_by_value", '''
+def clip_by_value(grads, clip_value):
+    return [np.minimum(_as_float(g), clip_value) for g in grads]'''),
+    "clip_by_value_in_place": ("clip_by_value", '''
+def clip_by_value(grads, clip_value):
+    for g in grads:
+        np.clip(g, -clip_value, clip_value, out=g)  # torch's clip_grad_value_ is in place...
+    return grads'''),
+    "clip_by_value_replaces_list_items": ("clip_by_value", '''
+def clip_by_value(grads, clip_value):
+    for i, g in enumerate(grads):
+        grads[i] = np.clip(_as_float(g), -clip_value, clip_value)  # new arrays, but in the caller's list
+    return grads'''),
+    "clip_by_value_is_norm_clipping": ("clip_by_value", '''
+def clip_by_value(grads, clip_value):
+    return [clip_by_norm(g, clip_value) for g in grads]'''),
+    "clip_by_value_whole_list_at_once": ("clip_by_value", '''
+def clip_by_value(grads, clip_value):
+    return list(np.clip(np.array(grads), -clip_value, clip_value))'''),
+    "clip_by_value_float64": ("clip_by_value", '''
+def clip_by_value(grads, clip_value):
+    return [np.clip(np.asarray(g, dtype=np.float64), -clip_value, clip_value) for g in grads]'''),
+    "clip_by_value_loops_rows": ("clip_by_value", '''
+def clip_by_value(grads, clip_value):
+    return [np.array([np.clip(row, -clip_value, clip_value) for row in _as_float(g)]) for g in grads]'''),
+    # clip_by_norm
+    "clip_by_norm_always_rescales": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    g = _as_float(grad)
+    return g * (max_norm / np.linalg.norm(g))  # also scales small gradients up'''),
+    "clip_by_norm_divides_by_zero_norm": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    g = _as_float(grad)
+    return g * min(1.0, max_norm / np.linalg.norm(g))  # inf (with a warning) for a zero gradient'''),
+    "clip_by_norm_per_row": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    g = _as_float(grad)
+    norm = np.sqrt(np.sum(g * g, axis=-1, keepdims=True))
+    return g * (max_norm / np.maximum(norm, max_norm))'''),
+    "clip_by_norm_l1": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    g = _as_float(grad)
+    norm = np.sum(np.abs(g))
+    return g * (max_norm / max(norm, max_norm))'''),
+    "clip_by_norm_no_sqrt": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    g = _as_float(grad)
+    norm = np.sum(g * g)
+    return g * (max_norm / max(norm, max_norm))'''),
+    "clip_by_norm_by_value": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    return np.clip(_as_float(grad), -max_norm, max_norm)'''),
+    "clip_by_norm_in_place": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    norm = np.linalg.norm(grad)
+    if norm > max_norm:
+        grad *= max_norm / norm
+    return grad'''),
+    "clip_by_norm_float64": ("clip_by_norm", '''
+def clip_by_norm(grad, max_norm):
+    g = np.asarray(grad, dtype=np.float64)
+    return g * (max_norm / max(np.linalg.norm(g), max_norm))'''),
+    # clip_by_global_norm
+    "clip_by_global_norm_per_tensor": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    p = float(norm_type)
+    norms = [np.linalg.norm(np.ravel(g), ord=p) for g in grads]
+    total = np.linalg.norm(np.array(norms), ord=p) if norms else 0.0
+    return [g * min(1.0, max_norm / (n + EPS)) for g, n in zip(grads, norms)], total'''),
+    "clip_by_global_norm_sum_of_norms": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    p = float(norm_type)
+    total = float(sum(np.linalg.norm(np.ravel(g), ord=p) for g in grads if np.size(g)))
+    coef = min(1.0, max_norm / (total + EPS))
+    return [_as_float(g) * coef for g in grads], total'''),
+    "clip_by_global_norm_ignores_norm_type": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    total = float(np.sqrt(sum(np.sum(np.square(g)) for g in grads)))
+    coef = min(1.0, max_norm / (total + EPS))
+    return [_as_float(g) * coef for g in grads], total'''),
+    "clip_by_global_norm_only_1_2_inf": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    flat = np.concatenate([np.ravel(g) for g in grads]) if grads else np.zeros(0)
+    if norm_type == 1:
+        total = float(np.sum(np.abs(flat)))
+    elif norm_type == np.inf:
+        total = float(np.max(np.abs(flat))) if flat.size else 0.0
+    else:
+        total = float(np.sqrt(np.sum(flat ** 2)))
+    coef = min(1.0, max_norm / (total + EPS))
+    return [_as_float(g) * coef for g in grads], total'''),
+    "clip_by_global_norm_inf_max_not_abs": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    p = float(norm_type)
+    if p == np.inf:
+        total = max((float(np.max(g)) for g in grads if np.size(g)), default=0.0)
+    else:
+        total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) ** (1 / p)
+    coef = min(1.0, max_norm / (total + EPS))
+    return [_as_float(g) * coef for g in grads], total'''),
+    "clip_by_global_norm_scales_up": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    p = float(norm_type)
+    if p == np.inf:
+        total = max((float(np.max(np.abs(g))) for g in grads if np.size(g)), default=0.0)
+    else:
+        total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) ** (1 / p)
+    coef = max_norm / (total + EPS)  # no clamp to 1
+    return [_as_float(g) * coef for g in grads], total'''),
+    "clip_by_global_norm_returns_clipped_norm": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    p = float(norm_type)
+    if p == np.inf:
+        total = max((float(np.max(np.abs(g))) for g in grads if np.size(g)), default=0.0)
+    else:
+        total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) ** (1 / p)
+    coef = min(1.0, max_norm / (total + EPS))
+    return [_as_float(g) * coef for g in grads], total * coef'''),
+    "clip_by_global_norm_no_eps": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    p = float(norm_type)
+    if p == np.inf:
+        total = max((float(np.max(np.abs(g))) for g in grads if np.size(g)), default=0.0)
+    else:
+        total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) ** (1 / p)
+    coef = max_norm / total if total > max_norm else 1.0
+    return [_as_float(g) * coef for g in grads], total'''),
+    "clip_by_global_norm_concatenates": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    flat = np.concatenate([np.ravel(g) for g in grads])  # fails on an empty list
+    total = float(np.linalg.norm(flat, ord=float(norm_type)))
+    coef = min(1.0, max_norm / (total + EPS))
+    return [_as_float(g) * coef for g in grads], total'''),
+    "clip_by_global_norm_in_place": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    p = float(norm_type)
+    if p == np.inf:
+        total = max((float(np.max(np.abs(g))) for g in grads if np.size(g)), default=0.0)
+    else:
+        total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) ** (1 / p)
+    coef = min(1.0, max_norm / (total + EPS))
+    for g in grads:
+        g *= coef  # as torch's clip_grad_norm_ does
+    return grads, total'''),
+    "clip_by_global_norm_float64": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm, norm_type=2.0):
+    grads = [np.asarray(g, dtype=np.float64) for g in grads]
+    p = float(norm_type)
+    if p == np.inf:
+        total = max((float(np.max(np.abs(g))) for g in grads if np.size(g)), default=0.0)
+    else:
+        total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) ** (1 / p)
+    coef = min(1.0, max_norm / (total + EPS))
+    return [g * coef for g in grads], total'''),
+}

@@ -1,0 +1,216 @@
+"""Red team: hostile and broken submissions get exactly the credit they earn, and nothing else.
+
+Every case is a variant of the 01_activations solution graded in one class by the real grader
+(sandboxed runner, judge in this process). A case states the functions whose checks it must
+lose (or "all"); its expected score is 100 minus those functions' points, so a case that gains
+or loses anything else fails. Run twice: with bubblewrap (CI installs it) and without it, where
+the cases marked ``needs_bwrap`` are only partly defended (see README, "Instructors").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.checks import assignments
+from autograder.grade import Plan, grade_class
+from autograder.sandbox import Limits, bwrap_path
+from tests.kit import ROOT
+
+A = assignments.by_folder("01_activations")
+SOLUTION = (ROOT / "solutions" / "01_activations" / "activations.py").read_text()
+SOLUTIONS_PATH = ROOT / "solutions" / "01_activations" / "activations.py"
+RELU = "def relu(z):\n"
+MARKER = "/tmp/gradkit-redteam-marker"
+
+
+def with_relu_prefix(code: str) -> str:
+    """The solution whose relu() first runs ``code`` (indented into the function)."""
+    body = "".join(f"    {ln}\n" for ln in code.strip().splitlines())
+    return SOLUTION.replace(RELU, RELU + body, 1)
+
+
+def at_import(code: str) -> str:
+    return SOLUTION.replace("import numpy as np\n", "import numpy as np\n" + code.strip() + "\n", 1)
+
+
+@dataclass
+class Case:
+    text: str | None  # activations.py, or None when the case builds its own folder/zip
+    loses: tuple | str  # functions whose checks fail, or "all"
+    needs_bwrap: bool = False
+    extra: dict | None = None  # other files to put in the student's folder
+
+
+CASES = {
+    "exit_at_import": Case(at_import("import sys; sys.exit(3)"), "all"),
+    "os_exit_in_call": Case(with_relu_prefix("import os; os._exit(0)"), ("relu",)),
+    "endless_loop": Case(with_relu_prefix("while True: pass"), ("relu",)),
+    "sigterm_ignored_loop": Case(at_import("import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)")
+                                 .replace(RELU, RELU + "    while True: pass\n", 1), ("relu",)),
+    "memory_hog": Case(with_relu_prefix("hog = bytearray(8 * 1024**3)"), ("relu",)),
+    "fork_child_lingers": Case(with_relu_prefix(
+        "import os, time\nif os.fork() == 0:\n    time.sleep(600)\n    os._exit(0)"), ()),
+    "patches_numpy_isclose": Case(at_import("np.isclose = lambda *a, **k: np.ones(np.broadcast(*a[:2]).shape, bool)\n"
+                                            "np.allclose = lambda *a, **k: True")
+                                  .replace(RELU, RELU + "    return np.zeros_like(z) - 1.0\n", 1), ("relu",)),
+    "patches_builtins": Case(at_import("import builtins; builtins.isinstance = lambda *a: True"), "all"),
+    "lying_ndarray_subclass": Case(at_import(
+        "class Liar(np.ndarray):\n    def __eq__(self, o): return True\n    def __array__(self, *a, **k): return self\n")
+        .replace(RELU, RELU + "    return np.zeros(np.shape(z)).view(Liar)\n", 1), ("relu",)),
+    "stack_inspection": Case(with_relu_prefix(
+        "import inspect\nfor f in inspect.stack():\n    for k, v in f.frame.f_locals.items():\n"
+        "        if 'expect' in k or 'reference' in k: return v\nreturn np.zeros_like(z)"), ("relu",)),
+    "reads_solutions_from_disk": Case(at_import(
+        f"try:\n    exec(open({str(SOLUTIONS_PATH)!r}).read())\nexcept Exception:\n    pass")
+        .replace(RELU, "def relu(z):\n    return z * 0 - 1\n\ndef _old_relu(z):\n", 1), ("relu",),
+        needs_bwrap=True),
+    "writes_outside_scratch": Case(at_import(
+        f"for p in [{MARKER!r}, '../../gradebook.csv', '/tmp/gradebook.csv']:\n"
+        "    try: open(p, 'w').write('alice,0')\n    except Exception: pass"), (), needs_bwrap=True),
+    "conftest_and_sitecustomize": Case(SOLUTION.replace(RELU, RELU + "    return None\n", 1), ("relu",), extra={
+        "conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",
+        "01_activations/conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",
+        "01_activations/sitecustomize.py": f"open({MARKER!r}, 'w').write('sitecustomize ran')\n"}),
+    "shadow_numpy_module": Case(SOLUTION, (), extra={"01_activations/numpy.py": "raise SystemExit('shadowed')\n"}),
+    "output_flood": Case(with_relu_prefix("print('x' * (64 * 1024 * 1024))"), ("relu",)),
+    "prints_a_lot_but_right": Case(with_relu_prefix("print('debug ' * 2000)"), ()),
+    "syntax_error": Case(SOLUTION.replace("def relu(z):", "def relu(z)", 1), "all"),
+    "latin1_encoding": Case(None, "all"),
+    "missing_file": Case(None, "all"),
+    "wrong_signature": Case(SOLUTION.replace("def relu(z):", "def relu(z, scale):", 1), ("relu",)),
+    "returns_none_nan_wrong_shape": Case(
+        SOLUTION.replace(RELU, RELU + "    return None\n", 1)
+        .replace("def sigmoid(z):\n", "def sigmoid(z):\n    return np.full(np.shape(z), np.nan)\n", 1)
+        .replace("def softmax(z, axis=-1):\n", "def softmax(z, axis=-1):\n    return np.zeros(3)\n", 1),
+        ("relu", "sigmoid", "softmax")),
+    "imports_torch_dynamically": Case(at_import("tt = __import__('to' + 'rch')"), "all"),
+    "zip_slip": Case(None, ()),
+    "zip_bomb": Case(None, "all"),
+    "symlink_to_solution": Case(None, "all"),
+    "raises_keyboardinterrupt": Case(with_relu_prefix("raise KeyboardInterrupt"), ("relu",)),
+}
+
+
+def _points_of(functions) -> float:
+    return sum(c.points for c in A.public_checks() if c.function in functions) + \
+        sum(c.points for c in __import__("autograder.hidden", fromlist=["checks"]).checks(A.module)
+            if c.function in functions)
+
+
+def _expected(case: Case, callers=None) -> float:
+    if case.loses == "all":
+        return 0.0
+    from tests.kit import callers as solution_callers
+
+    graph = solution_callers(A)
+    lost = set()
+    for f in case.loses:
+        lost |= graph[f]
+    return 100.0 - _points_of(lost)
+
+
+def _build_class(root: Path) -> None:
+    for name, case in CASES.items():
+        folder = root / name
+        if case.text is not None:
+            (folder / "01_activations").mkdir(parents=True)
+            (folder / "01_activations" / "activations.py").write_text(case.text)
+        for rel, text in (case.extra or {}).items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text)
+    (root / "latin1_encoding" / "01_activations").mkdir(parents=True)
+    (root / "latin1_encoding" / "01_activations" / "activations.py").write_bytes(
+        b"# -*- coding: utf-8 -*-\nAUTHOR = 'Ren\xe9e'  # saved as latin-1\n" + SOLUTION.encode())
+    (root / "missing_file").mkdir()
+    (root / "missing_file" / "notes.txt").write_text("I forgot")
+    with zipfile.ZipFile(root / "zip_slip.zip", "w") as zf:
+        zf.writestr("../../evil.py", "print('escaped')")
+        zf.writestr("/tmp/gradkit-redteam-abs.py", "print('escaped')")
+        zf.writestr("hw/01_activations/activations.py", SOLUTION)
+        link = zipfile.ZipInfo("hw/link.py")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+    with zipfile.ZipFile(root / "zip_bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("01_activations/activations.py", SOLUTION + "#" + " " * (64 * 1024 * 1024))
+    (root / "symlink_to_solution" / "01_activations").mkdir(parents=True)
+    os.symlink(SOLUTIONS_PATH, root / "symlink_to_solution" / "01_activations" / "activations.py")
+
+
+def _children_of_nobody_or_sleeping() -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [ln for ln in out.splitlines() if "runner.py" in ln and "grep" not in ln]
+
+
+MODES = ["bwrap", "no-bwrap"] if bwrap_path() else ["no-bwrap"]
+
+
+@pytest.fixture(scope="module", params=MODES)
+def graded(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp("redteam")
+    _build_class(root / "class")
+    out = root / "grades"
+    out.mkdir()
+    Path(MARKER).unlink(missing_ok=True)
+    plan = Plan.build(["01_activations"])
+    limits = Limits(call_timeout=3.0, student_budget=60.0)
+    results = grade_class(root / "class", plan, jobs=2, limits=limits, use_bwrap=request.param == "bwrap")
+    return request.param, {r.student: r for r in results}, root
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_hostile_submission_earns_exactly_its_credit(graded, name):
+    mode, results, _ = graded
+    case = CASES[name]
+    if case.needs_bwrap and mode != "bwrap":
+        pytest.skip("only partly defended without bubblewrap (student code can read/write as the grading user)")
+    got = results[name].score("01_activations")
+    assert got == pytest.approx(_expected(case)), "\n".join(
+        o.name + ": " + o.message[:300] for o in results[name].outcomes["01_activations"] if not o.passed)
+
+
+def test_whole_class_graded_and_nothing_escaped(graded):
+    mode, results, root = graded
+    assert set(results) == set(CASES)
+    if mode == "bwrap":  # without it, student code may write where the grading user can (documented)
+        assert not Path(MARKER).exists(), Path(MARKER).read_text()
+    else:
+        assert not Path(MARKER).exists() or "ran" not in Path(MARKER).read_text()  # conftest/sitecustomize never run
+    assert not Path("/tmp/gradkit-redteam-abs.py").exists()
+    assert not (root / "evil.py").exists() and not (root.parent / "evil.py").exists()
+    assert not _children_of_nobody_or_sleeping(), "a runner process outlived grading"
+
+
+def test_feedback_says_what_happened(graded):
+    _, results, _ = graded
+
+    def text(name):
+        return "\n".join(o.message for o in results[name].outcomes["01_activations"])
+
+    assert "within 3 s" in text("endless_loop")
+    assert "died" in text("os_exit_in_call") and "exit" in text("os_exit_in_call")
+    assert "torch is not available" in text("imports_torch_dynamically")
+    assert "SyntaxError" in text("syntax_error")
+    assert "not submitted" in text("missing_file")
+    assert any("refused zip entry" in n for n in results["zip_slip"].notes)
+    assert any("not graded" in n for n in results["zip_bomb"].notes)
+    assert any("symbolic link" in n for n in results["symlink_to_solution"].notes)
+    flood = [o for o in results["output_flood"].outcomes["01_activations"] if o.function == "relu"]
+    assert all(len(o.output) < 6000 for o in flood)
+
+
+def test_gradebook_is_whole_after_a_hostile_class(graded, tmp_path):
+    from autograder import report
+
+    _, results, _ = graded
+    plan = Plan.build(["01_activations"])
+    report.write_class(tmp_path, list(results.values()), plan, ["test"], 1.0)
+    rows = list(csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
+    assert rows[0] == ["student", "01_activations", "total"] and len(rows) == len(CASES) + 1
