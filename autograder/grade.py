@@ -23,7 +23,7 @@ from pathlib import Path
 from . import hidden
 from .checks import assignments as registry
 from .checks.core import Call, Check, Outcome, evaluate, outcome_failed
-from .sandbox import Limits, RunnerSession, SandboxError, bwrap_path
+from .sandbox import Limits, Pool, RunnerSession, bwrap_path
 from .submissions import Submission, content_hash, discover, forbidden_imports, materialize
 
 
@@ -78,17 +78,17 @@ def _all_failed(checks: list[Check], message: str, kind: str) -> list[Outcome]:
     return [outcome_failed(c, message, kind) for c in checks]
 
 
-def grade_student(sub: Submission, plan: Plan, limits: Limits, use_bwrap: bool, workdir: Path) -> StudentResult:
+def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workdir: Path) -> StudentResult:
     """Grade one submission; never raises for anything the submission contains."""
     start = time.monotonic()
     result = StudentResult(sub.student, sub.path.name)
     scratch = Path(tempfile.mkdtemp(prefix=f"{sub.student[:20]}-", dir=workdir))
-    files_dir, run_dir = scratch / "files", scratch / "run"
+    files_dir = scratch / "files"
     try:
         modules = {a.folder: a.module for a, _ in plan.items}
         files = materialize(sub, modules, files_dir)
         result.digest = content_hash(files)
-        session = RunnerSession(run_dir, files_dir, limits, use_bwrap)
+        session = RunnerSession(pool, files_dir, limits)
         try:
             for a, checks in plan.items:
                 result.outcomes[a.folder] = _grade_assignment(a, checks, files.get(a.folder), session, result)
@@ -138,11 +138,10 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
         use_bwrap = bwrap_path() is not None
     subs = discover(root)
     plan.prepare()
-    selftest(limits, use_bwrap)
     results: list[StudentResult] = []
-    with tempfile.TemporaryDirectory(prefix="gradkit-") as work:
+    with tempfile.TemporaryDirectory(prefix="gradkit-") as work, Pool(limits, use_bwrap) as runners:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(grade_student, s, plan, limits, use_bwrap, Path(work)): s for s in subs}
+            futures = {pool.submit(grade_student, s, plan, limits, runners, Path(work)): s for s in subs}
             for fut in as_completed(futures):
                 sub = futures[fut]
                 try:
@@ -157,17 +156,6 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
                 if progress:
                     progress(res)
     return sorted(results, key=lambda r: r.student)
-
-
-def selftest(limits: Limits, use_bwrap: bool) -> None:
-    """Start one runner with no student code; raise SandboxError if the sandbox cannot work here."""
-    with tempfile.TemporaryDirectory(prefix="gradkit-selftest-") as tmp:
-        (Path(tmp) / "files").mkdir()
-        session = RunnerSession(Path(tmp) / "run", Path(tmp) / "files", limits, use_bwrap)
-        try:
-            session._start()
-        finally:
-            session.close()
 
 
 def default_jobs() -> int:

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .protocol import Handle, Opaque, Recipe, decode, prepare_request  # noqa: F401  (re-exported)
+from .protocol import BLOBS, Handle, Opaque, Recipe, decode, prepare_chain, prepare_request  # noqa: F401
 
 
 class Mismatch(AssertionError):
@@ -73,6 +73,13 @@ class Call:
     def keeping(self, keep, function: str, *args, **kwargs) -> Returned:
         """Like calling, but the result items at positions ``keep`` stay in the student process."""
         return self.session.call(prepare_request(self.module, function, args, kwargs, keep))
+
+    def chain(self, function: str, steps, kwargs, feed, fed_shape=None) -> list[Returned]:
+        """Call ``function`` once per entry of ``steps`` (argument tuples) in one request; from the
+        second call on, argument ``a`` is the previous result's item ``r`` for each ``(a, r)`` in
+        ``feed``. Returns one ``Returned`` per call made; a call that raised raises StudentError
+        with ``.step`` (its index) and ``.completed`` (the Returned before it)."""
+        return self.session.call(prepare_chain(self.module, function, steps, kwargs, feed, fed_shape))
 
     def viewing(self, view: str, function: str, *args, **kwargs) -> Returned:
         """Like calling, but the result is first turned into plain data by ``protocol.VIEWS[view]``
@@ -185,7 +192,7 @@ def total(outcomes) -> float:
     return round(sum(o.points for o in outcomes), 6)
 
 
-def returned_from(response, output: str = "") -> Returned:
+def returned_from(response, output: str = "", blobs=None) -> Returned:
     """Turn a runner's (or the in-process invoker's) response into ``Returned``, or raise.
 
     Everything in ``response`` is untrusted: it is validated here and decoded as plain data.
@@ -194,9 +201,13 @@ def returned_from(response, output: str = "") -> Returned:
 
     if not isinstance(response, dict):
         raise StudentError("crash", "the student process sent something that is not a response", output=output)
+    if blobs is None:
+        blobs = response.get(BLOBS)
+    if blobs is not None and not (isinstance(blobs, list) and all(isinstance(b, bytes) for b in blobs)):
+        raise StudentError("bad_output", "malformed response", output=output)
     if response.get("ok") is True:
         try:
-            value = decode(response.get("value"))
+            value = decode(response.get("value"), blobs=blobs)
         except (ProtocolError, ValueError, TypeError) as exc:
             raise StudentError("bad_output", f"returned data that is not plain data ({exc})", output=output)
         warns = response.get("warnings") or []
@@ -210,3 +221,21 @@ def returned_from(response, output: str = "") -> Returned:
     kind = {"NotImplementedError": "not_implemented", "MissingFunction": "missing"}.get(etype, "exception")
     message = emsg if kind == "missing" else f"{etype}: {emsg}"
     raise StudentError(kind, message, str(err.get("traceback", ""))[:4000], output)
+
+
+def chain_from(response, output: str = "") -> list[Returned]:
+    """The ``Returned`` of each call of a chain (see ``Call.chain``), or StudentError at the failing step."""
+    if isinstance(response, dict) and response.get("ok") is False:
+        returned_from(response, output)  # raises
+    results = response.get("results") if isinstance(response, dict) else None
+    blobs = response.get(BLOBS)
+    if not isinstance(results, list) or not results:
+        raise StudentError("bad_output", "malformed response to a chain of calls", output=output)
+    done = []
+    for k, r in enumerate(results[:100000]):
+        try:
+            done.append(returned_from(r, output if k == len(results) - 1 else "", blobs))
+        except StudentError as err:
+            err.step, err.completed = k, done
+            raise
+    return done

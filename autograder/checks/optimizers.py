@@ -141,15 +141,16 @@ def torch_sgd(problem: Problem, lrs, momentum: float, nesterov: bool) -> dict:
     """Parameters and momentum buffers after each step of torch.optim.SGD (lr set per step)."""
     p = torch.tensor(problem.x0.copy(), requires_grad=True)
     opt = torch.optim.SGD([p], lr=float(lrs[0]), momentum=momentum, nesterov=nesterov)
-    params, bufs = [], []
+    params, bufs, grads = [], [], []
     for lr in lrs:
         opt.param_groups[0]["lr"] = float(lr)
         opt.zero_grad()
         problem.loss(p).backward()
+        grads.append(p.grad.detach().numpy().copy())
         opt.step()
         params.append(p.detach().numpy().copy())
         bufs.append(opt.state[p]["momentum_buffer"].detach().numpy().copy())
-    return {"first": np.array(params), "second": np.array(bufs)}
+    return {"first": np.array(params), "second": np.array(bufs), "grads": grads}
 
 
 def torch_lookahead(problem: Problem, lr: float, momentum: float, steps: int) -> dict:
@@ -187,38 +188,47 @@ LABELS = {  # how each returned item is named in messages, with what torch's val
 }
 
 
-def _usable(value, shape) -> bool:
-    """Can the loop go on with this answer (a pair of numeric arrays of the parameter's shape)?"""
-    return (isinstance(value, (tuple, list)) and len(value) == 2
-            and all(isinstance(v, np.ndarray) and v.shape == shape and v.dtype.kind in "biuf" for v in value))
-
-
 def run_trajectory(check: Check, call, case: Case) -> Returned:
-    """The student's loop, one plain-data call per step; stops early only on an unusable answer."""
+    """The student's loop, all steps in one request (``Call.chain``): each step gets the param and
+    velocity (theta and m) the student's previous step returned.
+
+    The gradient of step k is torch's gradient at torch's own k-th parameter, sent with the
+    request. Up to the first step where the student's trajectory leaves torch's, the two
+    parameters agree to rounding, so the step that ``compare_trajectory`` reports is the same
+    as if each gradient had been taken at the student's parameter; after it nothing is graded.
+    The look-ahead form builds its gradient function from a Recipe in the student's process.
+    """
     d = case.data
     problem, lrs, lookahead = d["problem"], d["lrs"], d["lookahead"]
     first, second = case.args[0], case.args[1]  # param/theta, and (grad | m)
-    steps, outputs = [], []
-    for k, lr in enumerate(lrs):
-        if lookahead:
-            args = (first, second, problem.recipe(), float(lr))
-        else:
-            args = (first, problem.grad(first), second if k else None, float(lr))
-        step = Case(args, dict(case.kwargs), LOOKAHEAD_NAMES if lookahead else UPDATE_NAMES)
-        try:
-            got = call(check.function, *args, **case.kwargs)
-        except StudentError as err:
-            if k:  # explain_error shows err.called: the call of this step, not of the first one
-                err.message += (f" (at step {k + 1} of {len(lrs)}; each step's input is what your "
-                                "previous step returned)")
-                err.called = step.show(check.function)
-            raise
-        steps.append((step, got))
-        outputs.append(got.output)
-        if not _usable(got.value, problem.x0.shape):
-            break
-        first, second = got.value
-    return Returned({"steps": steps}, output="".join(outputs)[-20000:])
+    if lookahead:
+        steps = [(first if k == 0 else None, second if k == 0 else None, problem.recipe(), float(lr))
+                 for k, lr in enumerate(lrs)]
+        feed, names = [(0, 0), (1, 1)], LOOKAHEAD_NAMES
+    else:
+        steps = [(first if k == 0 else None, d["grads"][k], None, float(lr)) for k, lr in enumerate(lrs)]
+        feed, names = [(0, 0), (2, 1)], UPDATE_NAMES
+
+    def shown(k, done):
+        """The arguments step k was called with, as a Case for messages."""
+        args = list(steps[k])
+        if k:
+            prev = done[k - 1].value
+            for a, r in feed:
+                args[a] = prev[r]
+        return Case(tuple(args), dict(case.kwargs), names)
+
+    try:
+        done = call.chain(check.function, steps, case.kwargs, feed, fed_shape=problem.x0.shape)
+    except StudentError as err:
+        k = getattr(err, "step", 0)
+        if k:  # explain_error shows err.called: the call of this step, not of the first one
+            err.message += (f" (at step {k + 1} of {len(lrs)}; each step's input is what your "
+                            "previous step returned)")
+            err.called = shown(k, err.completed).show(check.function)
+        raise
+    return Returned({"steps": [(shown(k, done), got) for k, got in enumerate(done)]},
+                    output="".join(r.output for r in done)[-20000:])
 
 
 def compare_trajectory(tol: dict):
@@ -261,8 +271,9 @@ def update_check(function: str, points: float, name: str, problem: Problem, lrs,
 
     def make_case():
         x0 = problem.x0.copy()
-        return Case((x0, problem.grad(x0), None, lrs[0]), {"momentum": momentum}, UPDATE_NAMES,
-                    {"function": function, "problem": problem, "lrs": lrs, "lookahead": False})
+        grads = torch_sgd(problem, lrs, momentum, nesterov)["grads"]
+        return Case((x0, grads[0], None, lrs[0]), {"momentum": momentum}, UPDATE_NAMES,
+                    {"function": function, "problem": problem, "lrs": lrs, "lookahead": False, "grads": grads})
 
     steps = "one step from velocity=None" if len(lrs) == 1 else f"{len(lrs)} steps"
     torch_name = f"SGD(momentum={momentum:g}{', nesterov=True' if nesterov else ''})"

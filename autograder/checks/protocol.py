@@ -27,15 +27,19 @@ Invoker
 from __future__ import annotations
 
 import base64
-import importlib.util
+import json
+import linecache
 import math
+import struct
 import sys
 import traceback
+import types
 import warnings
 
 import numpy as np
 
 MAX_DEPTH = 32
+BLOBS = "__blobs__"  # key of the raw-bytes side channel in a request/response dict (never JSON)
 ARRAY_KINDS = "biufc"
 
 
@@ -117,8 +121,12 @@ class Recipe:
         return f"{self.kind} gradient function"
 
 
-def encode(obj, keep_handle=None, depth: int = 0):
-    """Plain-data form of ``obj`` (JSON-ready). ``keep_handle(obj) -> int`` stores an object."""
+BLOB_MIN = 2048  # arrays of at least this many bytes travel as raw bytes beside the JSON (see pack_frame)
+
+
+def encode(obj, keep_handle=None, depth: int = 0, blobs: list | None = None):
+    """Plain-data form of ``obj`` (JSON-ready). With a ``blobs`` list, large arrays are appended
+    to it as raw bytes and referenced by index (``{"__nb__": [dtype, shape, index]}``)."""
     if depth > MAX_DEPTH:
         return {"__opaque__": ["nested too deeply", ""]}
     if obj is None or isinstance(obj, (bool, str)):
@@ -131,21 +139,24 @@ def encode(obj, keep_handle=None, depth: int = 0):
         arr = np.array(obj, copy=True, subok=False)
         if arr.dtype.kind not in ARRAY_KINDS:
             return {"__opaque__": [f"array of dtype {arr.dtype}", ""]}
+        if blobs is not None and arr.nbytes >= BLOB_MIN and not isinstance(obj, np.generic):
+            blobs.append(arr.tobytes())
+            return {"__nb__": [arr.dtype.str, list(arr.shape), len(blobs) - 1]}
         data = base64.b64encode(arr.tobytes()).decode("ascii")
         tag = "__np__" if isinstance(obj, np.generic) else "__nd__"
         return {tag: [arr.dtype.str, list(arr.shape), data]}
     if isinstance(obj, Handle):
         return {"__handle__": obj.id}
     if isinstance(obj, Recipe):
-        return {"__recipe__": [obj.kind, encode(obj.params, keep_handle, depth + 1)]}
+        return {"__recipe__": [obj.kind, encode(obj.params, keep_handle, depth + 1, blobs)]}
     if isinstance(obj, Opaque):
         return {"__opaque__": [obj.type_name, obj.text]}
     if type(obj) is tuple:
-        return {"__tuple__": [encode(x, keep_handle, depth + 1) for x in obj]}
+        return {"__tuple__": [encode(x, keep_handle, depth + 1, blobs) for x in obj]}
     if type(obj) is list:
-        return [encode(x, keep_handle, depth + 1) for x in obj]
+        return [encode(x, keep_handle, depth + 1, blobs) for x in obj]
     if type(obj) is dict and all(type(k) is str for k in obj):
-        return {"__dict__": {k: encode(v, keep_handle, depth + 1) for k, v in obj.items()}}
+        return {"__dict__": {k: encode(v, keep_handle, depth + 1, blobs) for k, v in obj.items()}}
     try:
         text = repr(obj)
     except BaseException:  # a student's __repr__ may raise anything
@@ -153,18 +164,24 @@ def encode(obj, keep_handle=None, depth: int = 0):
     return {"__opaque__": [type(obj).__name__, text]}
 
 
-def _decode_array(spec, scalar: bool):
+def _decode_array(spec, scalar: bool, blobs=None):
     if not (isinstance(spec, list) and len(spec) == 3):
         raise ProtocolError("malformed array")
     dtype_str, shape, data = spec
-    if not isinstance(dtype_str, str) or not isinstance(data, str) or not isinstance(shape, list):
+    if blobs is not None and type(data) is int:  # a raw blob beside the JSON
+        if not 0 <= data < len(blobs):
+            raise ProtocolError("array refers to a missing blob")
+        data = blobs[data]
+    elif not isinstance(data, str):
+        raise ProtocolError("malformed array")
+    if not isinstance(dtype_str, str) or not isinstance(shape, list):
         raise ProtocolError("malformed array")
     dtype = np.dtype(dtype_str)
     if dtype.kind not in ARRAY_KINDS or dtype.hasobject:
         raise ProtocolError(f"array dtype {dtype} is not plain data")
     if not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
         raise ProtocolError("malformed array shape")
-    raw = base64.b64decode(data.encode("ascii"), validate=True)
+    raw = data if isinstance(data, bytes) else base64.b64decode(data.encode("ascii"), validate=True)
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise ProtocolError("array byte count does not match its shape")
     arr = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
@@ -175,7 +192,7 @@ def _decode_array(spec, scalar: bool):
     return arr
 
 
-def decode(obj, resolve_handle=None, build_recipes: bool = False, depth: int = 0):
+def decode(obj, resolve_handle=None, build_recipes: bool = False, depth: int = 0, blobs=None):
     """Inverse of ``encode``; rejects anything that is not plain data with ProtocolError."""
     if depth > MAX_DEPTH + 1:
         raise ProtocolError("nested too deeply")
@@ -184,22 +201,24 @@ def decode(obj, resolve_handle=None, build_recipes: bool = False, depth: int = 0
     if isinstance(obj, int):
         return obj
     if isinstance(obj, list):
-        return [decode(x, resolve_handle, build_recipes, depth + 1) for x in obj]
+        return [decode(x, resolve_handle, build_recipes, depth + 1, blobs) for x in obj]
     if not isinstance(obj, dict) or len(obj) != 1:
         raise ProtocolError("not plain data")
     (tag, body), = obj.items()
     if tag == "__nd__":
         return _decode_array(body, scalar=False)
+    if tag == "__nb__" and blobs is not None:
+        return _decode_array(body, scalar=False, blobs=blobs)
     if tag == "__np__":
         return _decode_array(body, scalar=True)
     if tag == "__tuple__" and isinstance(body, list):
-        return tuple(decode(x, resolve_handle, build_recipes, depth + 1) for x in body)
+        return tuple(decode(x, resolve_handle, build_recipes, depth + 1, blobs) for x in body)
     if tag == "__dict__" and isinstance(body, dict):
-        return {str(k): decode(v, resolve_handle, build_recipes, depth + 1) for k, v in body.items()}
+        return {str(k): decode(v, resolve_handle, build_recipes, depth + 1, blobs) for k, v in body.items()}
     if tag == "__handle__" and type(body) is int:
         return resolve_handle(body) if resolve_handle else Handle(body)
     if tag == "__recipe__" and isinstance(body, list) and len(body) == 2:
-        params = decode(body[1], resolve_handle, build_recipes, depth + 1)
+        params = decode(body[1], resolve_handle, build_recipes, depth + 1, blobs)
         if not isinstance(params, dict):
             raise ProtocolError("malformed recipe")
         recipe = Recipe(str(body[0]), **params)
@@ -295,71 +314,190 @@ class Invoker:
             raise ProtocolError(f"object #{hid} is gone (the student process was restarted)")
         return self.handles[hid]
 
-    def load(self, name: str, path: str) -> dict:
-        """Import the file at ``path`` as a fresh module; never via sys.path."""
+    def load(self, name: str, path: str | None = None, source: bytes | None = None,
+             filename: str | None = None) -> dict:
+        """Import a student module from the file at ``path``, or from ``source`` (bytes, compiled
+        as if read from ``filename``); never through sys.path."""
+        filename = filename or path
         try:
-            spec = importlib.util.spec_from_file_location(f"student_{name}", path)
-            module = importlib.util.module_from_spec(spec)
+            if source is None:
+                with open(path, "rb") as fh:
+                    source = fh.read()
+            module = types.ModuleType(f"student_{name}")
+            module.__file__ = filename
+            code = compile(source, filename, "exec", dont_inherit=True)
+            text = source.decode("utf-8", "replace")
+            linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                spec.loader.exec_module(module)
+                exec(code, module.__dict__)
         except BaseException as exc:  # SyntaxError, SystemExit, anything at import
-            return {"ok": False, "error": describe_exception(exc, path)}
-        self.modules[name], self.files[name] = module, path
+            return {"ok": False, "error": describe_exception(exc, filename)}
+        self.modules[name], self.files[name] = module, filename
         return {"ok": True}
 
-    def call(self, request: dict) -> dict:
-        """Run ``request = {module, function, args, kwargs, keep}``; the response is plain data."""
-        name, fname = request["module"], request["function"]
+    def _function(self, name: str, fname: str):
         module = self.modules.get(name)
         func = getattr(module, fname, None) if module is not None else None
         if not callable(func):
-            return {"ok": False, "error": {"type": "MissingFunction", "traceback": "",
-                                           "message": f"{name}.py defines no function {fname}()"}}
-        try:
-            args = decode(request.get("args", []), self._resolve, build_recipes=True)
-            kwargs = decode(request.get("kwargs", {"__dict__": {}}), self._resolve, build_recipes=True)
-        except ProtocolError as exc:
-            return {"ok": False, "error": {"type": "LostObject", "message": str(exc), "traceback": ""}}
-        before = _snapshot(list(args) + list(kwargs.values()))
+            raise LookupError(f"{name}.py defines no function {fname}()")
+        return func
+
+    def _decode_args(self, request: dict):
+        blobs = request.get(BLOBS)
+        args = decode(request.get("args", []), self._resolve, build_recipes=True, blobs=blobs)
+        kwargs = decode(request.get("kwargs", {"__dict__": {}}), self._resolve, build_recipes=True, blobs=blobs)
+        return list(args), kwargs
+
+    def _run(self, name: str, func, args: list, kwargs: dict, request: dict) -> tuple[dict, object]:
+        """Call ``func``; returns (response without "value", the raw value or None on error)."""
+        before = _snapshot(args + list(kwargs.values()))
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 with np.errstate(all="warn", under="ignore"):
                     value = func(*args, **kwargs)
         except BaseException as exc:  # includes SystemExit and KeyboardInterrupt from student code
-            return {"ok": False, "error": describe_exception(exc, self.files.get(name))}
+            return {"ok": False, "error": describe_exception(exc, self.files.get(name))}, None
         view = request.get("view")
         if view is not None:
             try:
                 value = VIEWS[view](value)
             except BaseException as exc:
                 return {"ok": False, "error": {"type": "WrongType", "traceback": "",
-                                               "message": f"the result is not a {view} ({type(value).__name__}: {exc})"}}
+                                               "message": f"the result is not a {view} ({type(value).__name__}: {exc})"}}, None
         keep = request.get("keep") or []
         if keep and isinstance(value, tuple):
             value = tuple(Handle(self.keep(v)) if i in keep else v for i, v in enumerate(value))
         elif keep and keep == [-1]:
             value = Handle(self.keep(value))
-        mutated = _changed(before, list(args) + list(kwargs.values()))
+        mutated = _changed(before, args + list(kwargs.values()))
         names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
-        return {
-            "ok": True,
-            "value": encode(value),
-            "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]],
-            "mutated": [names[i] for i in mutated],
-        }
+        return {"ok": True, "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]],
+                "mutated": [names[i] for i in mutated]}, value
+
+    def call(self, request: dict) -> dict:
+        """Run ``request = {module, function, args, kwargs, keep, view}``; the response is plain data."""
+        try:
+            func = self._function(request["module"], request["function"])
+            args, kwargs = self._decode_args(request)
+        except LookupError as exc:
+            return {"ok": False, "error": {"type": "MissingFunction", "message": str(exc), "traceback": ""}}
+        except ProtocolError as exc:
+            return {"ok": False, "error": {"type": "LostObject", "message": str(exc), "traceback": ""}}
+        response, value = self._run(request["module"], func, args, kwargs, request)
+        if response["ok"]:
+            response[BLOBS] = []
+            response["value"] = encode(value, blobs=response[BLOBS])
+        return response
+
+    def chain(self, request: dict) -> dict:
+        """Several calls of one function in one request, each fed by the previous one's result.
+
+        ``request["steps"]`` lists each call's own arguments; ``request["feed"]`` is a list of
+        ``[argument index, result index]``: from the second call on, that argument is the
+        previous call's result item. The chain stops at the first error, or when a fed item is
+        an array (of shape ``request["fed_shape"]`` when given; the judge then reports that
+        step). Response: ``{"ok": True, "results": [response, ...]}``, the last one possibly
+        an error. This saves a round trip per step for loops such as optimizer trajectories.
+        """
+        name = request["module"]
+        try:
+            func = self._function(name, request["function"])
+            steps = [self._decode_args(dict(step, **{BLOBS: request.get(BLOBS)})) for step in request["steps"]]
+        except LookupError as exc:
+            return {"ok": False, "error": {"type": "MissingFunction", "message": str(exc), "traceback": ""}}
+        except ProtocolError as exc:
+            return {"ok": False, "error": {"type": "LostObject", "message": str(exc), "traceback": ""}}
+        feed = [(int(a), int(r)) for a, r in request.get("feed", [])]
+        results, previous, blobs = [], None, []
+        for k, (args, kwargs) in enumerate(steps):
+            if k:
+                for a, r in feed:
+                    args[a] = previous[r]
+            response, value = self._run(name, func, args, kwargs, request)
+            if response["ok"]:
+                response["value"] = encode(value, blobs=blobs)
+            results.append(response)
+            if not response["ok"]:
+                break
+            shape = request.get("fed_shape")
+            if not (isinstance(value, (tuple, list)) and all(
+                    r < len(value) and isinstance(value[r], np.ndarray)
+                    and (shape is None or list(value[r].shape) == list(shape)) for _, r in feed)):
+                break
+            previous = value
+        return {"ok": True, "results": results, BLOBS: blobs}
+
+    def handle(self, request: dict) -> dict:
+        """Dispatch one request (load, call, chain, drop); used by the runner and in-process."""
+        op = request.get("op")
+        if op == "load":
+            source = request.get("source")
+            return self.load(request["module"], request.get("path"),
+                             base64.b64decode(source) if isinstance(source, str) else None, request.get("filename"))
+        if op == "call":
+            return self.call(request)
+        if op == "chain":
+            return self.chain(request)
+        if op == "drop":
+            self.drop(request.get("ids", []))
+            return {"ok": True}
+        return {"ok": False, "error": {"type": "BadRequest", "message": str(op)[:100], "traceback": ""}}
 
     def drop(self, ids) -> None:
         for hid in ids:
             self.handles.pop(hid, None)
 
 
+def prepare_chain(module: str, function: str, steps, kwargs, feed, fed_shape=None) -> dict:
+    """A chain request: ``steps`` is a list of argument tuples (fed arguments may be None)."""
+    blobs: list = []
+    return {"op": "chain", "module": module, "function": function,
+            "steps": [{"args": encode(list(args), blobs=blobs), "kwargs": encode(dict(kwargs), blobs=blobs)}
+                      for args in steps],
+            "feed": [list(f) for f in feed], "fed_shape": None if fed_shape is None else list(fed_shape),
+            BLOBS: blobs}
+
+
 def prepare_request(module: str, function: str, args, kwargs, keep=(), view=None) -> dict:
     """The judge's side of a call: plain data only. ``keep``: result items to leave in the
     student process (as handles); ``view``: a name in VIEWS to turn the result into plain data."""
-    return {"op": "call", "module": module, "function": function, "args": encode(list(args)),
-            "kwargs": encode(dict(kwargs)), "keep": list(keep), "view": view}
+    blobs: list = []
+    return {"op": "call", "module": module, "function": function, "args": encode(list(args), blobs=blobs),
+            "kwargs": encode(dict(kwargs), blobs=blobs), "keep": list(keep), "view": view, BLOBS: blobs}
+
+
+def pack_frame(message: dict) -> bytes:
+    """One message on the wire: lengths, the JSON (without its blobs), then each raw blob.
+
+    Layout: 8-byte JSON length, 8-byte blob count, the JSON, then per blob an 8-byte length
+    and the bytes (all big-endian). Raw bytes are only ever read back as numeric arrays.
+    """
+    blobs = message.pop(BLOBS, None) or []
+    data = json.dumps(message, allow_nan=True).encode("utf-8")
+    parts = [struct.pack(">QQ", len(data), len(blobs)), data]
+    for b in blobs:
+        parts += [struct.pack(">Q", len(b)), b]
+    return b"".join(parts)
+
+
+def unpack_frame(read_exact, max_bytes: int) -> dict:
+    """Read one ``pack_frame`` message with ``read_exact(n) -> bytes``; blobs under ``BLOBS``."""
+    size, count = struct.unpack(">QQ", read_exact(16))
+    if size > max_bytes or count > 100000:
+        raise ProtocolError("frame too large")
+    message = json.loads(read_exact(size))
+    blobs, total = [], size
+    for _ in range(count):
+        (n,) = struct.unpack(">Q", read_exact(8))
+        total += n
+        if total > max_bytes:
+            raise ProtocolError("frame too large")
+        blobs.append(read_exact(n))
+    if isinstance(message, dict):
+        message[BLOBS] = blobs
+    return message
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from .assignments import by_folder
-from .core import Call, StudentError, evaluate, returned_from
+from .core import Call, StudentError, chain_from, evaluate, returned_from
 from .protocol import Invoker
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
@@ -50,7 +50,8 @@ class LocalSession:
     def call(self, request: dict):
         if self.error is not None:
             raise self.error
-        return returned_from(self.invoker.call(request))
+        response = self.invoker.handle(request)
+        return chain_from(response) if request.get("op") == "chain" else returned_from(response)
 
 
 def session_for(module: str, path: Path) -> LocalSession:

@@ -32,8 +32,8 @@ def show_value(v, limit: int = 12) -> str:
     """A short, readable rendering of an input or output."""
     if isinstance(v, (np.ndarray, np.generic)):
         arr = np.asarray(v)
-        body = np.array2string(arr, threshold=limit, edgeitems=3, precision=6, separator=", ",
-                               max_line_width=100)
+        body = np.array2string(arr, threshold=limit, edgeitems=3 if arr.ndim < 3 else 1, precision=6,
+                               separator=", ", max_line_width=100)
         body = body.replace("\n", "\n         ")
         kind = "NumPy scalar" if isinstance(v, np.generic) else "array"
         return f"{body}  ({kind}, {arr.dtype}, shape {arr.shape})"

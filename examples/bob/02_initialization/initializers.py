@@ -1,0 +1,202 @@
+"""02 — Weight initialisation: Glorot (Xavier), He (Kaiming) and LeCun.
+
+A layer computes z_j = Σ_i w_ji x_i over its fan_in inputs. With independent zero-mean weights
+and inputs,
+
+    Var(z) = fan_in · Var(w) · E[x²].
+
+If fan_in · Var(w) is larger than 1 the signal grows by that factor at every layer and explodes
+after a few dozen layers; if it is smaller it vanishes. The backward pass multiplies gradients
+by the same weights transposed, so there fan_out · Var(w) plays the same role. Initialisers pick
+Var(w) to keep both factors near 1:
+
+- **LeCun**:  Var(w) = 1 / fan_in. Keeps the forward variance for a linear (or SELU)
+  network. With SELU this is what self-normalisation needs.
+- **Glorot / Xavier**:  Var(w) = gain² · 2 / (fan_in + fan_out), a compromise between the
+  forward (1/fan_in) and the backward (1/fan_out) condition; made for tanh/sigmoid.
+- **He / Kaiming**:  Var(w) = gain² / fan, fan = fan_in (mode="fan_in") or fan_out. ReLU zeroes
+  half of its inputs, so E[relu(z)²] = Var(z)/2, and the gain √2 puts the lost half back:
+  Var(w) = 2 / fan_in.
+
+The *gain* is the factor an activation needs (torch.nn.init.calculate_gain): 1 for linear and
+sigmoid, 5/3 for tanh, √2 for ReLU, √(2 / (1 + a²)) for LeakyReLU with negative slope a, 3/4 for
+SELU. Gains multiply the standard deviation, so they enter the variance squared.
+
+Every rule gives a standard deviation std; the *normal* variant draws w ~ N(0, std²), the
+*uniform* variant w ~ U(−b, b) with the same variance. U(−b, b) has variance b²/3, so
+b = √3 · std: for Glorot b = gain · √(6 / (fan_in + fan_out)), for He b = gain · √(3 / fan).
+
+Shapes follow torch: a Linear weight is (fan_out, fan_in) = (out_features, in_features); a
+convolution weight is (out_channels, in_channels, *kernel_size), and every weight of the kernel
+counts: fan_in = in_channels · prod(kernel_size), fan_out = out_channels · prod(kernel_size).
+
+Rules for every function here (the checks compare with torch.nn.init):
+- NumPy only (no torch, tensorflow or jax).
+- ``rng`` is a ``numpy.random.Generator``; when it is None, make a fresh one with
+  ``np.random.default_rng()``. Draw every random number from ``rng`` (never from np.random.*),
+  so that the same seed gives the same weights.
+- Results are float64 arrays of exactly ``shape``.
+
+Random results are checked statistically, against the std torch's formula gives and a sample
+from torch's own initialiser on the same shape: mean, variance, bound, shape of the
+distribution. Run the public checks with ``pytest`` in this folder.
+"""
+
+import math
+
+import numpy as np
+
+
+def compute_fans(shape):
+    if len(shape) < 2:
+        raise ValueError("need 2 dimensions")
+    r = math.prod(shape[2:])
+    return shape[0] * r, shape[1] * r
+
+
+def calculate_gain(nonlinearity, param=None):
+    gains = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": 2.0, "selu": 0.75}
+    if nonlinearity.startswith("conv"):
+        return 1.0
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity not in gains:
+        raise ValueError(nonlinearity)
+    return gains[nonlinearity]
+
+
+def glorot_uniform(shape, gain=1.0, rng=None):
+    """Glorot (Xavier) uniform initialisation, as ``torch.nn.init.xavier_uniform_``.
+
+    w ~ U(−b, b),  b = gain · √(6 / (fan_in + fan_out))
+    (the variance b²/3 = gain² · 2 / (fan_in + fan_out)).
+
+    Inputs:
+    - shape: tuple, the weight's shape, (fan_out, fan_in, *kernel) as in torch.
+    - gain: multiplies the standard deviation (e.g. calculate_gain("tanh")).
+    - rng: a numpy.random.Generator; None means np.random.default_rng().
+
+    Returns:
+    - a float64 array of shape ``shape``.
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    fan_in, fan_out = compute_fans(shape)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-bound, bound, size=tuple(shape))
+
+
+def glorot_normal(shape, gain=1.0, rng=None):
+    """Glorot (Xavier) normal initialisation, as ``torch.nn.init.xavier_normal_``.
+
+    w ~ N(0, std²),  std = gain · √(2 / (fan_in + fan_out)).
+
+    Inputs:
+    - shape: tuple, the weight's shape, (fan_out, fan_in, *kernel) as in torch.
+    - gain: multiplies the standard deviation.
+    - rng: a numpy.random.Generator; None means np.random.default_rng().
+
+    Returns:
+    - a float64 array of shape ``shape``.
+
+    Note: rng.normal takes the standard deviation (scale), not the variance.
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    fan_in, fan_out = compute_fans(shape)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return rng.normal(0.0, std, size=tuple(shape))
+
+
+def he_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    """He (Kaiming) uniform initialisation, as ``torch.nn.init.kaiming_uniform_``.
+
+    w ~ U(−b, b),  b = √3 · std,  std = gain / √fan,
+    gain = calculate_gain(nonlinearity, a),  fan = fan_in if mode == "fan_in" else fan_out.
+
+    With the defaults (a = 0, "leaky_relu") the gain is √2 and b = √(6 / fan_in).
+
+    Inputs:
+    - shape: tuple, the weight's shape, (fan_out, fan_in, *kernel) as in torch.
+    - a: the negative slope of the LeakyReLU after this layer (used by "leaky_relu" only).
+    - mode: "fan_in" keeps the variance of the forward pass, "fan_out" that of the backward pass.
+    - nonlinearity: the activation's name, as in calculate_gain.
+    - rng: a numpy.random.Generator; None means np.random.default_rng().
+
+    Returns:
+    - a float64 array of shape ``shape``.
+
+    Raises:
+    - ValueError if mode is neither "fan_in" nor "fan_out".
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    fan_in, fan_out = compute_fans(shape)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', not {mode!r}")
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+    bound = math.sqrt(3.0) * std
+    return rng.uniform(-bound, bound, size=tuple(shape))
+
+
+def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    """He (Kaiming) normal initialisation, as ``torch.nn.init.kaiming_normal_``.
+
+    w ~ N(0, std²),  std = gain / √fan,
+    gain = calculate_gain(nonlinearity, a),  fan = fan_in if mode == "fan_in" else fan_out.
+
+    With the defaults the variance is 2 / fan_in.
+
+    Inputs:
+    - shape, a, mode, nonlinearity, rng: as in he_uniform.
+
+    Returns:
+    - a float64 array of shape ``shape``.
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    fan_in, fan_out = compute_fans(shape)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', not {mode!r}")
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+    return rng.normal(0.0, std, size=tuple(shape))
+
+
+def lecun_uniform(shape, rng=None):
+    """LeCun uniform initialisation: variance 1 / fan_in.
+
+    w ~ U(−b, b),  b = √(3 / fan_in).
+
+    This is Kaiming with nonlinearity="linear" (gain 1) and mode="fan_in":
+    ``torch.nn.init.kaiming_uniform_(w, nonlinearity="linear")``, the initialisation torch
+    recommends for SELU networks (calculate_gain("selu") = 3/4 does not self-normalise).
+
+    Inputs:
+    - shape: tuple, the weight's shape, (fan_out, fan_in, *kernel) as in torch.
+    - rng: a numpy.random.Generator; None means np.random.default_rng().
+
+    Returns:
+    - a float64 array of shape ``shape``.
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    fan_in, _ = compute_fans(shape)
+    bound = math.sqrt(3.0 / fan_in)
+    return rng.uniform(-bound, bound, size=tuple(shape))
+
+
+def lecun_normal(shape, rng=None):
+    """LeCun normal initialisation: variance 1 / fan_in.
+
+    w ~ N(0, std²),  std = 1 / √fan_in.
+
+    This is Kaiming with nonlinearity="linear" (gain 1) and mode="fan_in":
+    ``torch.nn.init.kaiming_normal_(w, nonlinearity="linear")``, the initialisation torch
+    recommends for SELU networks (calculate_gain("selu") = 3/4 does not self-normalise).
+
+    Inputs:
+    - shape: tuple, the weight's shape, (fan_out, fan_in, *kernel) as in torch.
+    - rng: a numpy.random.Generator; None means np.random.default_rng().
+
+    Returns:
+    - a float64 array of shape ``shape``.
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    fan_in, _ = compute_fans(shape)
+    return rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=tuple(shape))
