@@ -38,6 +38,9 @@ def cmd_grade(args) -> int:
     plan = Plan.build(args.only)
     limits = Limits(call_timeout=args.timeout)
     out = Path(args.out)
+    if out.is_dir():
+        report.remove_stale_temporaries(out)
+    resume = out if args.resume else None
     from .submissions import discover
 
     n = len(discover(root))
@@ -45,15 +48,16 @@ def cmd_grade(args) -> int:
     start = time.monotonic()
 
     def progress(res):
-        report.write_student(out, res, plan)
+        report.save_state(out, res)
+        report.write_student(out, res, plan, args.hidden_visibility)
         tick(res)
 
     try:
         if bar:
             with bar:
-                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress)
+                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume)
         else:
-            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress)
+            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume)
     except SandboxError as exc:
         print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
               file=sys.stderr)
@@ -61,6 +65,9 @@ def cmd_grade(args) -> int:
     seconds = time.monotonic() - start
     report.write_class(out, results, plan, prot, seconds)
     print_gradebook(results, plan)
+    reused = sum(1 for r in results if r.resumed)
+    if reused:
+        print(f"\n{reused} unchanged submissions taken from the previous run (--resume)")
     print(f"\n{len(results)} submissions in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
           f"{out}/summary.md, {out}/<student>/feedback.md")
     return 0
@@ -85,6 +92,10 @@ def main(argv=None) -> int:
     g.add_argument("--timeout", type=float, default=10.0, help="seconds allowed for one call (default: 10)")
     g.add_argument("--only", nargs="*", help="grade only these assignment folders")
     g.add_argument("--no-bwrap", action="store_true", help="do not use bubblewrap even if installed")
+    g.add_argument("--resume", action="store_true",
+                   help="skip submissions whose files and checks are unchanged since they were graded into --out")
+    g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default="after_due_date",
+                   help="Gradescope visibility of the hidden checks in results.json (default: after_due_date)")
     g.set_defaults(func=cmd_grade)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -12,6 +12,7 @@ A check whose function timed out makes the remaining checks of that function fai
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -55,6 +56,15 @@ class Plan:
     def folders(self) -> list[str]:
         return [a.folder for a, _ in self.items]
 
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever a check (public or hidden) or the set of assignments changes."""
+        h = hashlib.sha256(" ".join(self.folders).encode())
+        here = Path(__file__).resolve().parent
+        for path in sorted([*(here / "checks").glob("*.py"), *(here / "hidden").glob("*.py")]):
+            h.update(path.read_bytes())
+        return h.hexdigest()[:16]
+
 
 @dataclass
 class StudentResult:
@@ -64,7 +74,8 @@ class StudentResult:
     status: dict[str, str] = field(default_factory=dict)  # folder -> "graded" / why not
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    digest: str = ""
+    digest: str = ""  # content of the graded files + fingerprint of the checks
+    resumed: bool = False  # taken from a previous run (--resume)
 
     def score(self, folder: str) -> float:
         return round(sum(o.points for o in self.outcomes.get(folder, [])), 4)
@@ -78,8 +89,13 @@ def _all_failed(checks: list[Check], message: str, kind: str) -> list[Outcome]:
     return [outcome_failed(c, message, kind) for c in checks]
 
 
-def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workdir: Path) -> StudentResult:
-    """Grade one submission; never raises for anything the submission contains."""
+def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workdir: Path,
+                  resume_from: Path | None = None) -> StudentResult:
+    """Grade one submission; never raises for anything the submission contains.
+
+    With ``resume_from`` (a previous output folder), a submission whose files and checks are
+    unchanged since it was graded there is not graded again: its saved result is returned.
+    """
     start = time.monotonic()
     result = StudentResult(sub.student, sub.path.name)
     scratch = Path(tempfile.mkdtemp(prefix=f"{sub.student[:20]}-", dir=workdir))
@@ -87,7 +103,14 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
     try:
         modules = {a.folder: a.module for a, _ in plan.items}
         files = materialize(sub, modules, files_dir)
-        result.digest = content_hash(files)
+        result.digest = f"{content_hash(files)[:32]}-{plan.fingerprint}"
+        if resume_from is not None:
+            from .report import load_state
+
+            saved = load_state(resume_from, sub.student)
+            if saved is not None and saved.digest == result.digest:
+                saved.resumed = True
+                return saved
         session = RunnerSession(pool, files_dir, limits)
         try:
             for a, checks in plan.items:
@@ -132,7 +155,7 @@ def _grade_assignment(a, checks, path: Path | None, session: RunnerSession, resu
 
 
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,
-                progress=None) -> list[StudentResult]:
+                progress=None, resume_from: Path | None = None) -> list[StudentResult]:
     """Grade every submission under ``root``; ``progress(result)`` is called as each finishes."""
     if use_bwrap is None:
         use_bwrap = bwrap_path() is not None
@@ -141,7 +164,8 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
     results: list[StudentResult] = []
     with tempfile.TemporaryDirectory(prefix="gradkit-") as work, Pool(limits, use_bwrap) as runners:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(grade_student, s, plan, limits, runners, Path(work)): s for s in subs}
+            futures = {pool.submit(grade_student, s, plan, limits, runners, Path(work), resume_from): s
+                       for s in subs}
             for fut in as_completed(futures):
                 sub = futures[fut]
                 try:

@@ -8,6 +8,7 @@ so an interrupted run never leaves a half-written file and the previous gradeboo
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import json
@@ -46,8 +47,12 @@ def _fmt(x: float) -> str:
 
 # --- per student -------------------------------------------------------------------------------
 
-def results_json(result, plan) -> dict:
-    """Gradescope's results format (score, execution_time, output, tests[])."""
+HIDDEN_VISIBILITY = ("after_due_date", "hidden", "after_published", "visible")  # Gradescope's values
+
+
+def results_json(result, plan, hidden_visibility: str = "after_due_date") -> dict:
+    """Gradescope's results format (score, execution_time, output, tests[]); hidden checks get
+    ``hidden_visibility`` (Gradescope shows an "after_due_date" test once the due date has passed)."""
     tests = []
     for a, _ in plan.items:
         for o in result.outcomes.get(a.folder, []):
@@ -57,7 +62,7 @@ def results_json(result, plan) -> dict:
                 "max_score": o.max_points,
                 "status": o.status,
                 "output": (o.message if not o.passed else o.title) + (f"\n\nyour code printed:\n{o.output}" if o.output else ""),
-                "visibility": "after_due_date" if o.hidden else "visible",
+                "visibility": hidden_visibility if o.hidden else "visible",
             })
     lines = [f"{a.folder}: {_fmt(result.score(a.folder))}/100 ({result.status.get(a.folder, '')})" for a, _ in plan.items]
     return {
@@ -134,11 +139,32 @@ def feedback_html(result, plan) -> str:
     return "\n".join(parts)
 
 
-def write_student(out: Path, result, plan) -> None:
+def write_student(out: Path, result, plan, hidden_visibility: str = "after_due_date") -> None:
     folder = out / result.student
-    write_atomic(folder / "results.json", json.dumps(results_json(result, plan), indent=1, allow_nan=False))
+    write_atomic(folder / "results.json", json.dumps(results_json(result, plan, hidden_visibility), indent=1,
+                                                     allow_nan=False))
     write_atomic(folder / "feedback.md", feedback_md(result, plan))
     write_atomic(folder / "feedback.html", feedback_html(result, plan))
+
+
+STATE = "gradkit-state.json"  # the full result of a student, for --resume
+
+
+def save_state(out: Path, result) -> None:
+    write_atomic(out / result.student / STATE, json.dumps(dataclasses.asdict(result), allow_nan=True))
+
+
+def load_state(out: Path, student: str):
+    """The saved result of ``student`` (a grade.StudentResult), or None if absent or unreadable."""
+    from .checks.core import Outcome
+    from .grade import StudentResult
+
+    try:
+        data = json.loads((out / student / STATE).read_text())
+        data["outcomes"] = {f: [Outcome(**o) for o in outs] for f, outs in data["outcomes"].items()}
+        return StudentResult(**data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 # --- the class -----------------------------------------------------------------------------------
@@ -217,8 +243,38 @@ def summary_md(results, plan, isolation: list[str], seconds: float) -> str:
     return "\n".join(out) + "\n"
 
 
+def summary_html(results, plan, isolation: list[str], seconds: float) -> str:
+    """The class summary as one self-contained page (the plots are the PNGs beside it)."""
+    e = html.escape
+    n = len(results)
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Class summary</title><style>{_CSS}</style>"
+             f"</head><body><h1>Class summary</h1><p>{n} submissions graded in {seconds:.1f} s.</p>"
+             f"<p>Isolation: {e('; '.join(isolation))}</p><table><tr><th>assignment</th><th>mean</th>"
+             "<th>median</th><th>full marks</th></tr>"]
+    for a, _ in plan.items:
+        s = [r.score(a.folder) for r in results] or [0]
+        parts.append(f"<tr><td>{e(a.folder)}</td><td>{statistics.mean(s):.1f}</td><td>{statistics.median(s):g}</td>"
+                     f"<td>{sum(1 for x in s if x >= 100)}</td></tr>")
+    parts.append("</table><h2>Students</h2><table><tr><th>student</th>"
+                 + "".join(f"<th>{e(f.split('_', 1)[0])}</th>" for f in plan.folders) + "<th>total</th></tr>")
+    for r in results:
+        parts.append(f"<tr><td><a href='{e(r.student)}/feedback.html'>{e(r.student)}</a></td>"
+                     + "".join(f"<td>{_fmt(r.score(f))}</td>" for f in plan.folders) + f"<td>{_fmt(r.total)}</td></tr>")
+    parts.append("</table>")
+    for a, _ in plan.items:
+        parts.append(f"<h2>{e(a.folder)}</h2><img src='{PLOTS}/{e(a.folder)}.png' alt='{e(a.folder)}' width='100%'>")
+    return "\n".join(parts) + "</body></html>"
+
+
+def remove_stale_temporaries(out: Path) -> None:
+    """Temporary files left by a run that was killed between writing and renaming."""
+    for tmp in out.glob("**/.*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def write_class(out: Path, results, plan, isolation: list[str], seconds: float) -> None:
     for a, checks in plan.items:
         plot_assignment(results, a.folder, checks, out / PLOTS / f"{a.folder}.png")
     write_atomic(out / "summary.md", summary_md(results, plan, isolation, seconds))
+    write_atomic(out / "summary.html", summary_html(results, plan, isolation, seconds))
     write_atomic(out / "gradebook.csv", gradebook_csv(results, plan))

@@ -1,6 +1,7 @@
 """`python -m autograder grade` on the bundled class: gradebook, results.json, feedback, summary."""
 
 import csv
+import os
 import json
 import subprocess
 import sys
@@ -81,3 +82,43 @@ def test_summary_has_a_plot_per_assignment(graded):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"_plots/{f}.png" in summary
     assert not list(out.rglob("*.tmp"))  # atomic writes leave no temporary files
+
+
+def test_resume_regrades_only_what_changed(graded, tmp_path):
+    out, _ = graded
+    import shutil
+
+    resumed_out = tmp_path / "grades"
+    shutil.copytree(out, resumed_out)
+    klass = tmp_path / "class"
+    shutil.copytree(ROOT / "examples", klass)
+    bob = klass / "bob" / "01_activations" / "activations.py"
+    bob.write_text(bob.read_text() + "\n# edited after the deadline\n")
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(klass), "--out", str(resumed_out),
+                           "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "5 unchanged submissions taken from the previous run" in proc.stdout
+    assert (resumed_out / "gradebook.csv").read_text() == (out / "gradebook.csv").read_text()
+
+
+def test_a_killed_run_leaves_the_previous_gradebook_intact(graded, tmp_path):
+    import shutil
+    import signal
+    import time
+
+    out, _ = graded
+    target = tmp_path / "grades"
+    shutil.copytree(out, target)
+    before = (target / "gradebook.csv").read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(ROOT / "examples"), "--out",
+                             str(target), "--jobs", "1"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(4)  # torch is loaded and some students are being written
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (target / "gradebook.csv").read_bytes() == before
+    for path in target.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".md", ".html", ".csv"):
+            path.read_text()  # every file is whole (json files parse)
+            if path.suffix == ".json":
+                json.loads(path.read_text())
