@@ -47,19 +47,8 @@ class _Blocker:
         return None
 
 
-def read_exact(fd: int, n: int) -> bytes:
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
 def recv_frame(fd: int):
-    return protocol.unpack_frame(lambda n: read_exact(fd, n), MAX_FRAME)
+    return protocol.unpack_frame(lambda n: protocol.read_exact(fd, n), MAX_FRAME)
 
 
 def send_frame(fd: int, message: dict) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import os
-import select
 import shutil
 import signal
 import socket
@@ -35,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .checks.core import Returned, StudentError, chain_from, returned_from
-from .checks.protocol import pack_frame, unpack_frame
+from .checks.protocol import pack_frame, read_exact, unpack_frame
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
 PROTOCOL_DIR = Path(__file__).resolve().parent / "checks"
@@ -118,27 +117,10 @@ def bwrap_command() -> list[str]:
     return cmd
 
 
-def _read_exact(fd: int, n: int, deadline: float) -> bytes:
-    chunks = []
-    while n:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
-            raise TimeoutError
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
 def _receive(fd: int, timeout: float):
     deadline = time.monotonic() + timeout
     try:
-        return unpack_frame(lambda n: _read_exact(fd, n, deadline), MAX_FRAME)
+        return unpack_frame(lambda n: read_exact(fd, n, deadline), MAX_FRAME)
     except (UnicodeDecodeError, ValueError, struct.error):  # ProtocolError and JSON errors are ValueErrors
         raise EOFError
 

@@ -40,7 +40,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .compare import F64, compare_array, show_value
+from .compare import F64, compare_array, compare_each, run_each, show_value
 from .core import Case, Check, Mismatch, StudentError
 from .protocol import Opaque
 
@@ -196,38 +196,6 @@ def _check_unmodified(got, names) -> None:
                        f"their inputs untouched (compute into new arrays)")
 
 
-def _each(function: str):
-    """``run`` for a check of several calls (``case.data["calls"]``); a call that raises says which it was."""
-
-    def run(check, call, case):
-        out = []
-        for c in case.data["calls"]:
-            try:
-                out.append(call(function, *c.args, **c.kwargs))
-            except StudentError as err:
-                raise StudentError(err.kind, f"{err.message} (for {c.data['label']})", err.traceback,
-                                   err.output) from None
-        return out
-
-    return run
-
-
-def _compare_each(inner):
-    """``compare`` for ``_each``: the first failing call is reported with its own input."""
-
-    def compare(got, expected, case):
-        for g, e, c in zip(got, expected, case.data["calls"]):
-            try:
-                inner(g, e, c)
-            except Mismatch as m:
-                head, _, rest = str(m).partition("\n")
-                err = Mismatch(f"{head} (for {c.data['label']})" + (f"\n{rest}" if rest else ""))
-                err.called = c.show(case.data["function"])
-                raise err from None
-
-    return compare
-
-
 class MultiCase(Case):
     """A check's several calls (``data["calls"]``); shown as the list of what each call is."""
 
@@ -262,7 +230,7 @@ def identity_weights_check(name: str, points: float, sizes, *, hidden: bool = Fa
         title=f"scaled_identity_weights matches torch's nn.init.eye_ times the scale ({what})",
         hint=HINTS[function], make_case=make_case,
         reference=lambda case: [torch_identity_weights(*c.args) for c in case.data["calls"]],
-        run=_each(function), compare=_compare_each(inner),
+        run=run_each, compare=compare_each(inner),
     )
 
 
@@ -317,7 +285,7 @@ def forward_check(name: str, points: float, make_stacks, *, hidden: bool = False
         name=f"{function}: {name}", function=function, points=points, hidden=hidden,
         title=f"linear_forward matches a torch stack of bias-free nn.Linear layers ({what})",
         hint=HINTS[function], make_case=lambda: _multi(function, _forward_calls(make_stacks())),
-        reference=reference, run=_each(function), compare=_compare_each(inner),
+        reference=reference, run=run_each, compare=compare_each(inner),
     )
 
 
@@ -376,7 +344,7 @@ def backward_check(name: str, points: float, make_stacks, *, parts=("grad_weight
         name=f"{function}: {name}", function=function, points=points, hidden=hidden,
         title=f"linear_backward's {' and '.join(parts)} match torch.autograd through nn.Linear layers ({what})",
         hint=HINTS[function], make_case=lambda: _multi(function, _backward_calls(make_stacks())),
-        reference=reference, run=_each(function), compare=_compare_each(inner),
+        reference=reference, run=run_each, compare=compare_each(inner),
     )
 
 
@@ -410,7 +378,7 @@ def norms_check(name: str, points: float, make_lists, *, hidden: bool = False, w
         make_case=lambda: _multi(function, [Case((arrays,), {}, ("arrays",), {"label": label})
                                             for arrays, label in make_lists()]),
         reference=lambda case: [torch_norms(c.args[0]) for c in case.data["calls"]],
-        run=_each(function), compare=_compare_each(inner),
+        run=run_each, compare=compare_each(inner),
     )
 
 
@@ -448,7 +416,7 @@ def chain_check(name: str, points: float, make_zs, *, hidden: bool = False, what
         hint=HINTS[function],
         make_case=lambda: _multi(function, [Case((np.asarray(z, dtype=np.float64),), {}, ("z",), {"label": label})
                                             for z, label in make_zs()]),
-        reference=reference, run=_each(function), compare=_compare_each(inner),
+        reference=reference, run=run_each, compare=compare_each(inner),
     )
 
 
@@ -593,7 +561,7 @@ def figure_check(name: str, points: float, aspects, calls=({},), *, hidden: bool
         name=f"{function}: {name}", function=function, points=points, hidden=hidden,
         title="the Figure " + " and ".join(ASPECTS[a][1] for a in aspects),
         hint=HINTS[function], make_case=make_case, reference=_figure_reference, run=run,
-        compare=_compare_each(inner),
+        compare=compare_each(inner),
     )
 
 

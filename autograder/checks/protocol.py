@@ -30,6 +30,7 @@ import base64
 import json
 import linecache
 import math
+import os
 import struct
 import sys
 import traceback
@@ -466,6 +467,26 @@ def prepare_request(module: str, function: str, args, kwargs, keep=(), view=None
     blobs: list = []
     return {"op": "call", "module": module, "function": function, "args": encode(list(args), blobs=blobs),
             "kwargs": encode(dict(kwargs), blobs=blobs), "keep": list(keep), "view": view, BLOBS: blobs}
+
+
+def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    """Exactly ``n`` bytes from ``fd``; EOFError if it closes, TimeoutError past ``deadline``
+    (a time.monotonic() value; None waits for ever)."""
+    import select
+    import time
+
+    chunks = []
+    while n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
 def pack_frame(message: dict) -> bytes:
