@@ -84,13 +84,13 @@ def compare_array(value, expected, rtol: float, atol: float, label: str = "the r
     where = f"index {tuple(int(i) for i in idx)}" if g.ndim else "the value"
     at = ""
     if input_at is not None and np.shape(input_at) == g.shape:
-        at = f" (input there: {np.asarray(input_at)[idx]!r})"
+        at = f" (input there: {np.asarray(input_at)[idx].item()!r})"
     bad = int((~ok).sum())
     what = "is not finite" if not np.isfinite(g[idx]) else "differs from torch's"
     raise Mismatch(
         f"{label} {what} at {bad} of {ok.size} entries\n"
         f"  yours: {show_value(got)}\n  torch: {show_value(expected)}\n"
-        f"  worst at {where}{at}: yours {g[idx]!r}, torch {e[idx]!r} "
+        f"  worst at {where}{at}: yours {g[idx].item()!r}, torch {e[idx].item()!r} "
         f"(allowed: |yours - torch| <= {atol:g} + {rtol:g}*|torch|)")
 
 
