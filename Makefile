@@ -11,7 +11,7 @@ SUBMITTED ?= examples/notebooks
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: grade test check release sync bench gradescope lint install clean help
+.PHONY: grade test check release sync bench gradescope classroom lint install clean help
 help:
 	@echo "make grade [SUBMISSIONS=dir OUT=dir]   grade a folder of submissions (default: examples/)"
 	@echo "make test                              the kit's own tests"
@@ -19,6 +19,7 @@ help:
 	@echo "make release                           regenerate assignments/, solutions/ and examples/ from source/"
 	@echo "make bench                             grade a synthetic class and print timings"
 	@echo "make gradescope                        build dist/gradescope/autograder.zip"
+	@echo "make classroom                         build dist/classroom/, a GitHub Classroom template repository"
 	@echo "make lint                              static checks (ruff)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -46,6 +47,9 @@ bench: $(STAMP)
 
 gradescope: $(STAMP)
 	$(PY) -m autograder.gradescope
+
+classroom: $(STAMP)
+	$(PY) -m autograder.classroom
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff==0.14.4

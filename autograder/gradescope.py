@@ -1,0 +1,397 @@
+"""The kit as a Gradescope autograder: ``python -m autograder.gradescope`` builds
+``dist/gradescope/autograder.zip``; inside Gradescope's container ``run_autograder`` calls
+``python -m autograder.gradescope run``.
+
+Gradescope's autograder specification: the zip holds ``setup.sh`` (run once, as root, when the
+image is built on Ubuntu) and ``run_autograder`` (run once per submission, working directory
+``/autograder``); the zip is unpacked into ``/autograder/source``, the student's files arrive in
+``/autograder/submission`` and the result must be written to ``/autograder/results/results.json``.
+
+What the zip holds: this package (the checks, the hidden checks, the sandboxed runner, the
+reports), ``pyproject.toml``, ``constraints.txt``, ``setup.sh``, ``run_autograder`` and
+``gradkit.json`` (settings: the visibility of the hidden checks, the per-call timeout). Never
+solutions/, source/, tests/, examples/ or assignments/.
+
+One container is one student: ``run`` lays ``/autograder/submission`` out as
+``SUBMISSIONS/student/`` (or ``SUBMISSIONS/student.zip`` when the student uploaded a single zip),
+runs the same ``python -m autograder grade`` as ``make grade`` (same checks, same sandbox:
+bubblewrap when it can start in the container, process limits otherwise) and copies that student's
+``results.json`` to ``results/results.json``. Whatever goes wrong, a valid results.json with
+score 0 and the error in ``output`` is written (``run_autograder`` writes one itself if Python
+cannot even start).
+
+``GRADKIT_AUTOGRADER_ROOT`` replaces ``/autograder`` (the kit's tests run the whole package in a
+temporary folder) and ``GRADKIT_PYTHON`` the interpreter (default ``/autograder/venv/bin/python``,
+the virtual environment ``setup.sh`` creates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from .report import HIDDEN_VISIBILITY, write_atomic
+
+PACKAGE = Path(__file__).resolve().parent
+KIT = PACKAGE.parent
+CONFIG = "gradkit.json"
+DEFAULTS = {"hidden_visibility": "after_due_date", "timeout": 10.0, "time_limit": 540}
+# what `python -m autograder grade` imports; setup.sh installs these, pinned by constraints.txt
+RUNTIME = ("numpy", "torch", "matplotlib", "rich")
+SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
+
+# --- results.json: Gradescope's format, as a JSON Schema and as a checker without dependencies ---
+
+VISIBILITY = ["hidden", "after_due_date", "after_published", "visible"]
+_NUMBER = {"type": "number"}
+RESULTS_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Gradescope autograder results.json (the fields gradkit writes)",
+    "type": "object",
+    "required": ["score", "execution_time", "output", "visibility", "stdout_visibility", "tests"],
+    "properties": {
+        "score": _NUMBER,
+        "execution_time": _NUMBER,
+        "output": {"type": "string"},
+        "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+        "visibility": {"enum": VISIBILITY},
+        "stdout_visibility": {"enum": VISIBILITY},
+        "extra_data": {"type": "object"},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "score", "max_score", "status", "output", "visibility"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "score": _NUMBER,
+                    "max_score": _NUMBER,
+                    "status": {"enum": ["passed", "failed"]},
+                    "output": {"type": "string"},
+                    "visibility": {"enum": VISIBILITY},
+                    "number": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "extra_data": {"type": "object"},
+                },
+            },
+        },
+    },
+}
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def validate_results(data) -> list[str]:
+    """Every way ``data`` breaks RESULTS_SCHEMA, plus what a schema cannot say (finite numbers,
+    0 <= score <= max_score, the total is the sum of the tests); [] when it is valid."""
+    problems = []
+    if not isinstance(data, dict):
+        return ["results.json is not a JSON object"]
+
+    def check(obj, schema, where):
+        for key in schema.get("required", []):
+            if key not in obj:
+                problems.append(f"{where}: missing {key!r}")
+        for key, rule in schema["properties"].items():
+            if key not in obj:
+                continue
+            value, at = obj[key], f"{where}.{key}"
+            if rule.get("type") == "number" and not _is_number(value):
+                problems.append(f"{at}: {value!r} is not a finite number")
+            elif rule.get("type") == "string" and not isinstance(value, str):
+                problems.append(f"{at}: {value!r} is not a string")
+            elif rule.get("type") == "string" and len(value) < rule.get("minLength", 0):
+                problems.append(f"{at}: empty")
+            elif rule.get("type") == "object" and not isinstance(value, dict):
+                problems.append(f"{at}: not an object")
+            elif "enum" in rule and value not in rule["enum"]:
+                problems.append(f"{at}: {value!r} is not one of {rule['enum']}")
+            elif rule.get("type") == "array" and not isinstance(value, list):
+                problems.append(f"{at}: not a list")
+            elif key == "tags" and not all(isinstance(v, str) for v in value):
+                problems.append(f"{at}: not a list of strings")
+
+    check(data, RESULTS_SCHEMA, "results")
+    tests = data.get("tests")
+    if isinstance(tests, list):
+        item = RESULTS_SCHEMA["properties"]["tests"]["items"]
+        for i, t in enumerate(tests):
+            if not isinstance(t, dict):
+                problems.append(f"tests[{i}]: not an object")
+                continue
+            check(t, item, f"tests[{i}]")
+            if _is_number(t.get("score")) and _is_number(t.get("max_score")) \
+                    and not 0 <= t["score"] <= t["max_score"]:
+                problems.append(f"tests[{i}]: score {t['score']} outside 0..{t['max_score']}")
+        if tests and _is_number(data.get("score")) and all(isinstance(t, dict) and _is_number(t.get("score"))
+                                                          for t in tests):
+            if abs(sum(t["score"] for t in tests) - data["score"]) > 1e-6 * max(1.0, abs(data["score"])):
+                problems.append("score is not the sum of the tests' scores")
+    return problems
+
+
+def error_results(message: str, seconds: float = 0.0, extra: dict | None = None) -> dict:
+    """A valid results.json for a submission that could not be graded: score 0, the reason."""
+    return {"score": 0, "execution_time": round(seconds, 3),
+            "output": "The autograder could not grade this submission, so it scores 0 for now. "
+                      "Resubmit; if this happens again, tell your instructor (the error is below).\n\n" + message,
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": [], "extra_data": extra or {}}
+
+
+# --- the package -----------------------------------------------------------------------------------
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# gradkit autograder: Gradescope runs this once, as root, when it builds the image.
+# Choose Gradescope's Ubuntu 24.04 base image: the pinned NumPy needs Python 3.11 or newer.
+# It installs what `python -m autograder grade` imports, pinned by constraints.txt (the versions the
+# kit's CI tested), into /autograder/venv; run_autograder uses that interpreter.
+set -euo pipefail
+ROOT="${GRADKIT_AUTOGRADER_ROOT:-/autograder}"
+SRC="$ROOT/source"
+VENV="$ROOT/venv"
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+
+apt-get update -qq
+apt-get install -y -qq python3 python3-venv
+# bubblewrap gives the runner a private file system and no network. Optional: when it is missing,
+# or the container forbids the namespaces it needs, the grader uses process limits only (and says so
+# in the autograder output only instructors see).
+apt-get install -y -qq bubblewrap || echo "gradkit: bubblewrap not installed; grading uses process limits only"
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    echo "gradkit: Python 3.11+ is needed (found $(python3 --version)); choose the Ubuntu 24.04 base image" >&2
+    exit 1
+}
+python3 -m venv "$VENV"
+# torch: the CPU wheel from PyTorch's own index (torch==2.13.0 in constraints.txt matches 2.13.0+cpu,
+# which sorts above PyPI's 2.13.0, so the CUDA build and its 3 GB of libraries never come in);
+# everything else from PyPI.
+"$VENV/bin/pip" install --no-cache-dir -c "$SRC/constraints.txt" \
+    --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple \
+    __RUNTIME__
+"$VENV/bin/python" - <<'EOF'
+import numpy, torch
+assert "+cpu" in torch.__version__ or not torch.cuda.is_available(), torch.__version__
+print("gradkit: numpy", numpy.__version__, "torch", torch.__version__)
+EOF
+# the hidden checks stay readable by root (the grader) only: without bubblewrap, student code runs as
+# user nobody (run_autograder does this again, in case the source is replaced)
+chmod -R go-rwx "$SRC/autograder/hidden"
+"""
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# gradkit autograder: Gradescope runs this once per submission (see autograder/gradescope.py).
+# GRADKIT_AUTOGRADER_ROOT replaces /autograder, GRADKIT_PYTHON the interpreter setup.sh installed.
+ROOT="${GRADKIT_AUTOGRADER_ROOT:-/autograder}"
+PY="${GRADKIT_PYTHON:-$ROOT/venv/bin/python}"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+rm -f "$RESULTS"
+cd "$ROOT/source" && PYTHONPATH="$ROOT/source" "$PY" -m autograder.gradescope run --root "$ROOT"
+status=$?
+if [ ! -s "$RESULTS" ]; then
+    # Python did not start or died before writing anything: still a valid results.json
+    cat > "$RESULTS" <<EOF
+{"score": 0, "execution_time": 0, "output": "The autograder could not grade this submission, so it scores 0 for now. Resubmit; if this happens again, tell your instructor.\n\nThe grader exited with status $status before writing results (see the autograder output).", "visibility": "visible", "stdout_visibility": "hidden", "tests": [], "extra_data": {}}
+EOF
+fi
+exit 0
+"""
+
+
+def _package_files() -> list[tuple[str, Path]]:
+    """(name in the zip, file) for the grading package and the project files."""
+    files = []
+    for path in sorted(PACKAGE.rglob("*")):
+        rel = path.relative_to(KIT)
+        if path.is_file() and not SKIP_PARTS & set(rel.parts) and path.suffix not in (".pyc", ".pyo"):
+            files.append((rel.as_posix(), path))
+    for name in ("pyproject.toml", "constraints.txt"):
+        files.append((name, KIT / name))
+    return files
+
+
+def config_for(hidden_visibility: str, timeout: float) -> dict:
+    if hidden_visibility not in HIDDEN_VISIBILITY:
+        raise ValueError(f"hidden visibility must be one of {', '.join(HIDDEN_VISIBILITY)}")
+    from .checks import assignments
+
+    return {**DEFAULTS, "hidden_visibility": hidden_visibility, "timeout": timeout,
+            "assignments": [a.folder for a in assignments.available()],
+            "_comment": "hidden_visibility: after_due_date (students see the hidden checks' results "
+                        "after the due date), after_published, hidden (never) or visible (at once). "
+                        "timeout: seconds for one call of a student's function. time_limit: seconds for "
+                        "the whole run (set Gradescope's own limit above it)."}
+
+
+def build(dest: Path, hidden_visibility: str = "after_due_date", timeout: float = 10.0) -> Path:
+    """Write ``dest/autograder.zip`` (files at the root, as Gradescope wants); returns its path."""
+    config = config_for(hidden_visibility, timeout)
+    entries: list[tuple[str, bytes, int]] = [
+        ("setup.sh", SETUP_SH.replace("__RUNTIME__", " ".join(RUNTIME)).encode(), 0o755),
+        ("run_autograder", RUN_AUTOGRADER.encode(), 0o755),
+        (CONFIG, (json.dumps(config, indent=1) + "\n").encode(), 0o644),
+    ]
+    entries += [(name, path.read_bytes(), 0o644) for name, path in _package_files()]
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / "autograder.zip"
+    fd, tmp = tempfile.mkstemp(dir=dest, prefix=".autograder.zip.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data, mode in entries:  # fixed dates: the same kit gives the same zip
+                info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = (0o100000 | mode) << 16
+                info.create_system = 3  # unix, so the modes count
+                zf.writestr(info, data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# --- inside Gradescope's container -------------------------------------------------------------------
+
+def load_config(source: Path) -> dict:
+    config = dict(DEFAULTS)
+    try:
+        config.update(json.loads((source / CONFIG).read_text()))
+    except FileNotFoundError:
+        pass
+    if os.environ.get("GRADKIT_HIDDEN_VISIBILITY"):
+        config["hidden_visibility"] = os.environ["GRADKIT_HIDDEN_VISIBILITY"]
+    if config["hidden_visibility"] not in HIDDEN_VISIBILITY:
+        raise ValueError(f"{CONFIG}: hidden_visibility {config['hidden_visibility']!r} is not one of "
+                         f"{', '.join(HIDDEN_VISIBILITY)}")
+    return config
+
+
+def lay_out(submission: Path, submissions: Path, student: str = "student") -> str:
+    """Copy Gradescope's submission folder into the grader's layout; returns what was done.
+
+    A single uploaded zip (and no .py file beside it) becomes ``<student>.zip``, for the grader's
+    safe unzipping; anything else is copied as ``<student>/``: directories and .py files only,
+    symbolic links kept as links (the grader never follows them).
+    """
+    submissions.mkdir(parents=True, exist_ok=True)
+    if not submission.is_dir():
+        (submissions / student).mkdir()
+        return "no submission folder: graded as empty"
+    files = [Path(d) / f for d, _, names in os.walk(submission) if "__MACOSX" not in Path(d).parts for f in names]
+    zips = [p for p in files if p.suffix.lower() == ".zip" and p.is_file() and not p.is_symlink()]
+    if len(zips) == 1 and not any(p.suffix == ".py" for p in files):
+        shutil.copyfile(zips[0], submissions / f"{student}.zip")
+        return f"graded the uploaded zip {zips[0].relative_to(submission)}"
+
+    def ignore(folder, names):
+        keep = []
+        for n in names:
+            p = os.path.join(folder, n)
+            if os.path.islink(p):
+                keep.append(n.endswith(".py"))  # copied as a link: the grader refuses it with a note
+            else:
+                keep.append(os.path.isdir(p) or n.endswith(".py") and os.path.isfile(p))
+        return [n for n, k in zip(names, keep) if not k]
+
+    shutil.copytree(submission, submissions / student, symlinks=True, ignore=ignore)
+    count = sum(1 for p in (submissions / student).rglob("*.py"))
+    return f"graded the uploaded folder ({count} .py files)"
+
+
+def _grade(python: str, source: Path, submissions: Path, out: Path, config: dict, no_bwrap: bool):
+    cmd = [python, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "1",
+           "--timeout", str(config["timeout"]), "--hidden-visibility", config["hidden_visibility"]]
+    if no_bwrap:
+        cmd.append("--no-bwrap")
+    env = {**os.environ, "PYTHONPATH": str(source), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(cmd, cwd=source, env=env, capture_output=True, text=True,
+                          timeout=float(config["time_limit"]))
+
+
+def run(root: Path) -> int:
+    """Grade ``root/submission``; always leaves a valid ``root/results/results.json``."""
+    start = time.monotonic()
+    source, results = root / "source", root / "results" / "results.json"
+    extra: dict = {}
+    try:
+        meta = json.loads((root / "submission_metadata.json").read_text())
+        extra["gradescope_submission_id"] = meta.get("id")
+    except (OSError, ValueError, AttributeError):
+        pass
+    print(f"gradkit autograder: package {PACKAGE}, python {sys.executable}", flush=True)
+    try:
+        if os.geteuid() == 0 and (source / "autograder" / "hidden").is_dir():
+            os.chmod(source / "autograder" / "hidden", 0o700)  # not readable by user nobody
+        config = load_config(source)
+        work = Path(tempfile.mkdtemp(prefix="gradkit-gradescope-"))
+        try:
+            submissions, out = work / "submissions", work / "out"
+            print("submission: " + lay_out(root / "submission", submissions), flush=True)
+            proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False)
+            if proc.returncode == 3:  # the sandbox could not start here (e.g. no user namespaces)
+                print(proc.stdout + proc.stderr + "\nbubblewrap could not start in this container: "
+                      "grading again with process limits only", flush=True)
+                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True)
+            print(proc.stdout, end="", flush=True)
+            print(proc.stderr, end="", file=sys.stderr, flush=True)
+            found = sorted(out.glob("*/results.json")) if out.is_dir() else []
+            if proc.returncode != 0 or len(found) != 1:
+                raise RuntimeError(f"`python -m autograder grade` exited with status {proc.returncode} "
+                                   f"and wrote {len(found)} results.json files\n{proc.stderr[-3000:]}")
+            data = json.loads(found[0].read_text())
+            problems = validate_results(data)
+            if problems:
+                raise RuntimeError("the grader's results.json is not valid: " + "; ".join(problems[:5]))
+            data.setdefault("extra_data", {}).update(extra)
+            write_atomic(results, json.dumps(data, indent=1, allow_nan=False))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    except Exception as exc:  # noqa: BLE001  (whatever it is, Gradescope gets a result)
+        message = f"{type(exc).__name__}: {exc}"
+        print("gradkit autograder failed: " + message, file=sys.stderr, flush=True)
+        write_atomic(results, json.dumps(error_results(message, time.monotonic() - start, extra), indent=1))
+        return 1
+    print(f"wrote {results}: score {data['score']:g} in {time.monotonic() - start:.1f} s", flush=True)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    b = parser  # `python -m autograder.gradescope [options]` builds
+    b.add_argument("--out", default=str(KIT / "dist" / "gradescope"), help="folder for autograder.zip")
+    b.add_argument("--hidden-visibility", choices=HIDDEN_VISIBILITY,
+                   default=os.environ.get("GRADKIT_HIDDEN_VISIBILITY", "after_due_date"),
+                   help="when students see the hidden checks (default: after_due_date, or $GRADKIT_HIDDEN_VISIBILITY)")
+    b.add_argument("--timeout", type=float, default=10.0, help="seconds for one call (default: 10)")
+    r = sub.add_parser("run", help="grade /autograder/submission (what run_autograder calls)")
+    r.add_argument("--root", default=os.environ.get("GRADKIT_AUTOGRADER_ROOT", "/autograder"))
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(Path(args.root))
+    target = build(Path(args.out), args.hidden_visibility, args.timeout)
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+    config = config_for(args.hidden_visibility, args.timeout)
+    print(f"wrote {target} ({target.stat().st_size // 1024} KB, {len(names)} files): "
+          f"{', '.join(config['assignments'])}; hidden checks' visibility: {args.hidden_visibility}")
+    print("Upload it as the assignment's autograder (Configure Autograder > Zip file upload), "
+          "with the Ubuntu 24.04 base image.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The GitHub Classroom template (`make classroom`): the student release plus a workflow that runs
+the public checks and reports points through education/autograding-grading-reporter."""
+
+import base64
+import filecmp
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder import classroom
+from autograder.checks import assignments
+from tests.kit import ROOT, mutants, mutant_text
+
+ASSIGNMENTS = ROOT / "assignments"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return classroom.build(tmp_path_factory.mktemp("classroom") / "repo")
+
+
+@pytest.fixture(scope="module")
+def released():
+    return classroom.released(ASSIGNMENTS)
+
+
+def test_template_is_the_student_release_plus_the_workflow(template, released):
+    shipped = sorted(p.relative_to(ASSIGNMENTS) for p in ASSIGNMENTS.rglob("*")
+                     if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts)
+    for rel in shipped:  # byte for byte: stubs, public checks, conftest.py, pytest.ini
+        assert filecmp.cmp(ASSIGNMENTS / rel, template / rel, shallow=False), rel
+    extra = sorted(p.relative_to(template).as_posix() for p in template.rglob("*")
+                   if p.is_file() and p.relative_to(template) not in shipped)
+    assert extra == [".github/gradkit_points.py", ".github/workflows/classroom.yml", ".gitignore",
+                     "README.md", "requirements.txt"]
+    assert [f for f, _, _ in released] == sorted(p.name for p in ASSIGNMENTS.iterdir() if p.name[:2].isdigit())
+    readme = (template / "README.md").read_text()
+    assert all(f"| {f} | {p:g} |" in readme for f, _, p in released)
+
+
+def _workflow(template):
+    text = (template / ".github" / "workflows" / "classroom.yml").read_text()
+    try:
+        import yaml
+    except ImportError:  # structural checks only
+        pytest.skip("PyYAML not installed")
+    return text, yaml.safe_load(text)
+
+
+def test_workflow_parses_and_reports_the_public_points(template, released):
+    text, wf = _workflow(template)
+    assert wf["name"] == "Autograding Tests"
+    assert "push" in wf["on"]  # quoted "on": YAML 1.1 would read a bare on as True
+    assert wf["permissions"]["checks"] == "write"
+    (job,) = wf["jobs"].values()
+    assert job["name"] == "Autograding Tests"  # the check run the reporter writes the points to
+    steps = job["steps"]
+    assert any("actions/checkout" in s.get("uses", "") for s in steps)
+    install = next(s for s in steps if "pip install" in s.get("run", ""))
+    assert "requirements.txt" in install["run"]
+    graders = [s for s in steps if "gradkit_points.py" in s.get("run", "")]
+    assert [(s["name"], s["id"]) for s in graders] == [(f, m) for f, m, _ in released]
+    for s, (folder, _, points) in zip(graders, released):
+        assert s["run"] == f"python .github/gradkit_points.py {folder} {points:g}"
+    reporter = steps[-1]
+    assert reporter["uses"].startswith("education/autograding-grading-reporter@") and reporter["if"] == "always()"
+    assert reporter["with"]["runners"] == ",".join(m for _, m, _ in released)
+    assert reporter["env"] == {f"{m.upper()}_RESULTS": f"${{{{ steps.{m}.outputs.result }}}}"
+                               for _, m, _ in released}
+    pinned = (ROOT / "constraints.txt").read_text()
+    req = (template / "requirements.txt").read_text()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in req
+    for line in req.splitlines():
+        if "==" in line:
+            assert f"\n{line}\n" in pinned, line
+
+
+def _points(template, tmp_path, folder, max_points):
+    out = tmp_path / "github_output"
+    proc = subprocess.run([sys.executable, ".github/gradkit_points.py", folder, str(max_points)], cwd=template,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "GITHUB_OUTPUT": str(out)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    key, value = out.read_text().strip().split("=", 1)
+    assert key == "result"
+    return json.loads(base64.b64decode(value)), proc.stdout
+
+
+def test_points_step_gives_partial_credit_per_check(template, released, tmp_path):
+    folder, module, max_points = released[0]
+    a = assignments.by_folder(folder)
+    name = next(iter(mutants(a)))
+    student = template / folder / f"{module}.py"
+    original = student.read_text()
+    try:
+        student.write_text(mutant_text(a, name))  # a correct file but for one plausible mistake
+        result, log = _points(template, tmp_path, folder, max_points)
+    finally:
+        student.write_text(original)
+    scores = [t["score"] for t in result["tests"]]
+    assert result["max_score"] == max_points and result["status"] == "fail"
+    assert 0 < sum(scores) < max_points
+    assert {t["status"] for t in result["tests"]} == {"pass", "fail"}
+    assert all(t["score"] == 0 for t in result["tests"] if t["status"] == "fail")
+    assert all(t["message"] for t in result["tests"] if t["status"] == "fail")
+    assert f"{folder}: {sum(scores):g}/{max_points:g}" in log
+
+
+def test_points_step_reports_zero_when_pytest_cannot_run(template, released, tmp_path):
+    result, _ = _points(template, tmp_path, "99_missing", 50)
+    assert result["max_score"] == 50 and result["status"] == "fail"
+    assert [t["score"] for t in result["tests"]] == [0]
+
+
+def test_an_existing_folder_that_is_not_a_template_is_not_replaced(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    with pytest.raises(SystemExit):
+        classroom.build(tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"

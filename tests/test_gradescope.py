@@ -1,0 +1,245 @@
+"""The Gradescope autograder package (`make gradescope`): what the zip holds, run_autograder run in
+a temporary folder standing in for /autograder (setup.sh is not run: no network; the current
+interpreter stands in for /autograder/venv), and results.json checked against Gradescope's format
+for every kind of submission in examples/."""
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from autograder import gradescope
+from autograder.checks import assignments
+from autograder.release import remove_markers
+from tests.kit import ROOT, all_checks, source_file
+
+AVAILABLE = assignments.available()
+CHECKS = {a.folder: all_checks(a) for a in AVAILABLE}
+N_CHECKS = sum(len(c) for c in CHECKS.values())
+SOLUTION = {a.folder: remove_markers(source_file(a).read_text()) for a in AVAILABLE}
+STUDENTS = ("alice", "bob", "carol", "dave", "erin", "frank")
+
+
+def schema_problems(data) -> list[str]:
+    """The hand-written checker, and jsonschema on the same schema when it is installed."""
+    problems = gradescope.validate_results(data)
+    try:
+        import jsonschema
+    except ImportError:
+        return problems
+    validator = jsonschema.Draft202012Validator(gradescope.RESULTS_SCHEMA)
+    return problems + [f"jsonschema: {e.message}" for e in validator.iter_errors(data)]
+
+
+# --- the zip ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    return gradescope.build(tmp_path_factory.mktemp("dist"))
+
+
+def test_zip_has_the_two_scripts_at_its_root_and_the_grader(package):
+    with zipfile.ZipFile(package) as zf:
+        names = set(zf.namelist())
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+        config = json.loads(zf.read("gradkit.json"))
+    for name in ("setup.sh", "run_autograder", "gradkit.json", "pyproject.toml", "constraints.txt",
+                 "autograder/__main__.py", "autograder/grade.py", "autograder/sandbox.py", "autograder/runner.py",
+                 "autograder/gradescope.py", "autograder/checks/protocol.py"):
+        assert name in names, name
+    for a in AVAILABLE:  # public and hidden checks of every assignment
+        assert f"autograder/checks/{a.module}.py" in names
+        assert f"autograder/hidden/{a.module}.py" in names
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    assert config["hidden_visibility"] == "after_due_date"
+    assert config["assignments"] == [a.folder for a in AVAILABLE]
+
+
+def test_zip_holds_no_solutions_tests_or_examples(package):
+    with zipfile.ZipFile(package) as zf:
+        names = zf.namelist()
+        blob = b"\n".join(zf.read(n) for n in names)
+    assert {n.split("/")[0] for n in names} <= {"setup.sh", "run_autograder", "gradkit.json", "pyproject.toml",
+                                               "constraints.txt", "autograder"}
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    package_files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")
+                     if "__pycache__" not in p.parts}
+    assert package_files <= set(names)  # the whole grader (in the tests the checkout could fill a gap)
+    for a in AVAILABLE:  # not a single solution file, whatever its name
+        assert SOLUTION[a.folder].encode() not in blob
+        assert (ROOT / "solutions" / a.folder / f"{a.module}.py").read_bytes() not in blob
+
+
+def test_setup_sh_installs_the_pinned_cpu_torch(package, tmp_path):
+    with zipfile.ZipFile(package) as zf:
+        setup = zf.read("setup.sh").decode()
+        (tmp_path / "setup.sh").write_bytes(zf.read("setup.sh"))
+        (tmp_path / "run_autograder").write_bytes(zf.read("run_autograder"))
+    for script in ("setup.sh", "run_autograder"):  # bash accepts them (not run: setup.sh needs the network)
+        assert subprocess.run(["bash", "-n", str(tmp_path / script)]).returncode == 0
+    assert "python3 -m venv" in setup and '-c "$SRC/constraints.txt"' in setup
+    assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "bubblewrap" in setup
+    pinned = (ROOT / "constraints.txt").read_text()
+    for dep in gradescope.RUNTIME:
+        assert f"\n{dep}==" in pinned and f" {dep}" in setup, dep
+
+
+def test_the_zip_is_reproducible_and_visibility_configurable(package, tmp_path):
+    assert gradescope.build(tmp_path / "again").read_bytes() == package.read_bytes()
+    hidden = gradescope.build(tmp_path / "hidden", hidden_visibility="hidden")
+    with zipfile.ZipFile(hidden) as zf:
+        assert json.loads(zf.read("gradkit.json"))["hidden_visibility"] == "hidden"
+    with pytest.raises(ValueError):
+        gradescope.build(tmp_path / "bad", hidden_visibility="sometimes")
+
+
+# --- run_autograder in a temporary /autograder ----------------------------------------------------
+
+def install(package: Path, root: Path) -> Path:
+    """What Gradescope does with the zip (minus setup.sh): source/, run_autograder, submission/."""
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(root / "source")
+        for info in zf.infolist():
+            os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777 or 0o644)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    return root
+
+
+def run_autograder(root: Path, python: str = sys.executable, env: dict | None = None):
+    proc = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "GRADKIT_AUTOGRADER_ROOT": str(root), "GRADKIT_PYTHON": python,
+                               **(env or {})})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads((root / "results" / "results.json").read_text()), proc.stdout + proc.stderr
+
+
+def _correct(root):
+    for a in AVAILABLE:
+        path = root / "submission" / a.folder / f"{a.module}.py"
+        path.parent.mkdir(parents=True)
+        path.write_text(SOLUTION[a.folder])
+    if shutil.which("bwrap"):  # and a bubblewrap that cannot start, as in a container without namespaces
+        (root / "bin").mkdir()
+        (root / "bin" / "bwrap").write_text("#!/bin/sh\nexit 1\n")
+        (root / "bin" / "bwrap").chmod(0o755)
+
+
+def _broken_zip(root):
+    """One uploaded zip with a top folder: a syntax error, a torch import, a '..' entry, one good file."""
+    first, good, last = AVAILABLE[0], AVAILABLE[1], AVAILABLE[-1]
+    with zipfile.ZipFile(root / "submission" / "hw.zip", "w") as zf:
+        zf.writestr(f"hw/{first.folder}/{first.module}.py",
+                    re.sub(r"^(def \w+\(.*\)):", r"\1", SOLUTION[first.folder], count=1, flags=re.M))
+        zf.writestr(f"hw/{good.folder}/{good.module}.py", SOLUTION[good.folder])
+        zf.writestr(f"hw/{last.folder}/{last.module}.py", "import torch\n" + SOLUTION[last.folder])
+        zf.writestr(f"../{first.module}.py", SOLUTION[first.folder])
+
+
+def grade_examples(out: Path) -> Path:
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(ROOT / "examples"), "--out", str(out),
+                           "--jobs", "2", "--hidden-visibility", "after_published"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(package, tmp_path_factory):
+    """Every run_autograder case and the grading of examples/, side by side (each starts torch)."""
+    cases = {}
+
+    def case(name, prepare=None, **kw):
+        root = install(package, tmp_path_factory.mktemp(name))
+        if prepare:
+            prepare(root)
+        cases[name] = (root, kw)
+
+    case("correct", _correct)
+    case("broken", _broken_zip, env={"GRADKIT_HIDDEN_VISIBILITY": "hidden"})
+    case("crash", lambda root: (root / "source" / "autograder" / "grade.py").write_text("raise RuntimeError('bug')\n"))
+    case("no_python", python="/nonexistent/python3")
+
+    def go(name):
+        root, kw = cases[name]
+        if (root / "bin").is_dir():
+            kw = {**kw, "env": {"PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}"}}
+        return name, run_autograder(root, **kw)
+
+    with ThreadPoolExecutor(3) as pool:
+        examples = pool.submit(grade_examples, tmp_path_factory.mktemp("grades"))
+        done = dict(pool.map(go, cases))
+        done["examples"] = examples.result()
+    return done
+
+
+def test_correct_submission_scores_full_marks(runs):
+    data, log = runs["correct"]
+    assert not schema_problems(data)
+    assert data["score"] == pytest.approx(100 * len(AVAILABLE))
+    assert len(data["tests"]) == N_CHECKS and all(t["status"] == "passed" for t in data["tests"])
+    hidden = {t["name"] for t in data["tests"] if t["visibility"] != "visible"}
+    assert hidden and {t["visibility"] for t in data["tests"] if t["name"] in hidden} == {"after_due_date"}
+    assert "isolation:" in log and "/source/autograder" in log  # the zip's grader ran, not the checkout's
+    if shutil.which("bwrap"):  # bubblewrap could not start: graded again with process limits
+        assert "grading again with process limits only" in log
+
+
+def test_broken_zip_submission_gets_credit_only_where_due(runs):
+    data, log = runs["broken"]
+    assert not schema_problems(data)
+    first, good, last = AVAILABLE[0], AVAILABLE[1], AVAILABLE[-1]
+    assert data["score"] == pytest.approx(100) and len(data["tests"]) == N_CHECKS
+    assert "uploaded zip" in log and "grading again with process limits only" not in log
+    out = {t["name"].split(" / ")[0]: t["output"] for t in data["tests"] if t["status"] == "failed"}
+    assert "SyntaxError" in out[first.folder] and "imports torch" in out[last.folder] and good.folder not in out
+    assert "refused zip entry" in data["output"]
+    hidden = [t for t in data["tests"] if t["visibility"] != "visible"]
+    assert hidden and all(t["visibility"] == "hidden" for t in hidden)  # GRADKIT_HIDDEN_VISIBILITY
+
+
+def test_a_crashing_grader_still_writes_valid_results(runs):
+    for name, needle in (("crash", "RuntimeError: bug"), ("no_python", "exited with status")):
+        data, _ = runs[name]
+        assert not schema_problems(data), name
+        assert data["score"] == 0 and data["tests"] == [] and needle in data["output"], name
+
+
+# --- results.json of every kind of submission in examples/ -------------------------------------------
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_results_json_of_every_example_follows_gradescope_schema(runs, student):
+    data = json.loads((runs["examples"] / student / "results.json").read_text())
+    assert not schema_problems(data)
+    assert len(data["tests"]) == N_CHECKS
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100 * len(AVAILABLE))
+    assert {t["visibility"] for t in data["tests"]} == {"visible", "after_published"}  # --hidden-visibility
+
+
+def test_the_schema_checker_rejects_what_gradescope_would():
+    good = {"score": 3, "execution_time": 1.5, "output": "", "visibility": "visible", "stdout_visibility": "hidden",
+            "tests": [{"name": "a", "score": 3, "max_score": 4, "status": "failed", "output": "x",
+                       "visibility": "after_due_date"}]}
+    assert not schema_problems(good)
+    bad = [
+        {k: v for k, v in good.items() if k != "tests"},
+        {**good, "score": math.nan},
+        {**good, "score": True},
+        {**good, "visibility": "later"},
+        {**good, "tests": [{**good["tests"][0], "status": "ok"}]},
+        {**good, "tests": [{**good["tests"][0], "score": 5}], "score": 5},
+        {**good, "tests": [{**good["tests"][0], "name": 7}]},
+        {**good, "score": 2},  # not the sum of the tests
+        [good],
+    ]
+    for doc in bad:
+        assert gradescope.validate_results(doc), doc
+    assert not gradescope.validate_results(gradescope.error_results("boom"))
