@@ -84,6 +84,7 @@ def _hidden_points(folder: str) -> float:
 
 
 def pytest_terminal_summary(terminalreporter):
+    """Collect the points; they are printed last (``pytest_unconfigure``), below pytest's own summary."""
     earned: dict[str, list[float]] = {}
     for reports in terminalreporter.stats.values():
         for rep in reports:
@@ -93,11 +94,19 @@ def pytest_terminal_summary(terminalreporter):
                     earned.setdefault(folder, [0.0, 0.0])
                     earned[folder][0] += got
                     earned[folder][1] += out_of
-    if not earned:
-        return
-    terminalreporter.section("gradkit points (public checks)")
+    lines = []
     for folder in sorted(earned):
         got, out_of = earned[folder]
         hidden = _hidden_points(folder)
         extra = f"  (the grader's hidden checks carry the other {hidden:g} of 100)" if hidden > 0 else ""
-        terminalreporter.write_line(f"{folder}: {got:g}/{out_of:g}{extra}")
+        lines.append(f"{folder}: {got:g}/{out_of:g}{extra}")
+    terminalreporter.config._gradkit_points = lines
+
+
+def pytest_unconfigure(config):
+    lines = getattr(config, "_gradkit_points", None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if lines and reporter is not None:
+        reporter.write_sep("=", "gradkit points (public checks)")
+        for line in lines:
+            reporter.write_line(line)
