@@ -6,17 +6,19 @@ STAMP := $(VENV)/.installed
 SUBMISSIONS ?= examples
 OUT ?= grades
 JOBS ?=
-SUBMITTED ?= examples/notebooks
+SUBMITTED ?= examples/_notebooks
+COURSE ?= build/nbgrader
 
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: grade test check release sync bench gradescope classroom lint install clean help
+.PHONY: grade nbgrade test check release sync bench gradescope classroom lint install clean help
 help:
 	@echo "make grade [SUBMISSIONS=dir OUT=dir]   grade a folder of submissions (default: examples/)"
 	@echo "make test                              the kit's own tests"
 	@echo "make check                             the public checks on your working copy (assignments/)"
-	@echo "make release                           regenerate assignments/, solutions/ and examples/ from source/"
+	@echo "make nbgrade [SUBMITTED=dir]           nbgrader's autograde, export and feedback on notebook submissions"
+	@echo "make release                           regenerate assignments/, solutions/ (notebooks via nbgrader) and examples/"
 	@echo "make bench                             grade a synthetic class and print timings"
 	@echo "make gradescope                        build dist/gradescope/autograder.zip"
 	@echo "make classroom                         build dist/classroom/, a GitHub Classroom template repository"
@@ -31,6 +33,9 @@ install: $(STAMP)
 
 grade: $(STAMP)
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+
+nbgrade: $(STAMP)
+	$(PY) -m autograder.nbgrade $(SUBMITTED) --course $(COURSE)
 
 test: $(STAMP)
 	$(PY) -m pytest tests

@@ -5,6 +5,10 @@ source/ is the one source of truth. For every file under source/:
   replaced by nbgrader's own stub (``ClearSolutions``: ``# YOUR CODE HERE`` /
   ``raise NotImplementedError()``, indented like the marker); in solutions/ the marker lines are
   removed and the code kept.
+- ``notebook.md`` (the narrative of the assignment's notebook) is not copied: with the module it
+  makes the notebook, ``<folder>/<folder>.ipynb``, which nbgrader's own generate_assignment turns
+  into the release notebook (solutions and hidden tests stripped) in assignments/; solutions/ gets
+  the notebook with the markers removed (see ``autograder/notebooks.py``);
 - other files are copied.
 Both trees also get the public check library (``autograder/checks`` as ``gradkit_checks/``),
 a ``conftest.py`` that loads its pytest plugin, and a ``pytest.ini``, so either tree runs its
@@ -22,6 +26,8 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from . import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -80,6 +86,8 @@ def build(out: Path, source: Path = ROOT / "source") -> None:
         for path in sorted(source.rglob("*")):
             if path.is_dir() or "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts:
                 continue
+            if path.name == notebooks.TEXT_FILE:
+                continue
             target = dest / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             if path.suffix == ".py":
@@ -91,6 +99,7 @@ def build(out: Path, source: Path = ROOT / "source") -> None:
         _copy_checks(dest)
         (dest / "conftest.py").write_text(CONFTEST, encoding="utf-8")
         (dest / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+    notebooks.build(out, source)
 
 
 def differences(a: Path, b: Path) -> list[str]:
@@ -138,7 +147,7 @@ def main(argv: list[str]) -> int:
         print("assignments/ and solutions/ match source/")
         return 0
     build(ROOT)
-    print(f"wrote {', '.join(t + '/' for t in TREES)} from source/")
+    print(f"wrote {', '.join(t + '/' for t in TREES)} from source/ (notebooks through nbgrader generate_assignment)")
     return 0
 
 

@@ -1,7 +1,9 @@
 """Finding a class's submissions and copying out what may be graded, safely.
 
 A submission is ``SUBMISSIONS/<student>/`` or ``SUBMISSIONS/<student>.zip`` holding assignment
-folders (``01_activations/activations.py``, ...), optionally under one top folder. A student's
+folders (``01_activations/activations.py``, ...), optionally under one top folder; a folder
+without its module file may hold the assignment's notebook instead (``01_activations/01_activations.ipynb``),
+whose code cells become the module (``notebooks.module_from_notebook``; nothing is executed). A student's
 folder is data, never configuration: only the expected module files are copied out (no
 conftest.py, sitecustomize.py or shadow modules come along), symlinks are not followed, and zip
 entries that are absolute, contain ``..``, are links, or are too large are refused with a note.
@@ -84,7 +86,35 @@ def _resolve(available: list[str], modules: dict[str, str], notes: list[str]) ->
         elif len(by_name) > 1:
             notes.append(f"{folder}: several files named {module}.py ({', '.join(by_name[:4])}); "
                          f"put the one to grade at {folder}/{module}.py")
+        else:  # no module file: the assignment's notebook, if there is one
+            from .notebooks import find_notebook
+
+            notebook = find_notebook(available, folder)
+            if notebook:
+                chosen[folder] = notebook
     return chosen
+
+
+MAX_NOTEBOOK = 20 * 1024 * 1024  # notebooks carry their outputs (plots); the extracted code is capped at MAX_FILE
+
+
+def _as_module(folder: str, name: str, data: bytes, modules: dict[str, str], notes: list[str]) -> bytes | None:
+    """A module file as it is; a notebook (``name`` ends in .ipynb) as the code of its answer cells."""
+    if not name.endswith(".ipynb"):
+        return data
+    from .notebooks import module_from_notebook
+
+    if len(data) > MAX_NOTEBOOK:
+        notes.append(f"{folder}: the notebook {name} is larger than {MAX_NOTEBOOK >> 20} MB and was not graded")
+        return None
+    try:
+        text, more = module_from_notebook(data, modules[folder], PurePosixPath(name).name)
+    except ValueError as exc:
+        notes.append(f"{folder}: {exc}")
+        return None
+    notes.append(f"{folder}: graded the code cells of the notebook {name}")
+    notes.extend(f"{folder}: {n}" for n in more)
+    return text.encode("utf-8")
 
 
 def materialize(sub: Submission, modules: dict[str, str], dest: Path) -> dict[str, Path]:
@@ -98,7 +128,8 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path) -> dict[st
         if sub.path.is_dir():
             files = _folder_files(sub.path, sub.notes)
             chosen = _resolve(sorted(files), modules, sub.notes)
-            blobs = {folder: files[rel].read_bytes()[: MAX_FILE + 1] for folder, rel in chosen.items()}
+            blobs = {folder: _as_module(folder, rel, files[rel].read_bytes()[: MAX_NOTEBOOK + 1], modules, sub.notes)
+                     for folder, rel in chosen.items()}
         else:
             blobs = _zip_blobs(sub.path, modules, sub.notes)
     except Exception as exc:  # unreadable folder, corrupt zip, ...
@@ -106,6 +137,8 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path) -> dict[st
         return {}
     out = {}
     for folder, data in blobs.items():
+        if data is None:  # a notebook that could not be read (the note says why)
+            continue
         if len(data) > MAX_FILE:
             sub.notes.append(f"{folder}: the file is larger than {MAX_FILE // 1024} KB and was not graded")
             continue
@@ -134,7 +167,7 @@ def _folder_files(root: Path, notes: list[str]) -> dict[str, Path]:
                 continue
             if entry.is_dir():
                 stack.append(entry)
-            elif entry.is_file() and entry.suffix == ".py":
+            elif entry.is_file() and entry.suffix in (".py", ".ipynb"):
                 files[rel] = entry
     return files
 
@@ -155,17 +188,18 @@ def _zip_blobs(path: Path, modules: dict[str, str], notes: list[str]) -> dict[st
             if stat.S_ISLNK(mode):
                 notes.append(f"refused zip entry {name!r}: a symbolic link")
                 continue
-            if not info.is_dir() and name.endswith(".py"):
+            if not info.is_dir() and name.endswith((".py", ".ipynb")):
                 safe[name] = info
         chosen = _resolve(sorted(safe), modules, notes)
         blobs = {}
         for folder, name in chosen.items():
             info = safe[name]
-            if info.file_size > MAX_FILE:
+            limit = MAX_NOTEBOOK if name.endswith(".ipynb") else MAX_FILE
+            if info.file_size > limit:
                 notes.append(f"{folder}: {name} expands to {info.file_size} bytes; not graded")
                 continue
-            with zf.open(info) as fh:  # read at most MAX_FILE + 1 bytes whatever the header claims
-                blobs[folder] = fh.read(MAX_FILE + 1)
+            with zf.open(info) as fh:  # read at most limit + 1 bytes whatever the header claims
+                blobs[folder] = _as_module(folder, name, fh.read(limit + 1), modules, notes)
         return blobs
 
 

@@ -9,6 +9,9 @@ exercises; tests/test_examples.py fails when the committed examples/ is out of d
 - dave/      handed in 01_activations only
 - erin.zip   a zip with one top folder: stubs, a few functions of 01_activations done
 - frank/     01_activations imports torch (scores 0 there), the rest correct
+- _notebooks/ a class of notebook submissions of 01_activations for `make nbgrade` (and `make grade`):
+  ada (correct), ben (two plausible mistakes), cy (an endless loop in relu_derivative). The
+  leading underscore keeps it out of `make grade`'s default class.
 
 Usage: python -m tests.examples_class [OUTDIR]   (default: examples/)
 """
@@ -36,6 +39,15 @@ README = """# The bundled example class
 | dave/ | only 01_activations handed in: the others are "not submitted" |
 | erin.zip | a zip with a top folder, mostly unfinished stubs |
 | frank/ | imports torch in 01_activations: 0 there with the reason |
+
+`_notebooks/` holds notebook submissions of 01_activations (the release notebook, filled in) for
+`make nbgrade` (nbgrader's autograde) and `make grade SUBMISSIONS=examples/_notebooks`:
+
+| student | what it shows |
+|---|---|
+| ada/ | correct, both written answers given: 100 auto-graded points, 10 to grade by hand |
+| ben/ | relu_derivative wrong at 0, leaky_relu ignores its slope (only the hidden checks see it) |
+| cy/ | an endless loop in relu_derivative: interrupted, that function scores 0, the rest is graded |
 """
 
 
@@ -96,6 +108,53 @@ def build(out: Path) -> None:
             info = zipfile.ZipInfo(f"erin-homework/{a.folder}/{a.module}.py", date_time=(2026, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
+    build_notebooks(out / "_notebooks")
+
+
+NOTEBOOK_FOLDER = "01_activations"
+LOOPING_RELU_DERIVATIVE = '''def relu_derivative(z):
+    """Derivative of ReLU, one entry at a time."""
+    z = _as_float(z)
+    out = np.zeros_like(z)
+    i = 0
+    while i < z.size:  # i is never incremented: an endless loop
+        out.flat[i] = 1.0 if z.flat[i] > 0 else 0.0
+    return out'''
+WRITTEN = {
+    "depth": "At most (1/4)^20, about 1e-12, because the sigmoid's derivative is at most 1/4. ReLU's "
+             "derivative is 1 for active units, but units stuck below 0 die; LeakyReLU keeps a small slope.",
+    "selu": "SELU's constants make mean 0 / variance 1 a fixed point only if Var(w) = 1/fan_in (LeCun) "
+            "and the inputs start at mean 0, variance 1.",
+}
+
+
+def notebook_students(release: Path | None = None) -> dict[str, object]:
+    """{student: notebook} for examples/_notebooks, from the release notebook of 01_activations."""
+    import nbformat
+
+    from autograder.notebooks import fill_answers, solution_functions
+
+    release = release or ROOT / "assignments" / NOTEBOOK_FOLDER / f"{NOTEBOOK_FOLDER}.ipynb"
+    nb = nbformat.read(str(release), as_version=4)
+    a = assignments.by_folder(NOTEBOOK_FOLDER)
+    right = solution_functions(a.folder, a.module)
+    wrong = dict(right, **{mutants(a)[m][0]: mutants(a)[m][1].strip()
+                           for m in ("relu_derivative_one_at_zero", "leaky_relu_fixed_slope")})
+    return {
+        "ada": fill_answers(nb, right, WRITTEN),
+        "ben": fill_answers(nb, wrong, {"depth": WRITTEN["depth"]}),
+        "cy": fill_answers(nb, dict(right, relu_derivative=LOOPING_RELU_DERIVATIVE)),
+    }
+
+
+def build_notebooks(out: Path, release: Path | None = None) -> None:
+    """Write ``out/<student>/01_activations/01_activations.ipynb`` for every notebook student."""
+    import nbformat
+
+    for student, nb in notebook_students(release).items():
+        path = out / student / NOTEBOOK_FOLDER / f"{NOTEBOOK_FOLDER}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(path))
 
 
 if __name__ == "__main__":

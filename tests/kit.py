@@ -71,6 +71,24 @@ def callers(a) -> dict[str, set[str]]:
     return out
 
 
+def lines_outside_solutions(text: str) -> set[str]:
+    """Stripped lines of a source file outside its solution regions: code students are given."""
+    inside, out = False, set()
+    for line in text.splitlines():
+        if "### BEGIN SOLUTION" in line:
+            inside = True
+        elif "### END SOLUTION" in line:
+            inside = False
+        elif not inside:
+            out.add(line.strip())
+    return out
+
+
+def given_lines() -> set[str]:
+    """Lines given to students anywhere in source/ (so finding one in a release is no leak)."""
+    return set().union(*(lines_outside_solutions(p.read_text()) for p in (ROOT / "source").rglob("*.py")))
+
+
 def table(a) -> str:
     rows = [f"| mutant ({a.folder}) | function | checks failed |", "|---|---|---|"]
     for name, (function, _) in mutants(a).items():

@@ -12,7 +12,7 @@ import pytest
 from autograder import hidden
 from autograder.checks import assignments
 from autograder.release import BEGIN, END, out_of_sync
-from tests.kit import ROOT, grade_file
+from tests.kit import ROOT, given_lines, grade_file
 
 AVAILABLE = assignments.available()
 
@@ -27,18 +27,6 @@ def _release_text(include_checks: bool = True) -> str:
     skip = {"__pycache__"} | (set() if include_checks else {"gradkit_checks"})
     return "\n".join(p.read_text(errors="replace") for p in (ROOT / "assignments").rglob("*") if p.is_file()
                      and not skip & set(p.parts))
-
-
-def _outside_solutions(text: str) -> set[str]:
-    inside, out = False, set()
-    for line in text.splitlines():
-        if BEGIN in line:
-            inside = True
-        elif END in line:
-            inside = False
-        elif not inside:
-            out.add(line.strip())
-    return out
 
 
 def _solution_lines(text: str):
@@ -57,7 +45,7 @@ def test_release_holds_no_solution_code(a):
     release = _release_text(include_checks=False)
     source = (ROOT / "source" / a.folder / f"{a.module}.py").read_text()
     solution = set(_solution_lines(source))
-    given = set().union(*(_outside_solutions(p.read_text()) for p in (ROOT / "source").rglob("*.py")))
+    given = given_lines()
     leaked = [ln for ln in solution if ln not in given and ln in release]  # lines students get anyway don't count
     assert not leaked, f"solution lines found in assignments/: {leaked[:5]}"
     assert BEGIN not in release and END not in release

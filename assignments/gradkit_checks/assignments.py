@@ -23,6 +23,7 @@ ALL = [
     Assignment("04_batchnorm", "batchnorm"),
     Assignment("05_optimizers", "optimizers"),
     Assignment("06_gradient_clipping", "clipping"),
+    Assignment("07_deep_network", "deep_network"),
 ]
 
 

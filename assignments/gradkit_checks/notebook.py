@@ -35,12 +35,12 @@ import types
 import warnings
 
 from .assignments import by_folder
-from .core import Call, StudentError, evaluate, outcome_failed, returned_from
+from .core import Call, StudentError, chain_from, evaluate, outcome_failed, returned_from
 from .protocol import Invoker
 
 CALL_TIMEOUT = float(os.environ.get("GRADKIT_CALL_TIMEOUT", "5"))  # seconds for one call of a student function
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_TIMED_OUT: dict[tuple[str, str], int] = {}  # (folder, function) -> id() of the function that looped
+_TIMED_OUT: dict[tuple[str, str], object] = {}  # (folder, function) -> the function object that looped
 
 
 class _Timeout(BaseException):
@@ -55,7 +55,8 @@ def _trim_traceback(text: str) -> str:
 
 
 class NamespaceSession:
-    """The notebook's functions, called like a student module (``Invoker.modules[module]``)."""
+    """The notebook's functions, called like a student module (``Invoker.modules[module]``), through
+    the same request path as ``pytest_plugin.LocalSession`` (``Invoker.handle``)."""
 
     def __init__(self, module: str, namespace: dict):
         self.module = module
@@ -80,7 +81,7 @@ class NamespaceSession:
             try:
                 if use_alarm:  # fires again every 0.5 s, in case the student's code catches the first
                     signal.setitimer(signal.ITIMER_REAL, CALL_TIMEOUT, 0.5)
-                response = self.invoker.call(request)
+                response = self.invoker.handle(request)
             finally:
                 if use_alarm:
                     signal.setitimer(signal.ITIMER_REAL, 0)
@@ -91,9 +92,10 @@ class NamespaceSession:
                 signal.signal(signal.SIGALRM, old)
         if fired:
             raise StudentError("timeout", f"no result after {CALL_TIMEOUT:g} s (an endless loop?)")
-        if isinstance(response, dict) and isinstance(response.get("error"), dict):
-            response["error"]["traceback"] = _trim_traceback(str(response["error"].get("traceback", "")))
-        return returned_from(response)
+        for r in [response] + list((response or {}).get("results") or []):
+            if isinstance(r, dict) and isinstance(r.get("error"), dict):
+                r["error"]["traceback"] = _trim_traceback(str(r["error"].get("traceback", "")))
+        return chain_from(response) if request.get("op") == "chain" else returned_from(response)
 
 
 @contextlib.contextmanager
@@ -157,13 +159,13 @@ def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> 
             if not callable(target):
                 outcomes.append(outcome_failed(
                     c, f"{function} is not defined: run the cell with your {function}() first.", "missing"))
-            elif _TIMED_OUT.get((folder, function)) == id(target):
+            elif _TIMED_OUT.get((folder, function)) is target:
                 outcomes.append(outcome_failed(
                     c, f"skipped: {function}() did not return in time in an earlier check", "timeout"))
             else:
                 outcome = evaluate(c, Call(session, module))
                 if outcome.kind == "timeout":
-                    _TIMED_OUT[(folder, function)] = id(target)
+                    _TIMED_OUT[(folder, function)] = target
                 outcomes.append(outcome)
     earned = round(sum(o.points for o in outcomes), 6)
     out_of = sum(c.points for c in checks)

@@ -1,0 +1,237 @@
+"""Plausible wrong implementations of deep_network.py (07, the capstone).
+
+Few on purpose: every mutant grades the whole capstone (~2 s, training runs included), and
+tests/test_mutants.py grades each one twice. Each check is failed by at least one of them.
+"""
+
+MUTANTS = {
+    # activation
+    "activation_sigmoid_overflows": ("activation", '''
+def activation(z, name):
+    z = np.asarray(z, dtype=np.float64)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))  # overflow warning for z < -709
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "selu":
+        return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
+    if name == "linear":
+        return z.copy()
+    raise ValueError(name)'''),
+    "activation_selu_without_scale": ("activation", '''
+def activation(z, name):
+    z = np.asarray(z, dtype=np.float64)
+    if name == "sigmoid":
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "selu":
+        return np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))  # an ELU: the scale is missing
+    if name == "linear":
+        return z.copy()
+    raise ValueError(name)'''),
+    # activation_derivative
+    "activation_derivative_naive": ("activation_derivative", '''
+def activation_derivative(z, name):
+    z = np.asarray(z, dtype=np.float64)
+    if name == "sigmoid":
+        return np.exp(-z) / (1 + np.exp(-z)) ** 2  # overflows for z < -709
+    if name == "tanh":
+        return 1 - np.tanh(z) ** 2
+    if name == "relu":
+        return (z >= 0).astype(np.float64)  # 1 at z == 0; torch says 0
+    if name == "selu":
+        return SELU_SCALE * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0.0)))
+    if name == "linear":
+        return np.ones_like(z)
+    raise ValueError(name)'''),
+    # init_params
+    "init_params_batchnorm_always": ("init_params", '''
+def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
+    rng = np.random.default_rng(seed)
+    params = []
+    for l in range(len(dims) - 1):
+        fan_in, fan_out = dims[l], dims[l + 1]
+        if init == "identity" and fan_in == fan_out:
+            W = gain * np.eye(fan_in)
+        else:
+            std = {"normal": 1.0, "he": np.sqrt(2.0 / fan_in), "lecun": np.sqrt(1.0 / fan_in),
+                   "glorot": np.sqrt(2.0 / (fan_in + fan_out)), "identity": np.sqrt(2.0 / fan_in)}[init]
+            W = rng.normal(0.0, gain * std, (fan_out, fan_in))
+        layer = {"W": W, "b": np.zeros(fan_out)}
+        if l < len(dims) - 2:  # the batchnorm flag is never read
+            layer["gamma"], layer["beta"] = np.ones(fan_out), np.zeros(fan_out)
+        params.append(layer)
+    return params'''),
+    "init_params_never_batchnorm": ("init_params", '''
+def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
+    rng = np.random.default_rng(seed)
+    params = []
+    for l in range(len(dims) - 1):
+        fan_in, fan_out = dims[l], dims[l + 1]
+        if init == "identity" and fan_in == fan_out:
+            W = gain * np.eye(fan_in)
+        else:
+            std = {"normal": 1.0, "he": np.sqrt(2.0 / fan_in), "lecun": np.sqrt(1.0 / fan_in),
+                   "glorot": np.sqrt(2.0 / (fan_in + fan_out)), "identity": np.sqrt(2.0 / fan_in)}[init]
+            W = rng.normal(0.0, gain * std, (fan_out, fan_in))
+        params.append({"W": W, "b": np.zeros(fan_out)})  # no gamma/beta: batch norm never happens
+    return params'''),
+    "init_params_lecun_uses_fan_out": ("init_params", '''
+def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
+    rng = np.random.default_rng(seed)
+    params = []
+    for l in range(len(dims) - 1):
+        fan_in, fan_out = dims[l], dims[l + 1]
+        if init == "identity" and fan_in == fan_out:
+            W = gain * np.eye(fan_in)
+        else:
+            std = {"normal": 1.0, "he": np.sqrt(2.0 / fan_in), "lecun": np.sqrt(1.0 / fan_out),  # fan_out
+                   "glorot": np.sqrt(2.0 / (fan_in + fan_out)), "identity": np.sqrt(2.0 / fan_in)}[init]
+            W = rng.normal(0.0, gain * std, (fan_out, fan_in))
+        layer = {"W": W, "b": np.zeros(fan_out)}
+        if batchnorm and l < len(dims) - 2:
+            layer["gamma"], layer["beta"] = np.ones(fan_out), np.zeros(fan_out)
+        params.append(layer)
+    return params'''),
+    # forward
+    "forward_activates_the_logits": ("forward", '''
+def forward(params, x, activation_name="relu"):
+    a = np.asarray(x, dtype=np.float64)
+    cache = {"inputs": [], "z": [], "bn": [], "act": [], "name": activation_name}
+    for l, layer in enumerate(params):
+        cache["inputs"].append(a)
+        z = a @ layer["W"].T + layer["b"]
+        if l == len(params) - 1:
+            return activation(z, activation_name), cache  # the last layer should stay linear
+        bn = None
+        if "gamma" in layer:
+            mu, var = z.mean(axis=0), z.var(axis=0)
+            inv = 1.0 / np.sqrt(var + BN_EPS)
+            x_hat = (z - mu) * inv
+            bn = (x_hat, inv)
+            z = layer["gamma"] * x_hat + layer["beta"]
+        cache["z"].append(z)
+        cache["bn"].append(bn)
+        a = activation(z, activation_name)
+        cache["act"].append(a)
+    return a, cache'''),
+    # cross_entropy
+    "cross_entropy_gradient_not_averaged": ("cross_entropy", '''
+def cross_entropy(logits, y):
+    z = np.asarray(logits, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        shifted = z - z.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = z.shape[0]
+    loss = -float(np.mean(logp[np.arange(n), y]))
+    d = np.exp(logp)
+    d[np.arange(n), y] -= 1.0
+    return loss, d  # the loss is a mean, so its gradient needs the 1/N'''),
+    # backward
+    "backward_forgets_the_activation_derivative": ("backward", '''
+def backward(params, cache, dlogits):
+    L = len(params)
+    g = np.asarray(dlogits, dtype=np.float64)
+    grads = [None] * L
+    for l in range(L - 1, -1, -1):
+        layer = params[l]
+        grad = {}
+        if l < L - 1 and cache["bn"][l] is not None:
+            x_hat, inv = cache["bn"][l]
+            grad["gamma"] = np.sum(g * x_hat, axis=0)
+            grad["beta"] = np.sum(g, axis=0)
+            gx = g * layer["gamma"]
+            g = inv * (gx - gx.mean(axis=0) - x_hat * np.mean(gx * x_hat, axis=0))
+        grad["W"] = g.T @ cache["inputs"][l]
+        grad["b"] = g.sum(axis=0)
+        grads[l] = grad
+        g = g @ layer["W"]
+    return grads'''),
+    "backward_batchnorm_ignores_batch_statistics": ("backward", '''
+def backward(params, cache, dlogits):
+    L = len(params)
+    g = np.asarray(dlogits, dtype=np.float64)
+    grads = [None] * L
+    for l in range(L - 1, -1, -1):
+        layer = params[l]
+        grad = {}
+        if l < L - 1:
+            g = g * activation_derivative(cache["z"][l], cache["name"])
+            if cache["bn"][l] is not None:
+                x_hat, inv = cache["bn"][l]
+                grad["gamma"] = np.sum(g * x_hat, axis=0)
+                grad["beta"] = np.sum(g, axis=0)
+                g = g * layer["gamma"] * inv  # as if the batch mean and variance were constants
+        grad["W"] = g.T @ cache["inputs"][l]
+        grad["b"] = g.sum(axis=0)
+        grads[l] = grad
+        g = g @ layer["W"]
+    return grads'''),
+    # clip_by_global_norm
+    "clip_by_global_norm_per_layer": ("clip_by_global_norm", '''
+def clip_by_global_norm(grads, max_norm):
+    total = float(np.sqrt(sum(np.sum(v * v) for layer in grads for v in layer.values())))
+    out = []
+    for layer in grads:
+        norm = float(np.sqrt(sum(np.sum(v * v) for v in layer.values())))
+        scale = min(1.0, max_norm / (norm + CLIP_EPS))  # each layer on its own
+        out.append({k: v * scale for k, v in layer.items()})
+    return out, total'''),
+    # sgd_step
+    "sgd_step_ignores_nesterov": ("sgd_step", '''
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False):
+    new_params, new_velocity = [], []
+    for l, layer in enumerate(params):
+        p_out, v_out = {}, {}
+        for k, p in layer.items():
+            g = grads[l][k]
+            v = g.copy() if velocity is None else momentum * velocity[l][k] + g
+            p_out[k], v_out[k] = p - lr * v, v
+        new_params.append(p_out)
+        new_velocity.append(v_out)
+    return new_params, new_velocity'''),
+    # train
+    "train_ignores_clip": ("train", '''
+def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
+          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0):
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    params = init_params(dims, init, gain, seed, batchnorm)
+    rng = np.random.default_rng(seed + 1)
+    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
+
+    def evaluate(p):
+        with np.errstate(all="ignore"):
+            logits, cache = forward(p, x, activation_name)
+            loss, dlogits = cross_entropy(logits, y)
+        return logits, cache, loss, dlogits
+
+    logits, cache, loss, dlogits = evaluate(params)
+    grads = backward(params, cache, dlogits)
+    history = {"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
+               "act_mean": np.array([a.mean() for a in cache["act"]]),
+               "act_std": np.array([a.std() for a in cache["act"]])}
+    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
+    velocity = None
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(x))
+        with np.errstate(all="ignore"):
+            for start in range(0, len(x), batch_size):
+                idx = order[start:start + batch_size]
+                logits, cache = forward(params, x[idx], activation_name)
+                _, dlogits = cross_entropy(logits, y[idx])
+                grads = backward(params, cache, dlogits)  # clip is never applied
+                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov)
+        logits, _, loss, _ = evaluate(params)
+        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
+        if not np.isfinite(loss):
+            break
+    history.update(loss=losses, accuracy=accs)
+    return history'''),
+}
