@@ -58,7 +58,7 @@ classroom: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff==0.14.4
-	$(PY) -m ruff check autograder tests examples
+	$(PY) -m ruff check autograder tests source
 
 clean:
 	rm -rf $(VENV) grades dist

@@ -1,7 +1,6 @@
 """The bundled class in examples/ is what tests/examples_class.py builds from source/."""
 
 import filecmp
-from pathlib import Path
 
 from tests.examples_class import build
 from tests.kit import ROOT
