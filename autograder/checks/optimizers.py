@@ -234,9 +234,33 @@ def run_trajectory(check: Check, call, case: Case) -> Returned:
 def compare_trajectory(tol: dict):
     """``compare`` for ``run_trajectory``: every step's pair against torch's, first difference reported."""
 
+    def all_close(steps, expected, n) -> bool:
+        """Every step right, tested on the stacked trajectory at once (the loop below explains a failure)."""
+        if len(steps) != n:
+            return False
+        firsts, seconds = [], []
+        for _, ret in steps:
+            v = ret.value
+            if ret.mutated or not (isinstance(v, (tuple, list)) and len(v) == 2
+                                   and all(isinstance(x, np.ndarray) for x in v)):
+                return False
+            firsts.append(v[0])
+            seconds.append(v[1])
+        for got, want in ((firsts, expected["first"]), (seconds, expected["second"])):
+            want = np.asarray(want)
+            if any(g.shape != want.shape[1:] or g.dtype != want.dtype for g in got):
+                return False
+            with np.errstate(all="ignore"):
+                g = np.stack(got).astype(np.float64)
+                if not (np.abs(g - want) <= tol["atol"] + tol["rtol"] * np.abs(want)).all():
+                    return False
+        return True
+
     def compare(got: Returned, expected: dict, case: Case) -> None:
         function, steps = case.data["function"], got.value["steps"]
         n = len(expected["first"])
+        if all_close(steps, expected, n):
+            return
         names = RESULT_NAMES.get(function, ("param_new", "velocity_new"))
         for k, (step, ret) in enumerate(steps):
             try:
