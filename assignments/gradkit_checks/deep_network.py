@@ -54,7 +54,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .compare import F64, close, compare_array, show_value
+from .compare import F64, close, compare_array, compare_each, run_each, show_value
 from .core import Case, Check, Mismatch, StudentError
 from .protocol import Handle, Opaque
 
@@ -323,36 +323,14 @@ def activation_check(function: str, points: float, name: str, zs, *, no_warnings
 
     def make_case():
         calls = [Case((z, act), {}, ("z", "name"), {"label": f'name="{act}"'}) for z, act in zs()]
-        return Case(data={"calls": calls})
-
-    def run(check, call, case):
-        out = []
-        for c in case.data["calls"]:
-            try:
-                out.append(call(function, *c.args))
-            except StudentError as err:
-                err.called = c.show(function)
-                raise
-        return out
-
-    inner = close(no_warnings=no_warnings, unmodified=True)
-
-    def compare(got, expected, case):
-        for g, e, c in zip(got, expected, case.data["calls"]):
-            try:
-                inner(g, e, c)
-            except Mismatch as m:
-                head, _, rest = str(m).partition("\n")
-                err = Mismatch(f"{head} (for {c.data['label']})" + (f"\n{rest}" if rest else ""))
-                err.called = c.show(function)
-                raise err from None
+        return Case(data={"calls": calls, "function": function})
 
     return Check(
         name=f"{function}: {name}", function=function, points=points, hidden=hidden,
         title=f"{function} matches {'torch.autograd of ' if derivative else ''}torch's activations on {what}",
         hint=HINTS[function], make_case=make_case,
         reference=lambda case: [torch_activation(c.args[0], c.args[1], derivative) for c in case.data["calls"]],
-        run=run, compare=compare,
+        run=run_each, compare=compare_each(close(no_warnings=no_warnings, unmodified=True)),
     )
 
 
