@@ -19,6 +19,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import hidden
@@ -56,7 +57,7 @@ class Plan:
     def folders(self) -> list[str]:
         return [a.folder for a, _ in self.items]
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Changes whenever a check (public or hidden) or the set of assignments changes."""
         h = hashlib.sha256(" ".join(self.folders).encode())

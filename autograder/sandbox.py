@@ -223,7 +223,6 @@ class RunnerSession:
         self.paths: dict[str, str] = {}  # module -> path relative to the student files
         self.load_errors: dict[str, StudentError] = {}
         self.deadline = time.monotonic() + limits.student_budget
-        self.restarts = 0
 
     def _start(self) -> None:
         self.pid, self.sock = self.pool.spawn()
@@ -260,11 +259,9 @@ class RunnerSession:
             return _receive(self.sock.fileno(), timeout)
         except TimeoutError:
             self.kill()
-            self.restarts += 1
             raise StudentError("timeout", f"no answer within {timeout:g} s (an endless loop, or far too slow)")
         except (EOFError, OSError, struct.error):
             self.kill()
-            self.restarts += 1
             raise StudentError("crash", "the process running your code died during "
                                         f"{what} (did it call exit(), run out of memory or CPU time?)")
 
