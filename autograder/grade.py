@@ -24,7 +24,8 @@ from pathlib import Path
 
 from . import hidden
 from .checks import assignments as registry
-from .checks.core import Call, Check, Outcome, evaluate, outcome_failed
+from .checks.core import Call, Check, Outcome, attribute_causes, evaluate, outcome_failed
+from .checks.protocol import forbidden_message
 from .sandbox import Limits, Pool, RunnerSession, bwrap_path
 from .submissions import Submission, content_hash, discover, forbidden_imports, materialize
 
@@ -132,9 +133,7 @@ def _grade_assignment(a, checks, path: Path | None, session: RunnerSession, resu
     bad = forbidden_imports(path.read_bytes())
     if bad:
         result.status[a.folder] = f"imports {bad[0]}"
-        msg = (f"{a.module}.py imports {', '.join(bad)}: the exercises must use NumPy only "
-               "(torch is the reference, not a tool), so this assignment scores 0. Remove the import.")
-        return _all_failed(checks, msg, "forbidden")
+        return _all_failed(checks, forbidden_message(f"{a.module}.py", bad), "forbidden")
     session.add_module(a.module, f"{a.folder}/{a.module}.py")
     call = Call(session, a.module)
     timed_out: set[str] = set()
@@ -152,7 +151,7 @@ def _grade_assignment(a, checks, path: Path | None, session: RunnerSession, resu
         result.status[a.folder] = "import failed"
     else:
         result.status[a.folder] = "graded"
-    return outcomes
+    return attribute_causes(outcomes, path.read_bytes())
 
 
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,

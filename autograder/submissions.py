@@ -11,7 +11,6 @@ entries that are absolute, contain ``..``, are links, or are too large are refus
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import re
 import stat
@@ -19,9 +18,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .checks.protocol import FORBIDDEN, forbidden_imports  # noqa: F401  (the NumPy-only rule lives with the checks)
+
 MAX_FILE = 1024 * 1024  # a module file larger than this is refused
 MAX_ZIP_ENTRIES = 5000
-FORBIDDEN = ("torch", "tensorflow", "jax", "jaxlib", "keras")
 
 
 @dataclass
@@ -201,31 +201,6 @@ def _zip_blobs(path: Path, modules: dict[str, str], notes: list[str]) -> dict[st
             with zf.open(info) as fh:  # read at most limit + 1 bytes whatever the header claims
                 blobs[folder] = _as_module(folder, name, fh.read(limit + 1), modules, notes)
         return blobs
-
-
-def forbidden_imports(source: bytes) -> list[str]:
-    """'torch (line 3)'-style descriptions of deep-learning framework imports in a module."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []  # the runner reports the syntax error itself
-    found = []
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
-            fn = node.func
-            fname = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
-            if fname in ("__import__", "import_module"):
-                names = [node.args[0].value]
-        for n in names:
-            if n.split(".")[0] in FORBIDDEN:
-                found.append(f"{n} (line {node.lineno})")
-    return found
 
 
 def content_hash(files: dict[str, Path]) -> str:

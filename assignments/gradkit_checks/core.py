@@ -14,14 +14,26 @@ front doors, and what a student sees locally is what the grader sees.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from .protocol import BLOBS, Handle, Opaque, Recipe, decode, prepare_chain, prepare_request  # noqa: F401
 
 
 class Mismatch(AssertionError):
-    """Raised by a comparison: the message says what differs, for the student."""
+    """Raised by a comparison: the message says what differs, for the student.
+
+    ``hint``, when given, replaces the check's own hint: a check whose failure can have several
+    causes (wrong values, or an input written in place) gives the hint of the cause found."""
+
+    def __init__(self, message: str = "", hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+# The kinds of failure that are about the whole module, not the function a check tests: the
+# check's hint does not apply, and a local run reports them once (see pytest_plugin).
+MODULE_KINDS = ("import", "forbidden", "missing_file")
 
 
 class StudentError(Exception):
@@ -152,11 +164,11 @@ def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
         return f"{check.function}() is not implemented yet (it raised NotImplementedError)."
     elif err.kind == "timeout":
         head = f"{check.function}() did not return in time: {err.message}"
-    elif err.kind in ("missing", "import"):
+    elif err.kind == "missing" or err.kind in MODULE_KINDS:
         head = err.message
     else:
         head = f"{check.function}() raised {err.message}"
-    text = head if err.kind == "import" else f"{head}\n  called: {called}"
+    text = head if err.kind in MODULE_KINDS else f"{head}\n  called: {called}"
     if err.traceback:
         text += "\n  traceback (your code):\n" + "\n".join("    " + ln for ln in err.traceback.rstrip().splitlines())
     return text
@@ -172,13 +184,15 @@ def evaluate(check: Check, call: Call) -> Outcome:
             output = got.output
         check.compare(got, expected, case)
     except StudentError as err:
-        msg = explain_error(err, check, case) + f"\n  hint: {check.hint}"
+        msg = explain_error(err, check, case)
+        if err.kind not in MODULE_KINDS:
+            msg += f"\n  hint: {check.hint}"
         return outcome_failed(check, msg, err.kind, err.output or output)
     except Mismatch as m:
         head, _, rest = str(m).partition("\n")
         called = getattr(m, "called", None) or case.show(check.function)
         msg = (f"{check.function}(): {head}\n  called: {called}"
-               + (f"\n{rest}" if rest else "") + f"\n  hint: {check.hint}")
+               + (f"\n{rest}" if rest else "") + f"\n  hint: {getattr(m, 'hint', None) or check.hint}")
         return outcome_failed(check, msg, "mismatch", output)
     except Exception as exc:  # the comparison choked on what came back: the student's answer is wrong
         msg = (f"{check.function}() returned something the check could not compare "
@@ -239,3 +253,59 @@ def chain_from(response, output: str = "") -> list[Returned]:
             err.step, err.completed = k, done
             raise
     return done
+
+
+# --- a failure caused by another function ------------------------------------------------------
+
+MAX_CALL_NODES = 200_000  # an AST walk of a student's module stops after this many nodes
+CAUSE_KINDS = ("mismatch", "exception")  # failures another function can be the cause of
+
+
+def calls_in_source(source) -> dict[str, set[str]]:
+    """{top-level function: names of the other top-level functions its body mentions} for a
+    module's source (bytes or str); {} when it does not parse (whatever the reason) or when the
+    walk would pass ``MAX_CALL_NODES`` nodes."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return {}
+    funcs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    uses, budget = {}, MAX_CALL_NODES
+    for name, node in funcs.items():
+        used = set()
+        for sub in ast.walk(node):
+            budget -= 1
+            if budget < 0:
+                return {}
+            if isinstance(sub, ast.Name) and sub.id in funcs and sub.id != name:
+                used.add(sub.id)
+        uses[name] = used
+    return uses
+
+
+def attribute_causes(outcomes: list[Outcome], calls, run=None) -> list[Outcome]:
+    """``outcomes`` with the hint of each failure replaced when the failing function calls
+    another function that fails its own checks in ``run`` (the outcomes of the same run;
+    ``outcomes`` by default): "your cross_entropy_grad calls softmax, which fails its own checks
+    (softmax: large |z|): fix softmax first". ``calls`` is the student's source (bytes or str)
+    or what ``calls_in_source`` made of it."""
+    calls = calls if isinstance(calls, dict) else calls_in_source(calls)
+    run = outcomes if run is None else run
+    failing: dict[str, list[str]] = {}
+    for o in run:
+        if not o.passed:
+            failing.setdefault(o.function, []).append(o.name)
+    out = []
+    for o in outcomes:
+        culprits = sorted(f for f in calls.get(o.function, ()) if f in failing and f != o.function)
+        if o.passed or o.kind not in CAUSE_KINDS or not culprits:
+            out.append(o)
+            continue
+        hint = "; ".join(f"your {o.function} calls {f}, which fails its own checks "
+                         f"({', '.join(failing[f][:3])}{', ...' if len(failing[f]) > 3 else ''}): fix {f} first"
+                         for f in culprits)
+        head, sep, _ = o.message.rpartition("\n  hint: ")
+        out.append(replace(o, message=(head if sep else o.message) + f"\n  hint: {hint}"))
+    return out

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from .assignments import by_folder
-from .core import Call, StudentError, chain_from, evaluate, returned_from
-from .protocol import Invoker
+from .core import MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate, returned_from
+from .protocol import Invoker, forbidden_imports, forbidden_message
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
 
@@ -33,19 +33,33 @@ _SESSIONS: dict[Path, "LocalSession"] = {}
 
 
 class LocalSession:
-    """Student code in this process, behind the same request/response path as the runner."""
+    """Student code in this process, behind the same request/response path as the runner.
+
+    A module that cannot be graded at all (missing, importing a framework, failing to import)
+    sets ``error``, a StudentError of a ``core.MODULE_KINDS`` kind, with the grader's message.
+    ``outcomes`` collects the outcomes of this run, for ``core.attribute_causes``."""
 
     def __init__(self, module: str, path: Path):
         self.invoker = Invoker()
         self.error: StudentError | None = None
+        self.outcomes: list = []
+        self.first_failure: str | None = None  # the test that reported ``error``
+        self.calls: dict[str, set[str]] = {}
         if not path.exists():
-            self.error = StudentError("missing", f"{path.name} is missing from {path.parent}")
+            self.error = StudentError("missing_file", f"{path.name} is missing from {path.parent}")
+            return
+        source = path.read_bytes()
+        bad = forbidden_imports(source)
+        if bad:
+            self.error = StudentError("forbidden", forbidden_message(path.name, bad))
             return
         response = self.invoker.load(module, str(path))
         if not response["ok"]:
             err = response["error"]
-            self.error = StudentError("exception", f"importing {path.name} failed: {err['type']}: "
+            self.error = StudentError("import", f"importing {path.name} failed: {err['type']}: "
                                       f"{err['message']}", err.get("traceback", ""))
+            return
+        self.calls = calls_in_source(source)
 
     def call(self, request: dict):
         if self.error is not None:
@@ -62,16 +76,29 @@ def session_for(module: str, path: Path) -> LocalSession:
 
 
 def make_test(folder: str):
-    """A parametrized pytest test running every public check of ``folder``."""
+    """A parametrized pytest test running every public check of ``folder``.
+
+    When the module cannot be graded at all (a syntax error, a failed import, a framework
+    import, no file), the first test run says why, once, with the line; the other tests of the
+    assignment are skipped with a one-line pointer to it (and count 0 points)."""
     assignment = by_folder(folder)
     checks = assignment.public_checks()
 
     @pytest.mark.parametrize("check", checks, ids=[c.name for c in checks])
     def test(check, request):
         path = Path(str(request.node.fspath)).parent / f"{assignment.module}.py"
-        outcome = evaluate(check, Call(session_for(assignment.module, path), assignment.module))
-        request.node.user_properties.append(("gradkit", [folder, outcome.points, check.points]))
+        session = session_for(assignment.module, path)
+        request.node.user_properties.append(("gradkit", [folder, 0.0, check.points]))
+        if session.error is not None and session.first_failure is not None:
+            pytest.skip(f"[0/{check.points:g} points] {path.name} could not be graded: "
+                        f"see the failure of {session.first_failure}")
+        outcome = evaluate(check, Call(session, assignment.module))
+        session.outcomes.append(outcome)
+        outcome = attribute_causes([outcome], session.calls, session.outcomes)[0]
+        request.node.user_properties[-1] = ("gradkit", [folder, outcome.points, check.points])
         if not outcome.passed:
+            if outcome.kind in MODULE_KINDS:
+                session.first_failure = request.node.name
             pytest.fail(f"[{check.points:g} points] {outcome.message}", pytrace=False)
 
     test.__doc__ = f"Public checks of {folder}: one test per check, feedback on failure."
@@ -84,23 +111,32 @@ def _hidden_points(folder: str) -> float:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Collect the points; they are printed last (``pytest_unconfigure``), below pytest's own summary."""
+    """Collect the points; they are printed last (``pytest_unconfigure``), below pytest's own summary.
+
+    A run that did not run every public check of an assignment (``pytest -k``, one test id)
+    says so: its points are out of the checks that ran, not the assignment's."""
     earned: dict[str, list[float]] = {}
     for reports in terminalreporter.stats.values():
         for rep in reports:
             for key, value in getattr(rep, "user_properties", ()):
                 if key == "gradkit" and getattr(rep, "when", "call") == "call":
                     folder, got, out_of = value
-                    earned.setdefault(folder, [0.0, 0.0])
+                    earned.setdefault(folder, [0.0, 0.0, 0])
                     earned[folder][0] += got
                     earned[folder][1] += out_of
-    lines = []
-    for folder in sorted(earned):
-        got, out_of = earned[folder]
-        hidden = _hidden_points(folder)
-        extra = f"  (the grader's hidden checks carry the other {hidden:g} of 100)" if hidden > 0 else ""
-        lines.append(f"{folder}: {got:g}/{out_of:g}{extra}")
-    terminalreporter.config._gradkit_points = lines
+                    earned[folder][2] += 1
+    terminalreporter.config._gradkit_points = [points_line(folder, *earned[folder]) for folder in sorted(earned)]
+
+
+def points_line(folder: str, got: float, out_of: float, run: int) -> str:
+    """One assignment's line of the points summary, after ``run`` of its public checks ran."""
+    public = by_folder(folder).public_checks()
+    hidden = _hidden_points(folder)
+    if run < len(public):
+        return (f"{folder}: {got:g}/{out_of:g}  (a partial run: {run} of {len(public)} public checks run; "
+                f"all of them carry {100 - hidden:g} points, the grader's hidden checks the other {hidden:g} of 100)")
+    extra = f"  (the grader's hidden checks carry the other {hidden:g} of 100)" if hidden > 0 else ""
+    return f"{folder}: {got:g}/{out_of:g}{extra}"
 
 
 def pytest_unconfigure(config):

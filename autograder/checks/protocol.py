@@ -523,3 +523,64 @@ def unpack_frame(read_exact, max_bytes: int) -> dict:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("protocol.py is a library; the runner is autograder/runner.py")
+
+
+# --- the NumPy-only rule ------------------------------------------------------------------------
+# Shared by the grader (autograder/grade.py), a student's pytest (pytest_plugin.LocalSession) and
+# the notebook check (notebook.check), so all three refuse the same code with the same words.
+
+FORBIDDEN = ("torch", "tensorflow", "jax", "jaxlib", "keras")
+_IMPORTERS = ("__import__", "import_module")
+
+
+def _imported_names(node) -> list[str]:
+    """Module names one AST node imports: ``import a.b``, ``from a import b`` (absolute only),
+    ``__import__("a")`` and ``importlib.import_module("a")`` with a literal name."""
+    import ast
+
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module] if node.module and node.level == 0 else []
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+            and isinstance(node.args[0].value, str):
+        fn = node.func
+        fname = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+        return [node.args[0].value] if fname in _IMPORTERS else []
+    return []
+
+
+def forbidden_imports(source) -> list[str]:
+    """'torch (line 3)'-style descriptions of deep-learning framework imports in ``source``
+    (bytes or str). Source that does not parse, including source that exhausts the parser
+    (RecursionError, MemoryError), gives [] : whoever runs it reports that failure itself."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return []
+    found = []
+    for node in ast.walk(tree):  # iterative: no recursion limit to hit
+        found += [f"{n} (line {node.lineno})" for n in _imported_names(node) if n.split(".")[0] in FORBIDDEN]
+    return found
+
+
+def forbidden_in_namespace(namespace: dict) -> list[str]:
+    """Framework modules reachable from a namespace (a notebook's globals): a module bound to a
+    name (``import torch``, ``import torch.nn as nn``) or a function or class defined by one
+    (``from torch import tensor``), as "torch (the name `nn`)"-style descriptions."""
+    found = []
+    for name, value in list(namespace.items()):
+        if name.startswith("_"):
+            continue
+        origin = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+        if isinstance(origin, str) and origin.split(".")[0] in FORBIDDEN:
+            found.append(f"{origin} (the name `{name}`)")
+    return found
+
+
+def forbidden_message(where: str, findings: list[str]) -> str:
+    """What the student is told when ``where`` (e.g. "activations.py") imports a framework."""
+    return (f"{where} imports {', '.join(findings)}: the exercises must use NumPy only "
+            "(torch is the reference, not a tool), so this assignment scores 0. Remove the import.")
