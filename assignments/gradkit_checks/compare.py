@@ -24,6 +24,17 @@ F64 = dict(rtol=1e-7, atol=1e-12)
 F32 = dict(rtol=1e-5, atol=1e-6)
 
 
+INPLACE_HINT = ("Compute into a new array (np.where, np.maximum, z * c, z.copy() first), never z[...] = ..., "
+                "z *= ... or out=z: the caller's arrays must be exactly as they were after your function returns.")
+
+
+def modified_in_place(mutated, what: str = "its input", advice: str = "functions must leave their inputs "
+                      "untouched (compute into a new array)", hint: str = INPLACE_HINT) -> Mismatch:
+    """The Mismatch for a call that wrote into its arguments (``Returned.mutated``); it carries
+    the in-place hint, since that, not the check's own hint, is the cause."""
+    return Mismatch(f"modified {what} in place ({', '.join(mutated)} changed); {advice}", hint=hint)
+
+
 def tolerance_for(dtype) -> dict:
     return F32 if np.dtype(dtype) == np.float32 else F64
 
@@ -108,8 +119,7 @@ def close(rtol: float | None = None, atol: float | None = None, *, no_warnings: 
 
     def compare(got: Returned, expected, case) -> None:
         if unmodified and got.mutated:
-            raise Mismatch(f"modified its input in place ({', '.join(got.mutated)} changed); "
-                           "functions must leave their inputs untouched (compute into a new array)")
+            raise modified_in_place(got.mutated)
         if no_warnings and got.warnings:
             raise Mismatch("NumPy warned during the call: " + "; ".join(got.warnings[:3]))
         tol = tolerance_for(np.asarray(expected).dtype)

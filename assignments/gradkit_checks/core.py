@@ -31,6 +31,18 @@ class Mismatch(AssertionError):
         self.hint = hint
 
 
+def hint_of(exc: BaseException) -> str | None:
+    """The hint a Mismatch carries; a Mismatch raised while handling another (a comparison that
+    adds which call or step failed, ``raise Mismatch(...) from None`` in ``except Mismatch``)
+    keeps the hint of the one it replaces (``__context__``)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, Mismatch) and exc.hint:
+            return exc.hint
+        exc, seen = exc.__context__, seen + 1
+    return None
+
+
 # The kinds of failure that are about the whole module, not the function a check tests: the
 # check's hint does not apply, and a local run reports them once (see pytest_plugin).
 MODULE_KINDS = ("import", "forbidden", "missing_file")
@@ -192,7 +204,7 @@ def evaluate(check: Check, call: Call) -> Outcome:
         head, _, rest = str(m).partition("\n")
         called = getattr(m, "called", None) or case.show(check.function)
         msg = (f"{check.function}(): {head}\n  called: {called}"
-               + (f"\n{rest}" if rest else "") + f"\n  hint: {getattr(m, 'hint', None) or check.hint}")
+               + (f"\n{rest}" if rest else "") + f"\n  hint: {hint_of(m) or check.hint}")
         return outcome_failed(check, msg, "mismatch", output)
     except Exception as exc:  # the comparison choked on what came back: the student's answer is wrong
         msg = (f"{check.function}() returned something the check could not compare "

@@ -54,7 +54,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .compare import F64, close, compare_array, compare_each, run_each, show_value
+from .compare import F64, close, compare_array, compare_each, modified_in_place, run_each, show_value
 from .core import Case, Check, Mismatch, StudentError
 from .protocol import Handle, Opaque
 
@@ -268,7 +268,7 @@ def _pair(value, function: str, what: str):
 
 def _no_mutation(got):
     if got.mutated:
-        raise Mismatch(f"modified its inputs in place ({', '.join(got.mutated)} changed); return new arrays")
+        raise modified_in_place(got.mutated, "its inputs", "return new arrays")
 
 
 def _show_params(params) -> str:

@@ -127,7 +127,7 @@ def kink_check(function: str, points: float, kwargs=None, *, hidden: bool = Fals
     )
 
 
-def dtype_shapes_check(function: str, points: float, *, seed: int, hidden: bool = True,
+def dtype_shapes_check(function: str, points: float, *, seed: int, hidden: bool = False,
                        kwargs=None, empty_shape=(0,), zero_d: bool = True) -> Check:
     """float32 in -> float32 out (F32 tolerance), a 0-d array, and an empty array."""
     kwargs = dict(kwargs or {})
@@ -199,9 +199,9 @@ def large_logits():
 
 def _elementwise_public():
     checks = []
-    for function, points in [("sigmoid", 3), ("sigmoid_derivative", 2), ("tanh_derivative", 2), ("relu", 2),
+    for i, (function, points) in enumerate([("sigmoid", 3), ("sigmoid_derivative", 2), ("tanh_derivative", 2), ("relu", 2),
                              ("relu_derivative", 2), ("leaky_relu", 2), ("leaky_relu_derivative", 1), ("elu", 2),
-                             ("elu_derivative", 2), ("selu", 2), ("selu_derivative", 2)]:
+                             ("elu_derivative", 2), ("selu", 2), ("selu_derivative", 2)]):
         checks.append(values_check(function, points, lambda: random_z(1, (4, 5))))
         if function == "sigmoid_derivative":
             checks.append(worked_example_check(2))
@@ -213,6 +213,8 @@ def _elementwise_public():
             checks.append(kink_check(function, 1))
         if function == "elu_derivative":
             checks.append(kink_check(function, 1, {"alpha": 0.5}))
+        checks.append(dtype_shapes_check(function, 2 if function == "sigmoid" else 1, seed=900 + i,
+                                         empty_shape=(2, 0, 3)))
     return checks
 
 
@@ -224,6 +226,7 @@ def _softmax_public():
                                    kwargs={"axis": 0}, what="random logits"))
         checks.append(large_check(function, 2, z=[[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -999.5],
                                                    [0.0, 1000.0, -1000.0]]))
+        checks.append(dtype_shapes_check(function, 1, seed=811, zero_d=False, empty_shape=(0, 5)))
     return checks
 
 
@@ -236,6 +239,8 @@ def _cross_entropy_public():
                                           what="logits up to ±1e3 (finite, no warning)"))
         checks.append(cross_entropy_check(function, 1, "N=1", lambda: random_logits(5, 1, 4),
                                           what="a batch of one sample"))
+        checks.append(cross_entropy_check(function, 2, "float32", lambda: random_logits(821, 6, 4, dtype=np.float32),
+                                          what="float32 logits (result stays float32)"))
     return checks
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .compare import F64, compare_array, show_value
+from .compare import F64, compare_array, modified_in_place, show_value
 from .core import Case, Check, Mismatch, StudentError
 from .protocol import Handle, Opaque
 
@@ -176,8 +176,8 @@ def run_forward(check, call, case):
 def forward_compare(parts, tol=None, unmodified: bool = False):
     def compare(got, expected, case):
         if unmodified and got.mutated:
-            raise Mismatch(f"modified its inputs in place ({', '.join(got.mutated)} changed); return new arrays "
-                           "and leave x, gamma, beta, running_mean and running_var as they were")
+            raise modified_in_place(got.mutated, "its inputs", "return new arrays and leave x, gamma, beta, "
+                                    "running_mean and running_var as they were", HINTS["unmodified"])
         values = _items(got.value, 4, FORWARD, "(out, running_mean, running_var, cache)")
         note = "" if _kw(case.kwargs)["training"] else " (evaluation)"
         compare_parts(values, expected, parts, FORWARD_PARTS, tol, note)
@@ -276,7 +276,7 @@ def run_backward(check, call, case):
 def backward_compare(parts, tol=None):
     def compare(got, expected, case):
         if got.mutated:
-            raise Mismatch(f"modified dout in place ({', '.join(got.mutated)} changed); compute into new arrays")
+            raise modified_in_place(got.mutated, "dout", "compute into new arrays")
         values = _items(got.value, 3, BACKWARD, "(dx, dgamma, dbeta)")
         compare_parts(values, expected, parts, BACKWARD_PARTS, tol)
 
@@ -321,11 +321,13 @@ CHECKS = [
     forward_check("evaluation, (N, C, H, W)", 4, lambda: bn_inputs(6, (3, 2, 4, 5)), kwargs=EVAL,
                   what="a (3, 2, 4, 5) batch in evaluation", hint="eval"),
     forward_check("inputs unmodified", 4, lambda: bn_inputs(7, (4, 3, 2, 5)), unmodified=True,
-                  what="a (4, 3, 2, 5) batch in training, leaving every input unmodified", hint="unmodified"),
+                  what="a (4, 3, 2, 5) batch in training, leaving every input unmodified", hint="train"),
     one_value_check("one value per channel", 4, [
         ("training on a (1, 4) batch", lambda: bn_inputs(8, (1, 4)), {}),
         ("evaluation on the same (1, 4) batch", lambda: bn_inputs(8, (1, 4)), EVAL),
     ], what="a (1, 4) batch in training (raises), and in evaluation (does not)"),
+    forward_check("float32", 4, lambda: bn_inputs(903, (4, 3, 2, 3), dtype=np.float32),
+                  hint="float32", what="float32 inputs, (4, 3, 2, 3), training (results stay float32)"),
     backward_check("dx, training, (N, D)", 7, lambda: bn_inputs(11, (8, 5)), 12, parts=("dx",),
                    what="an (8, 5) batch", hint="dx"),
     backward_check("dgamma and dbeta, training, (N, D)", 5, lambda: bn_inputs(13, (8, 5)), 14,
@@ -334,4 +336,6 @@ CHECKS = [
                    what="a (4, 3, 5, 6) batch", hint="back4d"),
     backward_check("evaluation, (N, D)", 4, lambda: bn_inputs(17, (6, 4)), 18, kwargs=EVAL,
                    what="a (6, 4) batch", hint="back_eval"),
+    backward_check("float32", 3, lambda: bn_inputs(915, (6, 3, 2, 2), dtype=np.float32), 916,
+                   hint="back_float32", tol=BN32, what="float32 inputs, (6, 3, 2, 2)"),
 ]

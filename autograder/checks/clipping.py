@@ -32,9 +32,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .compare import F32, F64, compare_array, compare_each, run_each, show_value
+from .compare import F32, F64, compare_array, compare_each, modified_in_place, run_each, show_value
 from .core import Case, Check, Mismatch
 from .protocol import Opaque
+
+INPLACE = ("Build the result from new arrays: np.clip(g, -c, c) or g * coef, never g *= coef, np.clip(g, ..., out=g) "
+           "or grads[i] = ...; the caller's gradients must be unchanged after the call.")
 
 CLIP_TOL = dict(rtol=1e-5, atol=1e-12)
 
@@ -100,9 +103,9 @@ def torch_clip_norm(grad, max_norm) -> np.ndarray:
 
 def _unmodified(got) -> None:
     if got.mutated:
-        raise Mismatch(f"modified its input in place ({', '.join(got.mutated)} changed); functions must "
-                       "leave their inputs untouched: build a new list of new arrays (np.clip(g, ...), "
-                       "g * coef), never g *= ..., np.clip(..., out=g) or grads[i] = ...")
+        raise modified_in_place(got.mutated, advice="functions must leave their inputs untouched: build a new "
+                                "list of new arrays (np.clip(g, ...), g * coef), never g *= ..., "
+                                "np.clip(..., out=g) or grads[i] = ...", hint=INPLACE)
 
 
 def _as_list(value, n: int, label: str) -> list:
@@ -224,7 +227,7 @@ def global_check(points: float, name: str, make, max_norm, norm_type=None, *, wh
 
 
 def edge_check(function: str, points: float, name: str, calls, *, title: str, hint: str = "",
-               hidden: bool = True, no_warnings: bool = False) -> Check:
+               hidden: bool = False, no_warnings: bool = False) -> Check:
     """Several calls in one check: ``calls`` is a list of (label, args, kwargs)."""
     ref = {"clip_by_value": lambda c: torch_clip_value(*c.args),
            "clip_by_norm": lambda c: torch_clip_norm(*c.args),
@@ -288,6 +291,26 @@ def _value_public():
                     what="three arrays of different shapes, entries inside, outside and on [-1, 1]"),
         value_check(4, "inside the bounds", inside_grads, 0.5,
                     what="entries all within [-0.5, 0.5] (nothing changes, even though the norms exceed 0.5)"),
+        edge_check("clip_by_value", 4, "float32, 0-d, empty", _value_edges,
+                   title="clip_by_value keeps float32, handles 0-d and empty arrays and an empty list",
+                   hint="Keep each array's float dtype and shape; [] gives []."),
+    ]
+
+
+def _value_edges():
+    return [
+        ("float32 arrays and an int clip_value", (normal_arrays(601, [(4, 3), (6,)], [3.0, 3.0], np.float32), 2), {}),
+        ("0-d arrays", ([np.array(-3.5), np.array(0.25)], 1.0), {}),
+        ("empty arrays", ([np.zeros((0, 3)), np.zeros((2, 0))], 1.0), {}),
+        ("an empty list", ([], 1.0), {}),
+    ]
+
+
+def _norm_edges():
+    return [
+        ("a float32 gradient", (normal_arrays(603, [(5, 4)], [3.0], np.float32)[0], 1.5), {}),
+        ("a 0-d gradient", (np.array(-3.0), 2.0), {}),
+        ("an empty gradient", (np.zeros((0, 4)), 1.0), {}),
     ]
 
 
@@ -301,6 +324,9 @@ def _norm_public():
                    what="a gradient of norm ~0.35 with max_norm 1 (returned unchanged, never scaled up)"),
         norm_check(4, "zero gradient", lambda: np.zeros((2, 3)), 1.0, no_warnings=True,
                    what="an all-zero gradient (unchanged, no NaN, no divide-by-zero warning)"),
+        edge_check("clip_by_norm", 5, "float32, 0-d, empty", _norm_edges,
+                   title="clip_by_norm keeps float32 and handles 0-d and empty arrays",
+                   hint="Keep the input's float dtype and shape; the norm of a 0-d array is its |value|."),
     ]
 
 
@@ -325,6 +351,8 @@ def _global_public():
                      1e-3, what="small gradients (total ~3e-3, max_norm 1e-3), where torch's 1e-6 changes "
                                 "the result by 3e-4",
                      hint="torch's coefficient is max_norm / (total + 1e-6), clamped to 1."),
+        global_check(4, "float32", lambda: normal_arrays(605, [(5, 4), (3,)], [2.0, 2.0], np.float32), 1.0,
+                     what="float32 gradients (results stay float32)"),
     ]
 
 

@@ -35,12 +35,14 @@ import types
 import warnings
 
 from .assignments import by_folder
-from .core import Call, StudentError, chain_from, evaluate, outcome_failed, returned_from
-from .protocol import Invoker
+from .core import (MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate,
+                   outcome_failed, returned_from)
+from .protocol import Invoker, forbidden_imports, forbidden_in_namespace, forbidden_message
 
 CALL_TIMEOUT = float(os.environ.get("GRADKIT_CALL_TIMEOUT", "5"))  # seconds for one call of a student function
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TIMED_OUT: dict[tuple[str, str], object] = {}  # (folder, function) -> the function object that looped
+_RUN: dict[str, dict[str, list]] = {}  # folder -> function -> its latest outcomes (for attribute_causes)
 
 
 class _Timeout(BaseException):
@@ -132,6 +134,32 @@ def _checks_of(folder: str, function: str, hidden: bool) -> list:
     return [c for c in checks if c.function == function]
 
 
+def notebook_forbidden(namespace: dict) -> list[str]:
+    """Deep-learning frameworks the notebook uses: imported by a code cell run so far (IPython's
+    ``In`` history) or reachable from its namespace (``protocol.forbidden_in_namespace``)."""
+    cells = namespace.get("In")
+    found = []
+    for i, cell in enumerate(cells if isinstance(cells, list) else []):
+        if isinstance(cell, str):
+            found += [f"{f} in cell [{i}]" for f in forbidden_imports(cell)]
+    seen = {f.split(" ")[0].split(".")[0] for f in found}
+    return found + [f for f in forbidden_in_namespace(namespace) if f.split(".")[0].split(" ")[0] not in seen]
+
+
+def _notebook_calls(namespace: dict) -> dict[str, set[str]]:
+    """``core.calls_in_source`` of the source of the functions the notebook defined."""
+    import inspect
+
+    sources = []
+    for value in list(namespace.values()):
+        if isinstance(value, types.FunctionType) and value.__module__ == namespace.get("__name__", "__main__"):
+            try:
+                sources.append(inspect.getsource(value))
+            except (OSError, TypeError):
+                continue
+    return calls_in_source("\n\n".join(sources))
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -155,8 +183,11 @@ def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> 
         target = namespace.get(function)
         session = NamespaceSession(module, namespace)
         outcomes = []
+        bad = notebook_forbidden(namespace)
         for c in checks:
-            if not callable(target):
+            if bad:
+                outcomes.append(outcome_failed(c, forbidden_message("the notebook", bad), "forbidden"))
+            elif not callable(target):
                 outcomes.append(outcome_failed(
                     c, f"{function} is not defined: run the cell with your {function}() first.", "missing"))
             elif _TIMED_OUT.get((folder, function)) is target:
@@ -167,14 +198,22 @@ def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> 
                 if outcome.kind == "timeout":
                     _TIMED_OUT[(folder, function)] = target
                 outcomes.append(outcome)
+        if not hidden:
+            _RUN.setdefault(folder, {})[function] = outcomes
+        others = [o for fn, done in _RUN.get(folder, {}).items() if fn != function for o in done]
+        outcomes = attribute_causes(outcomes, _notebook_calls(namespace), others + outcomes)
     earned = round(sum(o.points for o in outcomes), 6)
     out_of = sum(c.points for c in checks)
     lines = [f"{function}: {_fmt(earned)}/{_fmt(out_of)} points ({kind} checks)"]
+    told = set()  # a failure of the whole notebook (a framework import) is printed once
     for o in outcomes:
         if o.passed:
             lines.append(f"  ✓ {o.name} ({_fmt(o.points)})")
         else:
             lines.append(f"  ✗ {o.name} (0/{_fmt(o.max_points)}): {o.title}")
+            if o.kind in MODULE_KINDS and o.message in told:
+                continue
+            told.add(o.message)
             lines += ["      " + ln for ln in o.message.splitlines()]
     noise = stderr.getvalue().strip()
     if noise:

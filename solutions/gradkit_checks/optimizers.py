@@ -45,9 +45,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .compare import close, compare_array, compare_each, run_each, show_value
+from .compare import close, compare_array, compare_each, modified_in_place, run_each, show_value
 from .core import Case, Check, Mismatch, Returned, StudentError
 from .protocol import Recipe
+
+INPLACE = ("Return new arrays: param - lr * v, momentum * velocity + grad, never param -= ..., velocity *= ... "
+           "or param[...] = ...; the caller's param, grad and velocity must be unchanged after the call.")
 
 TRAJ = dict(rtol=1e-9, atol=1e-9)
 FIRST = dict(rtol=1e-12, atol=1e-14)
@@ -265,8 +268,8 @@ def compare_trajectory(tol: dict):
         for k, (step, ret) in enumerate(steps):
             try:
                 if ret.mutated:
-                    raise Mismatch(f"modified its input in place ({', '.join(ret.mutated)} changed); "
-                                   "compute new arrays instead of -=, += or *=")
+                    raise modified_in_place(ret.mutated, advice="compute new arrays instead of -=, += or *=",
+                                            hint=INPLACE)
                 v = ret.value
                 if not (isinstance(v, (tuple, list)) and len(v) == 2):
                     raise Mismatch(f"returned {show_value(v)}; expected a tuple ({names[0]}, {names[1]})")
@@ -385,6 +388,8 @@ def ewma_edge_check(points: float, *, hidden: bool = True) -> Check:
 
 QUAD = quadratic(51, 10, 100.0)  # condition number 100; lr 0.01 puts lr·λ_max = 1
 ROSEN = rosenbrock([-1.2, 1.0, -0.5, 0.8, 0.3, 1.1])
+# float32: 20 steps on a well-conditioned quadratic (condition number 10), torch run in float32.
+QUAD32 = quadratic(63, 8, 10.0, dtype=np.float32)
 
 
 def _updates_public():
@@ -393,6 +398,8 @@ def _updates_public():
         checks.append(update_check(function, pts[0], "first step", QUAD, [0.01], 0.9))
         checks.append(update_check(function, pts[1], "ill-conditioned quadratic", QUAD, [0.01] * 60, 0.9))
         checks.append(update_check(function, pts[2], "Rosenbrock", ROSEN, [2e-4] * 60, 0.9))
+        checks.append(update_check(function, 3, "float32", QUAD32, [0.05] * 20, 0.9,
+                                   what=" in float32 (results stay float32)", tol=TRAJ32))
     return checks
 
 
@@ -410,6 +417,8 @@ def _ewma_public():
         ewma_check(5, "bias correction", lambda: ewma_values(54, (50,)), 0.95, True, what="50 noisy values"),
         ewma_check(4, "(T, D) series", lambda: ewma_values(55, (40, 3)), 0.8, False,
                    what="3 series of 40 values side by side, shape (40, 3)"),
+        ewma_check(3, "float32", lambda: ewma_values(65, (30, 2), dtype=np.float32), 0.9, True,
+                   what="float32 values of shape (30, 2) (the result stays float32)"),
     ]
 
 
