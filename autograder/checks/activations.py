@@ -197,11 +197,14 @@ def large_logits():
 
 # --- the public checks -----------------------------------------------------------------------
 
+ELEMENTWISE_POINTS = [("sigmoid", 3), ("sigmoid_derivative", 2), ("tanh_derivative", 2), ("relu", 2),
+                      ("relu_derivative", 2), ("leaky_relu", 2), ("leaky_relu_derivative", 1), ("elu", 2),
+                      ("elu_derivative", 2), ("selu", 2), ("selu_derivative", 2)]  # points of "values"
+
+
 def _elementwise_public():
     checks = []
-    for i, (function, points) in enumerate([("sigmoid", 3), ("sigmoid_derivative", 2), ("tanh_derivative", 2), ("relu", 2),
-                             ("relu_derivative", 2), ("leaky_relu", 2), ("leaky_relu_derivative", 1), ("elu", 2),
-                             ("elu_derivative", 2), ("selu", 2), ("selu_derivative", 2)]):
+    for i, (function, points) in enumerate(ELEMENTWISE_POINTS):
         checks.append(values_check(function, points, lambda: random_z(1, (4, 5))))
         if function == "sigmoid_derivative":
             checks.append(worked_example_check(2))

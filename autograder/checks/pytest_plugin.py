@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from .assignments import by_folder
-from .core import MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate, returned_from
+from .core import (MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate,
+                   returned_from)
 from .protocol import Invoker, forbidden_imports, forbidden_message
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
