@@ -215,3 +215,18 @@ def test_an_unexpected_grader_error_costs_only_that_assignment(tmp_path, monkeyp
     assert r.status[A1.folder] == "grader error: RuntimeError: a bug in the grader" and r.score(A1.folder) == 0
     assert "not graded: grader error" in r.outcomes[A1.folder][0].message
     assert r.status[second.folder] == "graded" and r.score(second.folder) == 100
+
+
+def test_the_time_budget_covers_the_whole_student_across_runners(tmp_path):
+    """Each assignment has a runner of its own, but the student's budget is one: two modules that
+    loop at import use it up, and the third assignment is not graded."""
+    first, second, third = AVAILABLE[:3]
+    loop = "while True:\n    pass\n"
+    write(tmp_path / "class" / "looper", {
+        f"{first.folder}/{first.module}.py": SOLUTION[first.folder] + loop,
+        f"{second.folder}/{second.module}.py": SOLUTION[second.folder] + loop,
+        f"{third.folder}/{third.module}.py": SOLUTION[third.folder]})
+    limits = Limits(call_timeout=3.0, student_budget=5.0)
+    [r] = grade_class(tmp_path / "class", Plan.build([first.folder, second.folder, third.folder]), 1, limits)
+    assert r.score(third.folder) == 0, r.status
+    assert "5 s time budget" in r.outcomes[third.folder][0].message
