@@ -23,7 +23,9 @@ import pytest
 from autograder import gradescope, notebooks, report
 from autograder.checks import assignments
 from autograder.grade import Plan, grade_class
+from autograder.release import replace_function
 from autograder.sandbox import Limits, bwrap_path
+from autograder.submissions import is_untouched_stub
 from tests.kit import ROOT
 
 AVAILABLE = assignments.available()
@@ -54,8 +56,6 @@ SOFTMAX_WRONG = "def softmax(z, axis=-1):\n    return np.exp(z)\n"
 
 
 def broken_solution(function: str, new_def: str) -> str:
-    from autograder.release import replace_function
-
     return replace_function(SOLUTION[A1.folder], function, new_def)
 
 
@@ -230,3 +230,20 @@ def test_the_time_budget_covers_the_whole_student_across_runners(tmp_path):
     [r] = grade_class(tmp_path / "class", Plan.build([first.folder, second.folder, third.folder]), 1, limits)
     assert r.score(third.folder) == 0, r.status
     assert "5 s time budget" in r.outcomes[third.folder][0].message
+
+
+@pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
+def test_every_released_stub_is_recognised_and_no_solution_is(a):
+    graded = Plan.build([a.folder]).graded_functions[a.folder]
+    release = nbformat.read(str(ROOT / "assignments" / a.folder / f"{a.folder}.ipynb"), as_version=4)
+    solved = notebooks.fill_answers(release, notebooks.solution_functions(a.folder, a.module))
+    as_module = {"release": notebooks.module_from_notebook(nbformat.writes(release), a.module)[0],
+                 "solved": notebooks.module_from_notebook(nbformat.writes(solved), a.module)[0]}
+    assert is_untouched_stub((ROOT / "assignments" / a.folder / f"{a.module}.py").read_text(), graded)
+    assert is_untouched_stub(as_module["release"], graded)
+    assert not is_untouched_stub(SOLUTION[a.folder], graded)
+    assert not is_untouched_stub(as_module["solved"], graded)
+    first = sorted(graded)[0]  # the stub with one function done is a change
+    stub = (ROOT / "assignments" / a.folder / f"{a.module}.py").read_text()
+    one_done = replace_function(stub, first, notebooks.solution_functions(a.folder, a.module)[first])
+    assert not is_untouched_stub(one_done, graded)
