@@ -210,7 +210,12 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return f"the notebook {self.origin}" if self.origin.endswith(".ipynb") else self.origin
+        return _label(self.origin)
+
+
+def _label(origin: str) -> str:
+    """How the notes name a file of the submission."""
+    return f"the notebook {origin}" if origin.endswith(".ipynb") else origin
 
 
 def _choose(folder: str, found: list[tuple[str, bytes, list[str]]], graded: set[str],
@@ -236,10 +241,6 @@ def _choose(folder: str, found: list[tuple[str, bytes, list[str]]], graded: set[
     for _, _, more in found:
         notes.extend(more)
     return [(origin, data) for origin, data, _ in found]
-
-
-def _label(origin: str) -> str:
-    return Candidate(Path(), origin).label
 
 
 def _graded_functions(folder: str) -> set[str]:
