@@ -1,10 +1,16 @@
 """Grading a class: every student's submission through every check, in parallel.
 
-For each student: copy out the module files (``submissions.materialize``), refuse modules that
-import a deep-learning framework, then run every check of every assignment through one
-sandboxed runner (``sandbox.RunnerSession``). The judge (this process) holds the checks, the
-torch references (computed once per check, before any student) and the hidden inputs; the
-runner only ever sees the call in progress.
+For each student: copy out the files to grade (``submissions.materialize``: the module file or the
+notebook the student worked on, or both when both were changed), refuse modules that import a
+deep-learning framework, then run every check of each assignment through a fresh sandboxed runner
+(``sandbox.RunnerSession``, forked in milliseconds), so nothing one module does at import
+(replacing ``sys.modules["numpy"]``, patching NumPy or builtins) reaches another assignment. All
+of a student's runners share one deadline, the per-student time budget. When both files of an
+assignment were changed, each is graded and the one with more points kept; the notes say which.
+
+The judge (this process) holds the checks, the torch references (computed once per check, before
+any student) and the hidden inputs; the runner only ever sees the call in progress. An
+unexpected error while grading one assignment costs that assignment only ("grader error: ...").
 
 A check whose function timed out makes the remaining checks of that function fail at once
 ("skipped"), so an endless loop costs one timeout per function, not one per check.
@@ -27,7 +33,8 @@ from .checks import assignments as registry
 from .checks.core import Call, Check, Outcome, attribute_causes, evaluate, outcome_failed
 from .checks.protocol import forbidden_message
 from .sandbox import Limits, Pool, RunnerSession, bwrap_path
-from .submissions import Submission, content_hash, discover, forbidden_imports, materialize
+from .submissions import (Candidate, ParserExhausted, Submission, content_hash, discover, forbidden_imports,
+                          materialize, parse_untrusted)
 
 
 @dataclass
@@ -57,6 +64,11 @@ class Plan:
     @property
     def folders(self) -> list[str]:
         return [a.folder for a, _ in self.items]
+
+    @property
+    def graded_functions(self) -> dict[str, set[str]]:
+        """{folder: the functions its checks call}."""
+        return {a.folder: {c.function for c in checks} for a, checks in self.items}
 
     @cached_property
     def fingerprint(self) -> str:
@@ -99,13 +111,14 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
     unchanged since it was graded there is not graded again: its saved result is returned.
     """
     start = time.monotonic()
+    deadline = start + limits.student_budget  # one budget for all of the student's runners
     result = StudentResult(sub.student, sub.path.name)
     scratch = Path(tempfile.mkdtemp(prefix=f"{sub.student[:20]}-", dir=workdir))
     files_dir = scratch / "files"
     try:
         modules = {a.folder: a.module for a, _ in plan.items}
-        files = materialize(sub, modules, files_dir)
-        result.digest = f"{content_hash(files)[:32]}-{plan.fingerprint}"
+        files = materialize(sub, modules, files_dir, plan.graded_functions)
+        result.digest = f"{content_hash(_flat(files))[:32]}-{plan.fingerprint}"
         if resume_from is not None:
             from .report import load_state
 
@@ -113,12 +126,9 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
             if saved is not None and saved.digest == result.digest:
                 saved.resumed = True
                 return saved
-        session = RunnerSession(pool, files_dir, limits)
-        try:
-            for a, checks in plan.items:
-                result.outcomes[a.folder] = _grade_assignment(a, checks, files.get(a.folder), session, result)
-        finally:
-            session.close()
+        for a, checks in plan.items:
+            result.outcomes[a.folder] = _grade_assignment(a, checks, files.get(a.folder, []), files_dir, pool,
+                                                          limits, deadline, result)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result.notes = sub.notes + result.notes
@@ -126,32 +136,74 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
     return result
 
 
-def _grade_assignment(a, checks, path: Path | None, session: RunnerSession, result: StudentResult) -> list[Outcome]:
-    if path is None:
+def _flat(files: dict[str, list[Candidate]]) -> dict[str, Path]:
+    """{folder, or folder and origin for a second file: path}, for ``content_hash``."""
+    return {(folder if i == 0 else f"{folder}\0{c.origin}"): c.path
+            for folder, cands in files.items() for i, c in enumerate(cands)}
+
+
+def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, pool: Pool, limits: Limits,
+                      deadline: float, result: StudentResult) -> list[Outcome]:
+    """The outcomes of assignment ``a``: its file graded (each in a fresh runner), the best kept.
+
+    Sets ``result.status[a.folder]``; an unexpected error costs this assignment only.
+    """
+    if not candidates:
         result.status[a.folder] = "not submitted"
         return _all_failed(checks, f"not submitted: no {a.folder}/{a.module}.py in the submission", "missing")
-    bad = forbidden_imports(path.read_bytes())
+    graded = []
+    for cand in candidates:
+        try:
+            graded.append((cand, *_grade_file(a, checks, cand, files_dir, pool, limits, deadline)))
+        except Exception as exc:  # a bug of ours, or the sandbox failing: this assignment only
+            reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+            graded.append((cand, _all_failed(checks, f"not graded: grader error ({reason})", "error"),
+                           f"grader error: {reason}"))
+    best = max(graded, key=lambda g: sum(o.points for o in g[1]))  # the first of equals: the module file
+    if len(graded) > 1:
+        scores = ", ".join(f"{c.label}: {sum(o.points for o in outs):g}" for c, outs, _ in graded)
+        result.notes.append(f"{a.folder}: {graded[0][0].origin} and {graded[1][0].label} were both changed, so "
+                            f"the grader graded both ({scores}) and kept {best[0].label}")
+    result.status[a.folder] = best[2]
+    return best[1]
+
+
+def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits: Limits,
+                deadline: float) -> tuple[list[Outcome], str]:
+    """(outcomes, status) of every check of ``a`` on one file, in a runner of its own."""
+    source = cand.path.read_bytes()
+    try:
+        parse_untrusted(source, f"{a.module}.py")
+    except ParserExhausted as exc:  # costs what a syntax error costs; nothing else would parse it safely
+        msg = (f"{a.module}.py ({cand.origin}) does not parse: {exc.msg}, so this assignment scores 0. "
+               "Split the deeply nested expression into smaller steps.")
+        return _all_failed(checks, msg, "import"), "does not parse"
+    except (SyntaxError, ValueError):
+        pass  # the runner reports it, with the line, as the student would see it
+    bad = forbidden_imports(source)
     if bad:
-        result.status[a.folder] = f"imports {bad[0]}"
-        return _all_failed(checks, forbidden_message(f"{a.module}.py", bad), "forbidden")
-    session.add_module(a.module, f"{a.folder}/{a.module}.py")
-    call = Call(session, a.module)
-    timed_out: set[str] = set()
-    outcomes = []
-    for check in checks:
-        if check.function in timed_out:
-            outcomes.append(outcome_failed(check, f"skipped: {check.function}() timed out in an earlier check",
-                                           "timeout"))
-            continue
-        outcome = evaluate(check, call)
-        if outcome.kind == "timeout":
-            timed_out.add(check.function)
-        outcomes.append(outcome)
-    if a.module in session.load_errors:
-        result.status[a.folder] = "import failed"
-    else:
-        result.status[a.folder] = "graded"
-    return attribute_causes(outcomes, path.read_bytes())
+        msg = (f"{a.module}.py imports {', '.join(bad)}: the exercises must use NumPy only "
+               "(torch is the reference, not a tool), so this assignment scores 0. Remove the import.")
+        return _all_failed(checks, msg, "forbidden"), f"imports {bad[0]}"
+    session = RunnerSession(pool, files_dir, limits, deadline=deadline)
+    try:
+        session.add_module(a.module, cand.path.relative_to(files_dir).as_posix())
+        call = Call(session, a.module)
+        timed_out: set[str] = set()
+        outcomes = []
+        for check in checks:
+            if check.function in timed_out:
+                outcomes.append(outcome_failed(check, f"skipped: {check.function}() timed out in an earlier check",
+                                               "timeout"))
+                continue
+            outcome = evaluate(check, call)
+            if outcome.kind == "timeout":
+                timed_out.add(check.function)
+            outcomes.append(outcome)
+    finally:
+        session.close()
+    status = "import failed" if a.module in session.load_errors else "graded"
+    return attribute_causes(outcomes, source), status
 
 
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,

@@ -279,12 +279,15 @@ def load_config(source: Path) -> dict:
     return config
 
 
+GRADED_SUFFIXES = (".py", ".ipynb")  # what the grader reads from an upload (a module or a notebook)
+
+
 def lay_out(submission: Path, submissions: Path, student: str = "student") -> str:
     """Copy Gradescope's submission folder into the grader's layout; returns what was done.
 
-    A single uploaded zip (and no .py file beside it) becomes ``<student>.zip``, for the grader's
-    safe unzipping; anything else is copied as ``<student>/``: directories and .py files only,
-    symbolic links kept as links (the grader never follows them).
+    A single uploaded zip (and no .py or .ipynb file beside it) becomes ``<student>.zip``, for the
+    grader's safe unzipping; anything else is copied as ``<student>/``: directories, .py files and
+    notebooks only, symbolic links kept as links (the grader never follows them).
     """
     submissions.mkdir(parents=True, exist_ok=True)
     if not submission.is_dir():
@@ -292,7 +295,7 @@ def lay_out(submission: Path, submissions: Path, student: str = "student") -> st
         return "no submission folder: graded as empty"
     files = [Path(d) / f for d, _, names in os.walk(submission) if "__MACOSX" not in Path(d).parts for f in names]
     zips = [p for p in files if p.suffix.lower() == ".zip" and p.is_file() and not p.is_symlink()]
-    if len(zips) == 1 and not any(p.suffix == ".py" for p in files):
+    if len(zips) == 1 and not any(p.suffix in GRADED_SUFFIXES for p in files):
         shutil.copyfile(zips[0], submissions / f"{student}.zip")
         return f"graded the uploaded zip {zips[0].relative_to(submission)}"
 
@@ -303,7 +306,7 @@ def lay_out(submission: Path, submissions: Path, student: str = "student") -> st
             if os.path.islink(p):
                 keep.append(n.endswith(".py"))  # copied as a link: the grader refuses it with a note
             else:
-                keep.append(os.path.isdir(p) or n.endswith(".py") and os.path.isfile(p))
+                keep.append(os.path.isdir(p) or n.endswith(GRADED_SUFFIXES) and os.path.isfile(p))
         return [n for n, k in zip(names, keep) if not k]
 
     shutil.copytree(submission, submissions / student, symlinks=True, ignore=ignore)

@@ -428,16 +428,19 @@ def fill_answers(release_nb, answers: dict[str, str], written: dict[str, str] | 
 
 def find_notebook(names: list[str], folder: str) -> str | None:
     """The submission's notebook for ``folder`` among relative posix paths: ``<folder>/<folder>.ipynb``
-    (under at most one top folder), else the only ``.ipynb`` in a ``<folder>/`` directory."""
-    nbs = [n for n in names if n.endswith(".ipynb") and ".ipynb_checkpoints" not in n and "__MACOSX" not in n
-           and PurePosixPath(n).parent.name == folder and len(PurePosixPath(n).parts) <= 3]
+    (under at most one top folder), else the only ``.ipynb`` in a ``<folder>/`` directory, else the
+    only file named ``<folder>.ipynb`` (an upload of loose files, as Gradescope takes them)."""
+    usable = [n for n in names if n.endswith(".ipynb") and ".ipynb_checkpoints" not in n and "__MACOSX" not in n]
+    nbs = [n for n in usable if PurePosixPath(n).parent.name == folder and len(PurePosixPath(n).parts) <= 3]
     exact = [n for n in nbs if PurePosixPath(n).name == f"{folder}.ipynb"]
-    return min(exact, key=len) if exact else nbs[0] if len(nbs) == 1 else None
+    loose = [n for n in usable if PurePosixPath(n).name == f"{folder}.ipynb"]
+    return min(exact, key=len) if exact else nbs[0] if len(nbs) == 1 else loose[0] if len(loose) == 1 else None
 
 
 KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
         ast.AnnAssign, ast.If, ast.Try)
 SKIP_ROLES = ("setup", "test", "demo")
+MAX_CODE = 1024 * 1024  # characters of code read from one notebook (the grader's limit for a module file)
 
 
 def _without_magics(src: str) -> str:
@@ -453,11 +456,15 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
     Of each cell only the top-level definitions, imports and assignments are kept (no calls, loops
     or prints: those were scratch work in the notebook). A cell that does not parse is left out
     with a note, so one broken cell costs only the functions it defines, as it does under nbgrader.
-    Nothing is executed. Raises ValueError if ``data`` is not a notebook.
+    A cell that exhausts Python's parser (deeply nested code) is left out like one that does not
+    parse. Nothing is executed. Raises ValueError if ``data`` is not a notebook, or if its code cells
+    hold more than ``MAX_CODE`` characters (more than the grader takes from a module file).
     """
     import logging
 
     import nbformat
+
+    from .submissions import parse_untrusted
 
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     logging.getLogger("nbformat").setLevel(logging.ERROR)
@@ -471,6 +478,7 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
         raise ValueError(f"{name} is not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})")
     notes, parts, dropped = [], [f'"""{module}.py, extracted by gradkit from {name} (code cells only; nothing '
                                  f'was run)."""\n'], 0
+    total = 0
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
@@ -480,14 +488,18 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
         if role in SKIP_ROLES or (nbg.get("grade") and not nbg.get("solution")):
             continue
         src = cell.get("source") or ""
-        src = "".join(src) if isinstance(src, list) else str(src)
+        src = "".join(map(str, src)) if isinstance(src, list) else str(src)
         code = _without_magics(src)
         label = nbg.get("grade_id") or role or "your cell"
+        total += len(code)
+        if total > MAX_CODE:  # bounds what is parsed: the grader would refuse the module anyway
+            raise ValueError(f"the code cells of {name} hold more than {MAX_CODE // 1024} KB of code; not graded")
         try:
-            tree = ast.parse(code)
+            tree = parse_untrusted(code, f"cell {i + 1}")
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
-            notes.append(f"cell {i + 1} ({label}) was not graded: {type(exc).__name__}: "
+            kind = "SyntaxError" if isinstance(exc, SyntaxError) else type(exc).__name__
+            notes.append(f"cell {i + 1} ({label}) was not graded: {kind}: "
                          f"{getattr(exc, 'msg', exc)}" + (f" (line {line} of the cell)" if line else ""))
             parts.append(f"# --- cell {i + 1} ({label}): left out, it does not parse ---\n")
             continue
