@@ -150,6 +150,8 @@ def _grade_assignment(a, checks, path: Path | None, session: RunnerSession, resu
         outcomes.append(outcome)
     if a.module in session.load_errors:
         result.status[a.folder] = "import failed"
+    elif session.out_of_time:
+        result.status[a.folder] = "time budget used up"
     else:
         result.status[a.folder] = "graded"
     return outcomes
