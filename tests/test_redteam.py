@@ -87,9 +87,10 @@ CASES = {
         ("relu",)),
     # undo the private /tmp, then look for a classmate's file or the solutions
     "umount_tmp_reads_classmate": Case(at_import(
-        "import ctypes, glob\nctypes.CDLL(None).umount2(b'/tmp', 2)\n"
-        "for f in glob.glob('/tmp/**/class/shadow_numpy_module/01_activations/activations.py', recursive=True)"
-        f" + [{str(SOLUTIONS_PATH)!r}]:\n"
+        "import ctypes, os\nctypes.CDLL(None).umount2(b'/tmp', 2)\n"
+        "found = [os.path.join(d, 'activations.py') for d, _, fs in os.walk('/tmp')\n"
+        "         if d.endswith('shadow_numpy_module/01_activations') and 'activations.py' in fs]\n"
+        f"for f in found + [{str(SOLUTIONS_PATH)!r}]:\n"
         "    try:\n        exec(open(f).read())\n    except Exception:\n        pass")
         .replace(RELU, "def relu(z):\n    return z * 0 - 1\n\ndef _old_relu(z):\n", 1), ("relu",)),
     "patches_numpy_isclose": Case(at_import("np.isclose = lambda *a, **k: np.ones(np.broadcast(*a[:2]).shape, bool)\n"
