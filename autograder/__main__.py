@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import report
 from .grade import Plan, default_jobs, grade_class
-from .sandbox import Limits, SandboxError, bwrap_path, isolation
+from .sandbox import Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
 
 
 def _progress(total: int):
@@ -31,12 +31,18 @@ def cmd_grade(args) -> int:
         print(f"error: {root} is not a folder of submissions", file=sys.stderr)
         return 2
     use_bwrap = bwrap_path() is not None and not args.no_bwrap
-    prot = isolation(use_bwrap)
-    print("isolation: " + ("bubblewrap sandbox" if use_bwrap else "process limits only (bubblewrap not found)"))
-    if not use_bwrap:
-        print("  warning: " + prot[-1])
+    limits = Limits(call_timeout=args.timeout, allow_unconfined=args.allow_unconfined)
+    try:  # measured by a probe runner, not assumed
+        prot = isolation(use_bwrap, measure_isolation(limits, use_bwrap, [str(root), args.out]))
+    except Unconfined as exc:
+        print(f"error: {exc}. Nothing was graded.", file=sys.stderr)
+        return 4
+    except SandboxError as exc:
+        print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
+              file=sys.stderr)
+        return 3
+    print("isolation: " + "\n  ".join(prot))
     plan = Plan.build(args.only)
-    limits = Limits(call_timeout=args.timeout)
     out = Path(args.out)
     if out.is_dir():
         report.remove_stale_temporaries(out)
@@ -92,6 +98,9 @@ def main(argv=None) -> int:
     g.add_argument("--timeout", type=float, default=10.0, help="seconds allowed for one call (default: 10)")
     g.add_argument("--only", nargs="*", help="grade only these assignment folders")
     g.add_argument("--no-bwrap", action="store_true", help="do not use bubblewrap even if installed")
+    g.add_argument("--allow-unconfined", action="store_true",
+                   help="grade even where student code cannot be confined (no bubblewrap, no user namespaces): "
+                        "it can then read and write what user nobody can; for one-student containers only")
     g.add_argument("--resume", action="store_true",
                    help="skip submissions whose files and checks are unchanged since they were graded into --out")
     g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default="after_due_date",

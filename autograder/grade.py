@@ -182,9 +182,7 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits:
         pass  # the runner reports it, with the line, as the student would see it
     bad = forbidden_imports(source)
     if bad:
-        msg = (f"{a.module}.py imports {', '.join(bad)}: the exercises must use NumPy only "
-               "(torch is the reference, not a tool), so this assignment scores 0. Remove the import.")
-        return _all_failed(checks, msg, "forbidden"), f"imports {bad[0]}"
+        return _all_failed(checks, forbidden_message(f"{a.module}.py", bad), "forbidden"), f"imports {bad[0]}"
     session = RunnerSession(pool, files_dir, limits, deadline=deadline)
     try:
         session.add_module(a.module, cand.path.relative_to(files_dir).as_posix())
@@ -202,7 +200,12 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits:
             outcomes.append(outcome)
     finally:
         session.close()
-    status = "import failed" if a.module in session.load_errors else "graded"
+    if a.module in session.load_errors:
+        status = "import failed"
+    elif session.out_of_time:
+        status = "time budget used up"
+    else:
+        status = "graded"
     return attribute_causes(outcomes, source), status
 
 

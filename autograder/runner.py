@@ -9,20 +9,44 @@ matplotlib once, then waits on its control socket (fd 0) for requests from the j
   end of a new socket pair (SCM_RIGHTS); the reply carries the runner's pid;
 - ``{"op": "kill", "pid": n}``: kill that runner and everything it started.
 
-Each forked runner, before any student code runs: enters new user, mount and PID namespaces
-(when the kernel allows it) so it cannot see or signal other students' runners and gets a
-private /tmp as its scratch space; sets its rlimits (address space, CPU seconds, file size, no
-core files); makes itself non-dumpable (no reading its memory from outside); sends its prints
-to a private in-memory file; and blocks imports of deep-learning frameworks. Then it answers
-requests (``protocol.Invoker.handle``: load a module from source text, call, chain, drop),
-framed as an 8-byte big-endian length and UTF-8 JSON (plain data, never pickle).
+Confinement of the zygote. Under bubblewrap, bubblewrap builds it. Without (``--confine PATHS``,
+PATHS a JSON list), the zygote builds the same thing itself before importing anything of NumPy:
+it drops root to user nobody, enters new user, mount, PID, network, IPC and UTS namespaces,
+becomes PID 1 of its own PID namespace (the waiter above it dies with the judge), mounts a
+tmpfs root holding read-only binds of PATHS only (the Python installation, NumPy, matplotlib),
+a fresh /proc, a minimal /dev and an empty /tmp, then ``pivot_root``s into it and detaches the
+old root: the kit, the class, the outputs and the host's /tmp are not in its world at all.
 
-Usage: ``python -I -B runner.py PROTOCOL_DIR [--drop-root]`` with the control socket as fd 0.
+Each runner (one per student), before any student code runs, in both modes::
+
+    zygote -> waiter (new user/mount/PID/net/IPC/UTS namespaces, dies with the zygote)
+           -> supervisor = PID 1 of the new PID namespace (ours, non-dumpable, dies with the waiter)
+           -> student process (PID 2)
+
+The supervisor mounts a fresh tmpfs /tmp and /proc for that student; the student process sets
+its rlimits, drops every capability (bounding set, ambient, effective/permitted/inheritable),
+loads a seccomp filter (no fork/vfork/clone/clone3: no child processes or threads; no mount,
+umount, pivot_root, unshare, setns, ptrace, timers that outlive a call; NO_NEW_PRIVS), makes
+itself non-dumpable, sends its prints to a private in-memory file and blocks imports of
+deep-learning frameworks. When any link of the chain dies the kernel kills the whole PID
+namespace, whatever the student process did to itself. After each request its signal handlers,
+signal mask and interval timers are put back as they were, so nothing armed during one call
+fires in the next one.
+
+Requests (``protocol.Invoker.handle``: load, call, chain, drop; plus ``probe``, which reports the
+confinement in force) are framed as in ``protocol.pack_frame`` (JSON plus raw array blobs,
+never pickle).
+
+Usage: ``python -I -B runner.py PROTOCOL_DIR [--confine PATHS_JSON] [--parent PID]`` with the
+control socket as fd 0.
 """
 
 import ctypes
+import errno
+import json
 import os
 import resource
+import select
 import signal
 import socket
 import struct
@@ -32,9 +56,24 @@ MAX_FRAME = 256 * 1024 * 1024
 OUTPUT_KEEP = 4000
 BLOCKED = ("torch", "tensorflow", "jax", "jaxlib", "keras")
 PRELOAD = ("math", "inspect", "itertools", "functools", "collections", "random", "time", "warnings", "copy",
-           "typing", "dataclasses", "numbers", "statistics", "traceback", "linecache", "textwrap", "io")
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+           "typing", "dataclasses", "numbers", "statistics", "traceback", "linecache", "textwrap", "io", "threading")
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_SECCOMP = 1, 3, 4, 21
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 24, 38, 39, 47
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}
+DEVICES = ("null", "zero", "full", "random", "urandom")
+DENIED = ("fork", "vfork", "clone", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "ptrace",
+          "process_vm_readv", "process_vm_writev", "kexec_load", "init_module", "finit_module", "bpf",
+          "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "open_by_handle_at",
+          "name_to_handle_at", "timer_create", "io_uring_setup", "open_tree", "move_mount", "fsopen",
+          "fsmount", "fspick", "mount_setattr")
+
+libc = ctypes.CDLL(None, use_errno=True)
 
 
 class _Blocker:
@@ -64,30 +103,165 @@ def send_frame(fd: int, message: dict) -> None:
         payload = payload[os.write(fd, payload):]
 
 
-# --- one student's runner -----------------------------------------------------------------------
+# --- system calls -------------------------------------------------------------------------------
 
-def _isolate(fd: int) -> bool:
-    """New user + mount + PID namespaces with a private /tmp; True if it worked.
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
 
-    Called in the forked child: it forks once more so that the grandchild is PID 1 of the new
-    PID namespace (everything it starts dies with it); the middle process just waits.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) != 0:
-        return False
+
+def _mount(source, target, fstype=None, flags=0, data=None) -> None:
+    enc = (lambda s: None if s is None else os.fsencode(s))
+    _check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def enter_namespaces() -> None:
+    """New user, mount, PID, network, IPC and UTS namespaces; the caller's uid/gid map to 0 inside.
+
+    The caller stays in its PID namespace: its next child is PID 1 of the new one."""
+    uid, gid = os.geteuid(), os.getegid()
+    _check(libc.unshare(NAMESPACES), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"0 {uid} 1")
+    _write("/proc/self/gid_map", f"0 {gid} 1")
+
+
+def die_with_parent(parent: int) -> None:
+    """SIGKILL when the parent dies (set after every change of credentials, which clears it)."""
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def become_init(close_in_waiter=()) -> int:
+    """Fork; the parent waits for the child and exits with it, the child returns as PID 1 of the
+    PID namespace entered before, killed (with its whole namespace) when the waiter dies.
+    Returns a pipe end that reads end-of-file once the waiter is gone (see ``arm``)."""
+    r, w = os.pipe()
     pid = os.fork()
-    if pid:  # the middle process: wait for the runner, then go
-        os.close(fd)  # so the judge sees the connection close when the runner dies
+    if pid:
+        os.close(r)
+        for fd in close_in_waiter:
+            os.close(fd)
         try:
             os.waitpid(pid, 0)
         finally:
             os._exit(0)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the judge kills the middle -> we die
-    libc.mount(b"none", b"/", None, 0x4000 | 0x40000, None)  # MS_REC | MS_PRIVATE: nothing leaks out
-    if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"size=64m,mode=0700") == 0:
-        os.chdir("/tmp")
-    return True
+    os.close(w)
+    arm(r)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    return r
 
+
+def arm(waiter_pipe: int) -> None:
+    """SIGKILL when the waiter dies; exit now if it already has (again after a change of
+    credentials, which clears the setting)."""
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if select.select([waiter_pipe], [], [], 0)[0]:
+        os._exit(1)
+
+
+def _bind(source: str, target: str) -> None:
+    """Read-only bind of ``source`` at ``target`` (created), keeping the flags the kernel locks."""
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not os.path.exists(target):
+            open(target, "w").close()
+    _mount(source, target, None, MS_BIND | MS_REC)
+    st = os.statvfs(source)
+    locked = (st.f_flag & (os.ST_NOSUID | os.ST_NODEV | os.ST_NOEXEC))
+    _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | locked)
+
+
+def build_root(new_root: str, paths: list) -> None:
+    """Make ``new_root`` (an existing empty directory) the root: read-only ``paths`` (absolute;
+    symbolic links are recreated as links), fresh /proc, minimal /dev, empty /tmp. Must be PID 1
+    of a PID namespace owned by the current user namespace (for /proc)."""
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    for path in paths:
+        target = new_root + path
+        if os.path.islink(path):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.symlink(os.readlink(path), target)
+        elif os.path.exists(path):
+            _bind(path, target)
+    for d in ("tmp", "proc", "dev"):
+        os.makedirs(f"{new_root}/{d}", exist_ok=True)
+    _mount("proc", f"{new_root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("tmpfs", f"{new_root}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    for dev in DEVICES:
+        open(f"{new_root}/dev/{dev}", "w").close()
+        _mount(f"/dev/{dev}", f"{new_root}/dev/{dev}", None, MS_BIND)
+    _mount("tmpfs", f"{new_root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    os.chdir(new_root)
+    _check(libc.syscall(SYS_PIVOT_ROOT[os.uname().machine], b".", b"."), "pivot_root")
+    _check(libc.umount2(b".", MNT_DETACH), "detach the old root")
+    os.chdir("/")
+    _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def confine_zygote(paths: list, parent: int) -> None:
+    """Without bubblewrap: give the zygote the world bubblewrap would (see the module docstring).
+
+    As root: new namespaces without a user namespace, then user nobody once the root is built
+    (no capability left anywhere). As another user: a user namespace where that user is 0."""
+    new_root = os.getcwd()  # the judge's empty temporary folder
+    as_root = os.geteuid() == 0
+    if as_root:
+        _check(libc.unshare(NAMESPACES & ~CLONE_NEWUSER), "unshare")
+    else:
+        enter_namespaces()
+    die_with_parent(parent)
+    waiter = become_init(close_in_waiter=(0,))
+    build_root(new_root, paths)
+    if as_root:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+        arm(waiter)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def drop_privileges() -> None:
+    """No capability left in any set (a later execve gains none either) and NO_NEW_PRIVS."""
+    for cap in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+            break
+    libc.prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    _check(libc.capset(header, (ctypes.c_uint32 * 6)()), "capset")
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def build_filter():
+    """The seccomp filter of student processes (loaded later, in each one), or None if the
+    system has no libseccomp. Everything in DENIED fails with EPERM; clone3 with ENOSYS (its
+    flags are out of a filter's reach, and callers then fall back to clone, which is denied)."""
+    try:
+        import pyseccomp as seccomp
+
+        filt = seccomp.SyscallFilter(seccomp.ALLOW)
+        for name in DENIED:
+            try:
+                filt.add_rule(seccomp.ERRNO(errno.EPERM), name)
+            except Exception:  # not a system call on this architecture
+                pass
+        filt.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+        return filt
+    except Exception:
+        return None
+
+
+# --- one student's runner -----------------------------------------------------------------------
 
 def _limit(limits: dict) -> None:
     for name, key in ((resource.RLIMIT_AS, "memory"), (resource.RLIMIT_CPU, "cpu"),
@@ -101,24 +275,157 @@ def _limit(limits: dict) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing
 
 
-def serve(conn: socket.socket, limits: dict, drop_root: bool) -> None:
-    """Answer one student's requests on ``conn`` until it closes."""
+def _isolate(fd: int, zygote_pid: int, allow_unconfined: bool) -> bool:
+    """Namespaces and a supervisor as PID 1 (see the module docstring); returns in the student
+    process (PID 2) with a private /tmp and /proc, or False (nothing done) if the kernel refuses
+    and ``allow_unconfined``; otherwise it tells the judge why and exits."""
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # else /proc/self/uid_map is root's (the zygote is not dumpable)
+    try:
+        enter_namespaces()
+    except OSError as exc:
+        if not allow_unconfined:
+            send_frame(fd, {"ok": False, "unconfined": str(exc)[:300]})
+            os._exit(0)  # the judge refuses to grade, naming the fix
+        return False
+    die_with_parent(zygote_pid)
+    os.close(become_init(close_in_waiter=(fd,)))
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:  # the kernel refuses a new /proc under some bubblewrap set-ups: hide the zygote's
+        _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k")
+    os.chdir("/tmp")
+    student = os.fork()
+    if student:  # the supervisor: wait for the student process; its end ends the namespace
+        os.close(fd)
+        try:
+            os.waitpid(student, 0)
+        finally:
+            os._exit(0)
+    return True
+
+
+def _signal_state():
+    """What ``_restore_signals`` puts back after each request."""
+    handlers = {}
+    for sig in signal.valid_signals():
+        try:
+            handlers[sig] = signal.getsignal(sig)
+        except (OSError, ValueError):
+            pass
+    return handlers, signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def _restore_signals(state) -> None:
+    handlers, mask = state
+    signal.alarm(0)
+    for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+        signal.setitimer(timer, 0)
+    for sig, handler in handlers.items():
+        try:
+            if signal.getsignal(sig) is not handler and handler is not None:
+                signal.signal(sig, handler)
+        except (OSError, ValueError, TypeError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _capabilities() -> int:
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    if libc.capget(header, data) != 0:
+        return -1
+    return data[0] | data[3] << 32 | data[1] | data[4] << 32  # effective | permitted
+
+
+def _can(action) -> bool:
+    try:
+        action()
+        return True
+    except Exception:
+        return False
+
+
+def _fork_and_reap() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _start_thread() -> None:
+    import threading
+
+    t = threading.Thread(target=lambda: None)
+    t.start()
+    t.join()
+
+
+def probe(paths: list) -> dict:
+    """What this runner can do, measured from inside: which of ``paths`` it can see, its
+    capabilities, whether it can fork, start a thread, reach a network, undo its /tmp mount."""
+    def visible(p):
+        try:
+            os.stat(p)
+            return True
+        except OSError:
+            return False
+
+    try:
+        proc = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+    except OSError:
+        proc = []
+    return {"ok": True, "seen": [p for p in paths if visible(p)], "uid": os.getuid(), "pid": os.getpid(),
+            "capabilities": _capabilities(), "fork": _can(_fork_and_reap), "thread": _can(_start_thread),
+            "interfaces": sorted(n for _, n in socket.if_nameindex()) if hasattr(socket, "if_nameindex") else [],
+            "seccomp": libc.prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2,
+            "no_new_privs": libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1,
+            "dumpable": libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0,
+            "tmp_writable": _can(lambda: open("/tmp/.probe", "w").close()), "processes": proc,
+            "umount_tmp": libc.umount2(b"/tmp", MNT_DETACH) == 0,
+            "limits": {k: resource.getrlimit(getattr(resource, k))[0] for k in ("RLIMIT_AS", "RLIMIT_CPU")}}
+
+
+def _collect_output(capture: int) -> str:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    size = os.lseek(capture, 0, os.SEEK_END)
+    os.lseek(capture, max(0, size - OUTPUT_KEEP), os.SEEK_SET)
+    text = os.read(capture, OUTPUT_KEEP).decode("utf-8", "replace")
+    if size > OUTPUT_KEEP:
+        text = f"[... {size - OUTPUT_KEEP} earlier bytes of output cut ...]\n" + text
+    os.ftruncate(capture, 0)
+    os.lseek(capture, 0, os.SEEK_SET)
+    return text
+
+
+def serve(conn: socket.socket, limits: dict, zygote_pid: int, seccomp_filter) -> None:
+    """Confine this process (see the module docstring), then answer one student's requests on
+    ``conn`` until it closes."""
     fd = conn.detach()
     os.setpgid(0, 0)  # a process group the zygote can kill as a whole
-    if drop_root and os.geteuid() == 0:  # no bubblewrap: never run student code as root
-        os.setgroups([])
-        os.setgid(65534)
-        os.setuid(65534)
-    _isolate(fd)
-    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    confined = _isolate(fd, zygote_pid, bool(limits.get("allow_unconfined")))
     capture = os.memfd_create("output")
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(capture, 1)
     os.dup2(capture, 2)
     _limit(limits)
+    try:
+        drop_privileges()
+    except OSError:
+        if confined:
+            os._exit(0)
+    if seccomp_filter is not None:
+        seccomp_filter.load()
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     sys.meta_path.insert(0, _Blocker)
     invoker = protocol.Invoker()
+    signals = _signal_state()
     send_frame(fd, {"ok": True, "ready": True})
     while True:
         try:
@@ -126,39 +433,27 @@ def serve(conn: socket.socket, limits: dict, drop_root: bool) -> None:
         except (EOFError, OSError, ValueError):
             os._exit(0)
         try:
-            response = invoker.handle(request)
+            if request.get("op") == "probe":
+                response = probe([str(p) for p in request.get("paths", [])])
+            else:
+                response = invoker.handle(request)
         except Exception as exc:  # a malformed request: answer, never die silently
             response = {"ok": False, "error": {"type": "BadRequest", "message": str(exc)[:300], "traceback": ""}}
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:
-            pass
-        size = os.lseek(capture, 0, os.SEEK_END)
-        os.lseek(capture, max(0, size - OUTPUT_KEEP), os.SEEK_SET)
-        text = os.read(capture, OUTPUT_KEEP).decode("utf-8", "replace")
-        if size > OUTPUT_KEEP:
-            text = f"[... {size - OUTPUT_KEEP} earlier bytes of output cut ...]\n" + text
-        os.ftruncate(capture, 0)
-        os.lseek(capture, 0, os.SEEK_SET)
-        response["output"] = text
+        _restore_signals(signals)
+        response["output"] = _collect_output(capture)
         send_frame(fd, response)
 
 
 # --- the zygote ---------------------------------------------------------------------------------
 
-def zygote(drop_root: bool) -> None:
-    ctl = socket.socket(fileno=os.dup(0))
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for target in (0, 1, 2):
-        os.dup2(devnull, target)
+def _preload() -> None:
     for name in PRELOAD:
         __import__(name)
     import numpy  # noqa: F401  (paid once here, not per student)
     import numpy.linalg  # noqa: F401
     import numpy.random
 
-    numpy.random.default_rng(0).normal(size=3)  # loads the bit generators now (runners may not read /root)
+    numpy.random.default_rng(0).normal(size=3)  # loads the bit generators now
     try:
         import matplotlib
 
@@ -166,27 +461,71 @@ def zygote(drop_root: bool) -> None:
         import matplotlib.pyplot  # noqa: F401
     except Exception:
         pass
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _kill(pid: int) -> None:
+    if pid > 0:
+        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def zygote(confine, parent: int, allow_unconfined: bool) -> None:
+    """Confine (without bubblewrap), preload, then fork a runner per "spawn" request.
+
+    If confinement fails the zygote says why instead of "ready" and stops, unless the
+    instructor accepted unconfined runners (``--allow-unconfined``)."""
+    try:
+        if confine is not None:
+            confine_zygote(confine, parent)
+        elif parent:
+            die_with_parent(parent)
+    except OSError as exc:
+        if not allow_unconfined:
+            send_frame(0, {"ok": False, "unconfined": str(exc)[:300]})
+            os._exit(0)
+        if os.geteuid() == 0:  # never run student code as root
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+    ctl = socket.socket(fileno=os.dup(0))
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(devnull, target)
+    seccomp_filter = build_filter()
+    _preload()
     send_frame(ctl.fileno(), {"ok": True, "ready": True})
     while True:
         try:
             request = recv_frame(ctl.fileno())
         except (EOFError, OSError, ValueError):
             os._exit(0)
-        while True:  # reap finished runners
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
+        _reap()
         if request.get("op") == "spawn":
             ours, theirs = socket.socketpair()
+            me = os.getpid()
             pid = os.fork()
             if pid == 0:
                 ctl.close()
                 ours.close()
                 try:
-                    serve(theirs, request.get("limits", {}), drop_root)
+                    serve(theirs, request.get("limits", {}), me, seccomp_filter)
                 finally:
                     os._exit(0)
             theirs.close()
@@ -194,17 +533,12 @@ def zygote(drop_root: bool) -> None:
             ours.close()
         elif request.get("op") == "kill":
             pid = int(request.get("pid", 0))
-            if pid > 0:
-                for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-                    try:
-                        kill()
-                    except OSError:
-                        pass
-                try:
-                    os.waitpid(pid, 0)
-                except ChildProcessError:
-                    pass
+            _kill(pid)
             socket.send_fds(ctl, [struct.pack(">q", pid)], [])
+
+
+def _option(name: str):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
 
 
 if __name__ == "__main__":
@@ -212,4 +546,6 @@ if __name__ == "__main__":
     import protocol  # noqa: E402  (the only module of the kit a runner loads)
 
     sys.path.remove(sys.argv[1])
-    zygote("--drop-root" in sys.argv)
+    paths = _option("--confine")
+    zygote(json.loads(paths) if paths is not None else None, int(_option("--parent") or 0),
+           "--allow-unconfined" in sys.argv)

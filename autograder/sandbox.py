@@ -19,7 +19,10 @@ Nothing a runner sends is executed or unpickled: responses are JSON, validated b
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -34,12 +37,23 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .checks.core import Returned, StudentError, chain_from, returned_from
-from .checks.protocol import pack_frame, read_exact, unpack_frame
+from .checks.protocol import BLOBS, pack_frame, read_exact, unpack_frame
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
 PROTOCOL_DIR = Path(__file__).resolve().parent / "checks"
-MAX_FRAME = 256 * 1024 * 1024
 STUDENT_PACKAGES = ("numpy", "matplotlib")  # and what they depend on; never torch or the kit
+RUNNER_MODULES = ("pyseccomp",)  # loaded by the zygote itself (the seccomp filter)
+SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/alternatives", "/etc/fonts",
+                "/etc/ld.so.cache")
+# Bounds of one reply, checked before anything is parsed. Measured over the example class, whose
+# alice holds the solutions of all seven assignments (tests/test_sandbox.py::
+# test_legitimate_replies_fit_the_bounds): the largest reply JSON was 21 kB and the largest blob
+# total 480 kB, at most 3% of these bounds: JSON 1 MiB plus 4 times the request's JSON (a chain
+# answers per step), blobs 16 MiB plus 8 times the request's blobs (a result is at most a few
+# times its inputs). A 45 MB forged reply costs the judge one 16-byte header read.
+REPLY_JSON_BASE, REPLY_JSON_PER_REQUEST = 1 << 20, 4
+REPLY_BLOBS_BASE, REPLY_BLOBS_PER_REQUEST = 16 << 20, 8
+CONTROL_FRAME = 1 << 16  # the zygote's and a fresh runner's "ready", probe answers
 
 
 @dataclass
@@ -50,28 +64,24 @@ class Limits:
     cpu: int = 120  # CPU seconds of one runner process
     file_size: int = 16 * 1024**2  # largest file (or captured output) a runner may write, bytes
     start_timeout: float = 60.0  # starting the zygote (Python, NumPy, matplotlib)
+    allow_unconfined: bool = False  # grade even where runners cannot be confined (the instructor accepts the risk)
 
 
 class SandboxError(RuntimeError):
     """The sandbox itself failed (not the student's code): grading cannot go on this way."""
 
 
+class Unconfined(SandboxError):
+    """Runners cannot be confined on this machine (neither bubblewrap nor user namespaces)."""
+
+
+UNCONFINED_FIX = ("install bubblewrap (apt-get install bubblewrap) or enable unprivileged user namespaces "
+                  "(sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000), or pass "
+                  "--allow-unconfined to accept that student code can read and write what user nobody can")
+
+
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
-
-
-def isolation(use_bwrap: bool) -> list[str]:
-    """Human-readable list of the protections in force."""
-    base = ["a separate process per student, forked from a warm pool; plain-data protocol (no pickle)",
-            "own user, mount and PID namespaces per student (no seeing or signalling other students' code), "
-            "private /tmp, not dumpable",
-            "wall-clock timeout per call and per student, CPU/memory/file-size limits"]
-    if use_bwrap:
-        return base + ["bubblewrap: the runners see only Python, NumPy and matplotlib (no checks, solutions "
-                       "or submissions on disk), no network"]
-    who = "user nobody" if os.geteuid() == 0 else "the grading user"
-    return base + [f"WITHOUT bubblewrap: student code runs as {who} and can read (and write) what that user "
-                   "can, and use the network; install bubblewrap for file-system and network isolation"]
 
 
 def student_site_entries(site: Path) -> list[Path]:
@@ -97,41 +107,86 @@ def student_site_entries(site: Path) -> list[Path]:
     return sorted(e for e in entries if not e.name.startswith(("torch", "autograder", "__editable__")))
 
 
+def _runner_module_files() -> list[Path]:
+    from importlib.util import find_spec
+
+    found = []
+    for name in RUNNER_MODULES:
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            found.append(Path(spec.origin))
+    return found
+
+
+def runner_paths() -> tuple[list[str], Path]:
+    """What the runners see, read-only: the system, the Python installation, the venv's bin and
+    pyvenv.cfg, and in site-packages (returned second) only NumPy, matplotlib, their dependencies
+    and the seccomp binding."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    paths = [d for d in SYSTEM_PATHS if os.path.lexists(d)]
+    paths += [sys.base_prefix, os.path.realpath(sys.base_prefix), sys.prefix + "/bin", sys.prefix + "/pyvenv.cfg"]
+    paths += [str(e) for e in student_site_entries(site) + _runner_module_files()]
+    return list(dict.fromkeys(p for p in paths if os.path.lexists(p))), site
+
+
 def bwrap_command() -> list[str]:
     """bubblewrap arguments: read-only system, Python, NumPy, matplotlib and the runner; nothing else."""
     cmd = [bwrap_path(), "--die-with-parent", "--new-session", "--unshare-all", "--clearenv",
            "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
-    for d in ("/usr", "/lib", "/lib64", "/bin", "/etc/alternatives", "/etc/fonts"):
-        if os.path.exists(d):
-            cmd += ["--ro-bind", d, d]
-    site = Path(sysconfig.get_paths()["purelib"])
-    for root in (sys.base_prefix, os.path.realpath(sys.base_prefix)):
-        cmd += ["--ro-bind-try", root, root]
-    cmd += ["--ro-bind-try", sys.prefix + "/bin", sys.prefix + "/bin",
-            "--ro-bind-try", sys.prefix + "/pyvenv.cfg", sys.prefix + "/pyvenv.cfg",
-            "--tmpfs", str(site)]
-    for entry in student_site_entries(site):
-        cmd += ["--ro-bind", str(entry), str(entry)]
+    paths, site = runner_paths()
+    for p in paths:
+        if Path(p).is_relative_to(site):
+            continue
+        cmd += ["--symlink", os.readlink(p), p] if os.path.islink(p) and p in SYSTEM_PATHS else ["--ro-bind", p, p]
+    cmd += ["--tmpfs", str(site)]
+    for p in paths:
+        if Path(p).is_relative_to(site):
+            cmd += ["--ro-bind", p, p]
     cmd += ["--ro-bind", str(RUNNER), "/gradkit/runner.py",
             "--ro-bind", str(PROTOCOL_DIR / "protocol.py"), "/gradkit/protocol/protocol.py", "--chdir", "/tmp"]
     return cmd
 
 
-def _receive(fd: int, timeout: float):
-    deadline = time.monotonic() + timeout
+def _left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left
+
+
+def _receive(fd: int, deadline: float, max_json: int = CONTROL_FRAME, max_blobs: int = 0):
+    """One frame, bounded in time (``deadline``, time.monotonic()) and size (``max_json`` bytes of
+    JSON, ``max_blobs`` bytes of blobs, both checked before reading or parsing). EOFError for
+    anything malformed, too large or too deep; TimeoutError past the deadline."""
     try:
-        return unpack_frame(lambda n: read_exact(fd, n, deadline), MAX_FRAME)
-    except (UnicodeDecodeError, ValueError, struct.error):  # ProtocolError and JSON errors are ValueErrors
-        raise EOFError
+        return unpack_frame(lambda n: read_exact(fd, n, deadline), max_json, max_blobs)
+    except (UnicodeDecodeError, ValueError, struct.error, RecursionError, MemoryError):
+        raise EOFError  # ProtocolError and JSON errors are ValueErrors
 
 
-def _send(fd: int, message: dict) -> None:
+def _send(fd: int, message: dict, deadline: float) -> int:
+    """Write one frame to a non-blocking ``fd`` by ``deadline``; returns the JSON size sent.
+    A runner that does not read is not waited for: TimeoutError."""
     payload = pack_frame(dict(message))
+    json_size = struct.unpack(">Q", payload[:8])[0]
+    view = memoryview(payload)
     try:
-        while payload:
-            payload = payload[os.write(fd, payload):]
-    except OSError:
+        while view:
+            if not select.select([], [fd], [], _left(deadline))[1]:
+                raise TimeoutError
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                pass
+    except OSError as exc:
+        if isinstance(exc, TimeoutError):
+            raise
         raise EOFError
+    return json_size
+
+
+def _unconfined_reason(ready) -> str | None:
+    return str(ready.get("unconfined")) if isinstance(ready, dict) and "unconfined" in ready else None
 
 
 class Pool:
@@ -140,38 +195,43 @@ class Pool:
     def __init__(self, limits: Limits, use_bwrap: bool):
         self.limits, self.use_bwrap = limits, use_bwrap
         self.lock = threading.Lock()
-        self.home = tempfile.mkdtemp(prefix="gradkit-pool-")
+        self.home = tempfile.mkdtemp(prefix="gradkit-pool-")  # without bubblewrap: the zygote's new root
         ours, theirs = socket.socketpair()
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+               "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+               "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib"}
+        options = ["--allow-unconfined"] if limits.allow_unconfined else []
         if use_bwrap:
             cmd = bwrap_command()
-            for k, v in dict(env, HOME="/tmp", MPLCONFIGDIR="/tmp/matplotlib").items():
+            for k, v in env.items():
                 cmd += ["--setenv", k, v]
-            cmd += [sys.executable, "-I", "-B", "/gradkit/runner.py", "/gradkit/protocol"]
+            cmd += [sys.executable, "-I", "-B", "/gradkit/runner.py", "/gradkit/protocol"] + options
             env = None
         else:
-            os.chmod(self.home, 0o777)
-            env = dict(env, HOME=self.home, MPLCONFIGDIR=os.path.join(self.home, "matplotlib"))
-            cmd = [sys.executable, "-I", "-B", str(RUNNER), str(PROTOCOL_DIR)]
-            if os.geteuid() == 0:
-                cmd.append("--drop-root")
+            cmd = [sys.executable, "-I", "-B", str(RUNNER), str(PROTOCOL_DIR), "--confine",
+                   json.dumps(runner_paths()[0]), "--parent", str(os.getpid())] + options
         self.proc = subprocess.Popen(cmd, stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, env=env, cwd=self.home,
                                      start_new_session=True, close_fds=True)
         theirs.close()
         self.ctl = ours
         try:
-            ready = _receive(self.ctl.fileno(), limits.start_timeout)
-        except (EOFError, TimeoutError, struct.error, OSError):
+            ready = _receive(self.ctl.fileno(), time.monotonic() + limits.start_timeout)
+        except (EOFError, TimeoutError, OSError):
             ready = None
         if not (isinstance(ready, dict) and ready.get("ready")):
             self.close()
+            reason = _unconfined_reason(ready)
+            if reason:
+                raise Unconfined(f"student code cannot be confined on this machine ({reason}): {UNCONFINED_FIX}")
             raise SandboxError("the runner pool did not start (before any student code ran)")
 
     def _ask(self, message: dict, want_fd: bool):
         with self.lock:
-            _send(self.ctl.fileno(), message)
+            try:
+                _send(self.ctl.fileno(), message, time.monotonic() + self.limits.start_timeout)
+            except (EOFError, TimeoutError) as exc:
+                raise SandboxError(f"the runner pool stopped answering ({type(exc).__name__})")
             self.ctl.settimeout(self.limits.start_timeout)
             try:
                 data, fds, _, _ = socket.recv_fds(self.ctl, 8, 1)
@@ -182,9 +242,11 @@ class Pool:
             return struct.unpack(">q", data)[0], (fds[0] if fds else None)
 
     def spawn(self) -> tuple[int, socket.socket]:
-        """A fresh runner: (its pid in the pool, the judge's end of its socket)."""
+        """A fresh runner: (its pid in the pool, the judge's end of its socket, non-blocking)."""
         pid, fd = self._ask({"op": "spawn", "limits": asdict(self.limits)}, want_fd=True)
-        return pid, socket.socket(fileno=fd)
+        sock = socket.socket(fileno=fd)
+        sock.setblocking(False)
+        return pid, sock
 
     def kill(self, pid: int) -> None:
         try:
@@ -213,7 +275,13 @@ class Pool:
 
 
 class RunnerSession:
-    """One student's runner: loads their modules lazily (as source text) and calls functions."""
+    """One student's runner: loads their modules lazily (as source text) and calls functions.
+
+    Every request and its reply share one deadline: the call timeout, cut to what is left of the
+    student's budget (``deadline``, a time.monotonic() value shared by several sessions of one
+    student; by default ``limits.student_budget`` from now). A call whose runner dies is tried
+    once more in a fresh runner (modules reloaded): only a call that kills its runner twice is
+    charged, not one that an earlier call's leftovers (a timer, a used-up CPU limit) killed."""
 
     def __init__(self, pool: Pool, student_files: Path, limits: Limits, deadline: float | None = None):
         self.pool, self.files, self.limits = pool, student_files, limits
@@ -223,16 +291,20 @@ class RunnerSession:
         self.paths: dict[str, str] = {}  # module -> path relative to the student files
         self.load_errors: dict[str, StudentError] = {}
         self.deadline = deadline if deadline is not None else time.monotonic() + limits.student_budget
+        self.out_of_time = False  # the budget ran out (set when a request was refused for it)
 
     def _start(self) -> None:
         self.pid, self.sock = self.pool.spawn()
         self.loaded = set()
         try:
-            ready = _receive(self.sock.fileno(), self.limits.start_timeout)
-        except (EOFError, TimeoutError, struct.error, OSError):
+            ready = _receive(self.sock.fileno(), time.monotonic() + self.limits.start_timeout)
+        except (EOFError, TimeoutError, OSError):
             ready = None
         if not (isinstance(ready, dict) and ready.get("ready")):
             self.kill()
+            reason = _unconfined_reason(ready)
+            if reason:
+                raise Unconfined(f"student code cannot be confined on this machine ({reason}): {UNCONFINED_FIX}")
             raise SandboxError("a runner did not start (before any student code ran)")
 
     def kill(self) -> None:
@@ -245,40 +317,56 @@ class RunnerSession:
 
     close = kill
 
-    def _exchange(self, message: dict, what: str) -> dict:
-        """Send one request and wait for its answer; on any failure kill the runner and raise."""
+    def _call_deadline(self) -> tuple[float, float]:
         budget_left = self.deadline - time.monotonic()
         if budget_left <= 0:
-            raise StudentError("timeout", f"this submission used up its {self.limits.student_budget:g} s "
+            self.out_of_time = True
+            raise StudentError("timeout", f"not run: this submission used up its {self.limits.student_budget:g} s "
                                           "time budget before this call")
         timeout = min(self.limits.call_timeout, budget_left)
+        return time.monotonic() + timeout, timeout
+
+    def _exchange(self, message: dict, what: str) -> dict:
+        """Send one request and wait for its answer; on any failure kill the runner and raise."""
         if self.sock is None:
+            self._call_deadline()
             self._start()
+        deadline, timeout = self._call_deadline()
+        blobs = sum(len(b) for b in message.get(BLOBS) or [])
         try:
-            _send(self.sock.fileno(), message)
-            return _receive(self.sock.fileno(), timeout)
+            json_size = _send(self.sock.fileno(), message, deadline)
+            return _receive(self.sock.fileno(), deadline, REPLY_JSON_BASE + REPLY_JSON_PER_REQUEST * json_size,
+                            REPLY_BLOBS_BASE + REPLY_BLOBS_PER_REQUEST * blobs)
         except TimeoutError:
             self.kill()
-            raise StudentError("timeout", f"no answer within {timeout:g} s (an endless loop, or far too slow)")
-        except (EOFError, OSError, struct.error):
+            if deadline >= self.deadline:
+                self.out_of_time = True
+            raise StudentError("timeout", f"no answer within {timeout:g} s (an endless loop, far too slow, "
+                                          "or not reading its requests)")
+        except (EOFError, OSError):
             self.kill()
-            raise StudentError("crash", "the process running your code died during "
+            raise StudentError("crash", "the process running your code died or answered garbage during "
                                         f"{what} (did it call exit(), run out of memory or CPU time?)")
 
     def add_module(self, module: str, relative_path: str) -> None:
         self.paths[module] = relative_path
+
+    def _load(self, module: str) -> dict:
+        source = (self.files / self.paths[module]).read_bytes()
+        request = {"op": "load", "module": module, "source": base64.b64encode(source).decode("ascii"),
+                   "filename": f"{module}.py"}
+        return self._exchange(request, f"importing {module}.py")
 
     def _ensure_loaded(self, module: str) -> None:
         if module in self.load_errors:
             raise self.load_errors[module]
         if self.sock is not None and module in self.loaded:
             return
-        source = (self.files / self.paths[module]).read_bytes()
-        request = {"op": "load", "module": module, "source": base64.b64encode(source).decode("ascii"),
-                   "filename": f"{module}.py"}
         try:
-            response = self._exchange(request, f"importing {module}.py")
+            response = self._load(module)
         except StudentError as err:
+            if self.out_of_time:  # the module is not at fault: the time ran out (maybe elsewhere)
+                raise
             err = StudentError("import", f"importing {module}.py failed: {err.message}")
             self.load_errors[module] = err
             raise err
@@ -291,10 +379,104 @@ class RunnerSession:
             raise err
         self.loaded.add(module)
 
-    def call(self, request: dict) -> Returned | list[Returned]:
+    def _call_once(self, request: dict) -> Returned | list[Returned]:
         self._ensure_loaded(request["module"])
         response = self._exchange(request, f"{request['function']}()")
         output = str(response.get("output", ""))[:5000] if isinstance(response, dict) else ""
         if request.get("op") == "chain":
             return chain_from(response, output)
         return returned_from(response, output)
+
+    def call(self, request: dict) -> Returned | list[Returned]:
+        """One call (or chain); a crash is charged only if the call also crashes a fresh runner."""
+        try:
+            return self._call_once(request)
+        except StudentError as err:
+            if err.kind != "crash":
+                raise
+        return self._call_once(request)
+
+    def probe(self, paths: list[str]) -> dict:
+        """Ask a fresh runner what it can do (runner.probe): measured, not assumed."""
+        response = self._exchange({"op": "probe", "paths": paths}, "the isolation probe")
+        if not (isinstance(response, dict) and response.get("ok")):
+            raise SandboxError("the isolation probe got no answer")
+        return response
+
+
+def _home_entry() -> str | None:
+    """An entry of the instructor's home that runners must not see (not on the way to runner_paths)."""
+    home = os.path.expanduser("~")
+    on_the_way = {str(Path(p).resolve()) for p in runner_paths()[0]}
+    try:
+        names = sorted(os.listdir(home))
+    except OSError:
+        return None
+    for name in names:
+        full = os.path.join(home, name)
+        if not any(p == full or p.startswith(full + "/") for p in on_the_way):
+            return full
+    return None
+
+
+def _probe_paths(extra: list[str], markers: dict[str, str]) -> list[tuple[str, str]]:
+    """(what it is, path) of paths a runner must not see."""
+    kit = Path(__file__).resolve().parent.parent
+    named = [("the kit (checks, solutions)", str(kit / "autograder" / "hidden")),
+             ("the kit (checks, solutions)", str(kit / "solutions")),
+             ("the grading process (/proc)", f"/proc/{os.getpid()}/cmdline")]
+    named += [(f"the host's {d}", m) for d, m in markers.items()]
+    home = _home_entry()
+    named += [("the instructor's home", home)] if home else []
+    return named + [("the class and output folders", os.path.abspath(p)) for p in extra]
+
+
+def measure_isolation(limits: Limits, use_bwrap: bool, extra_paths: list[str] = ()) -> dict:
+    """Start a pool and one runner, and have it report its confinement (see runner.probe), with
+    "hidden": what the named paths are that it could not see, and "visible": those it could.
+    Raises Unconfined (with the fix) where runners cannot be confined and this was not accepted."""
+    markers = {}
+    with contextlib.ExitStack() as stack:
+        for d in ("/tmp", "/dev/shm", "/var/tmp"):
+            try:
+                markers[d] = stack.enter_context(tempfile.NamedTemporaryFile(prefix="gradkit-probe-", dir=d)).name
+            except OSError:
+                pass
+        named = _probe_paths(list(extra_paths), markers)
+        with Pool(limits, use_bwrap) as pool:
+            session = RunnerSession(pool, Path("/nonexistent"), limits)
+            try:
+                report = session.probe([p for _, p in named])
+            finally:
+                session.close()
+    seen = set(report.get("seen", []))
+    report["visible"] = sorted({k for k, p in named if p in seen})
+    report["hidden"] = sorted({k for k, p in named if p not in seen} - set(report["visible"]))
+    return report
+
+
+def isolation(use_bwrap: bool, report: dict) -> list[str]:
+    """Human-readable list of the protections in force, from a measured ``report``
+    (``measure_isolation``): only what the probe runner found true is claimed."""
+    lines = [("bubblewrap" if use_bwrap else "own namespaces and root (no bubblewrap)")
+             + "; a separate process per student, forked from a warm pool; plain-data protocol (no pickle)"]
+    if report.get("hidden") and not report.get("visible"):
+        lines.append("cannot see " + ", ".join(report["hidden"]))
+    if report.get("visible"):
+        lines.append("WARNING: student code can see " + ", ".join(report["visible"]))
+    facts = [(report.get("pid") == 2, "own PID namespace (sees no other process)"),
+             (report.get("interfaces") in ([], ["lo"]), "no network"),
+             (report.get("capabilities") == 0, "no capabilities"),
+             (report.get("uid") != 0 or report.get("capabilities") == 0, "not root"),
+             (report.get("seccomp") and not report.get("fork") and not report.get("thread"),
+              "seccomp: no child processes or threads, no mount/unshare/ptrace"),
+             (not report.get("umount_tmp"), "cannot undo its mounts"),
+             (report.get("tmp_writable") and "the host's /tmp" in report.get("hidden", []), "private /tmp"),
+             (not report.get("dumpable"), "not dumpable")]
+    lines.append(", ".join(text for ok, text in facts if ok))
+    missing = [text for ok, text in facts if not ok]
+    if missing:
+        lines.append("NOT in force: " + ", ".join(missing))
+    lines.append("wall-clock deadline on every send and receive, per call and per student; bounded replies; "
+                 "CPU/memory/file-size limits")
+    return lines

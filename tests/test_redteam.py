@@ -3,8 +3,8 @@
 Every case is a variant of the 01_activations solution graded in one class by the real grader
 (sandboxed runner, judge in this process). A case states the functions whose checks it must
 lose (or "all"); its expected score is 100 minus those functions' points, so a case that gains
-or loses anything else fails. Run twice: with bubblewrap (CI installs it) and without it, where
-the cases marked ``needs_bwrap`` are only partly defended (see README, "Instructors").
+or loses anything else fails. Run twice, with bubblewrap (CI installs it) and without it: every
+case must hold in both modes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ SOLUTION = (ROOT / "solutions" / "01_activations" / "activations.py").read_text(
 SOLUTIONS_PATH = ROOT / "solutions" / "01_activations" / "activations.py"
 RELU = "def relu(z):\n"
 MARKER = "/tmp/gradkit-redteam-marker"
+SHARED_MARKERS = (MARKER, "/dev/shm/gradkit-redteam-marker", "/var/tmp/gradkit-redteam-marker")
 
 
 def with_relu_prefix(code: str) -> str:
@@ -45,7 +46,6 @@ def at_import(code: str) -> str:
 class Case:
     text: str | None  # activations.py, or None when the case builds its own folder/zip
     loses: tuple | str  # functions whose checks fail, or "all"
-    needs_bwrap: bool = False
     extra: dict | None = None  # other files to put in the student's folder
 
 
@@ -57,7 +57,42 @@ CASES = {
                                  .replace(RELU, RELU + "    while True: pass\n", 1), ("relu",)),
     "memory_hog": Case(with_relu_prefix("hog = bytearray(8 * 1024**3)"), ("relu",)),
     "fork_child_lingers": Case(with_relu_prefix(
-        "import os, time\nif os.fork() == 0:\n    time.sleep(600)\n    os._exit(0)"), ()),
+        "import os, time\ntry:\n    pid = os.fork()\nexcept OSError:\n    pid = 1\n"
+        "if pid == 0:\n    time.sleep(600)\n    os._exit(0)"), ()),
+    # 40 busy children would slow every classmate; a child that runs means relu() answers wrong
+    "busy_children": Case(with_relu_prefix(
+        "import os\nfor _ in range(40):\n    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
+        "    if pid == 0:\n        while True: pass\nelse:\n    return z * 0 - 1"), ()),
+    "busy_threads": Case(with_relu_prefix(
+        "import threading\ntry:\n    threading.Thread(target=lambda: None).start()\n    return z * 0 - 1\n"
+        "except RuntimeError:\n    pass"), ()),
+    # outlive the run: no parent-death signal, own session, os._exit a no-op, then wait for ever
+    "daemonizes": Case(at_import(
+        "import ctypes, os, signal\nctypes.CDLL(None).prctl(1, 0, 0, 0, 0)\ntry:\n    os.setsid()\n"
+        "except OSError:\n    pass\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nos._exit = lambda *a: None")
+        .replace(RELU, RELU + "    import time\n    while True: time.sleep(1)\n", 1), ("relu",)),
+    # a timer armed in relu() that would kill whatever call runs a second later
+    "alarm_kills_a_later_call": Case(with_relu_prefix("import signal\nsignal.alarm(1)"), ()),
+    "itimer_kills_a_later_call": Case(with_relu_prefix(
+        "import signal\nsignal.signal(signal.SIGALRM, lambda *a: os._exit(1))\nimport os\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0.3)"), ()),
+    # the socket to the judge: a reply of 45 MB of {},{},... then never reading again
+    "forged_huge_frame": Case(with_relu_prefix(
+        "import os, struct, time\npayload = b'[' + b'{},' * 15_000_000 + b'{}]'\nfor fd in range(3, 32):\n"
+        "    try:\n        os.write(fd, struct.pack('>QQ', len(payload), 0) + payload)\n    except OSError:\n"
+        "        pass\ntime.sleep(600)"), ("relu",)),
+    "forged_deep_frame": Case(with_relu_prefix(
+        "import os, struct\npayload = b'[' * 200_000\nfor fd in range(3, 32):\n    try:\n"
+        "        os.write(fd, struct.pack('>QQ', len(payload), 0) + payload)\n    except OSError:\n        pass"),
+        ("relu",)),
+    # undo the private /tmp, then look for a classmate's file or the solutions
+    "umount_tmp_reads_classmate": Case(at_import(
+        "import ctypes, os\nctypes.CDLL(None).umount2(b'/tmp', 2)\n"
+        "found = [os.path.join(d, 'activations.py') for d, _, fs in os.walk('/tmp')\n"
+        "         if d.endswith('shadow_numpy_module/01_activations') and 'activations.py' in fs]\n"
+        f"for f in found + [{str(SOLUTIONS_PATH)!r}]:\n"
+        "    try:\n        exec(open(f).read())\n    except Exception:\n        pass")
+        .replace(RELU, "def relu(z):\n    return z * 0 - 1\n\ndef _old_relu(z):\n", 1), ("relu",)),
     "patches_numpy_isclose": Case(at_import("np.isclose = lambda *a, **k: np.ones(np.broadcast(*a[:2]).shape, bool)\n"
                                             "np.allclose = lambda *a, **k: True")
                                   .replace(RELU, RELU + "    return np.zeros_like(z) - 1.0\n", 1), ("relu",)),
@@ -70,11 +105,10 @@ CASES = {
         "        if 'expect' in k or 'reference' in k: return v\nreturn np.zeros_like(z)"), ("relu",)),
     "reads_solutions_from_disk": Case(at_import(
         f"try:\n    exec(open({str(SOLUTIONS_PATH)!r}).read())\nexcept Exception:\n    pass")
-        .replace(RELU, "def relu(z):\n    return z * 0 - 1\n\ndef _old_relu(z):\n", 1), ("relu",),
-        needs_bwrap=True),
+        .replace(RELU, "def relu(z):\n    return z * 0 - 1\n\ndef _old_relu(z):\n", 1), ("relu",)),
     "writes_outside_scratch": Case(at_import(
-        f"for p in [{MARKER!r}, '../../gradebook.csv', '/tmp/gradebook.csv']:\n"
-        "    try: open(p, 'w').write('alice,0')\n    except Exception: pass"), (), needs_bwrap=True),
+        f"for p in [*{list(SHARED_MARKERS)!r}, '../../gradebook.csv', '/tmp/gradebook.csv']:\n"
+        "    try: open(p, 'w').write('alice,0')\n    except Exception: pass"), ()),
     "conftest_and_sitecustomize": Case(SOLUTION.replace(RELU, RELU + "    return None\n", 1), ("relu",), extra={
         "conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",
         "01_activations/conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",
@@ -144,9 +178,15 @@ def _build_class(root: Path) -> None:
     os.symlink(SOLUTIONS_PATH, root / "symlink_to_solution" / "01_activations" / "activations.py")
 
 
-def _children_of_nobody_or_sleeping() -> list[str]:
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [ln for ln in out.splitlines() if "runner.py" in ln and "grep" not in ln]
+def _orphaned_runners() -> list[str]:
+    """Runner processes no grading run owns any more: their parent is no runner, bubblewrap or
+    Python process (an escaped runner is re-parented to init). Runs of other graders on the
+    machine are not counted."""
+    rows = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout.splitlines()
+    procs = {int(r.split(None, 2)[0]): (int(r.split(None, 2)[1]), (r.split(None, 2) + [""])[2]) for r in rows}
+    owner = ("runner.py", "bwrap", "python")
+    return [args for pid, (ppid, args) in procs.items()
+            if "runner.py" in args and not any(o in procs.get(ppid, (0, ""))[1] for o in owner)]
 
 
 MODES = ["bwrap", "no-bwrap"] if bwrap_path() else ["no-bwrap"]
@@ -158,7 +198,8 @@ def graded(request, tmp_path_factory):
     _build_class(root / "class")
     out = root / "grades"
     out.mkdir()
-    Path(MARKER).unlink(missing_ok=True)
+    for marker in SHARED_MARKERS:
+        Path(marker).unlink(missing_ok=True)
     plan = Plan.build(["01_activations"])
     limits = Limits(call_timeout=3.0, student_budget=60.0)
     results = grade_class(root / "class", plan, jobs=2, limits=limits, use_bwrap=request.param == "bwrap")
@@ -169,8 +210,6 @@ def graded(request, tmp_path_factory):
 def test_each_hostile_submission_earns_exactly_its_credit(graded, name):
     mode, results, _ = graded
     case = CASES[name]
-    if case.needs_bwrap and mode != "bwrap":
-        pytest.skip("only partly defended without bubblewrap (student code can read/write as the grading user)")
     got = results[name].score("01_activations")
     assert got == pytest.approx(_expected(case)), "\n".join(
         o.name + ": " + o.message[:300] for o in results[name].outcomes["01_activations"] if not o.passed)
@@ -179,13 +218,11 @@ def test_each_hostile_submission_earns_exactly_its_credit(graded, name):
 def test_whole_class_graded_and_nothing_escaped(graded):
     mode, results, root = graded
     assert set(results) == set(CASES)
-    if mode == "bwrap":  # without it, student code may write where the grading user can (documented)
-        assert not Path(MARKER).exists(), Path(MARKER).read_text()
-    else:
-        assert not Path(MARKER).exists() or "ran" not in Path(MARKER).read_text()  # conftest/sitecustomize never run
+    for marker in SHARED_MARKERS:
+        assert not Path(marker).exists(), f"{mode}: {marker}: {Path(marker).read_text()}"
     assert not Path("/tmp/gradkit-redteam-abs.py").exists()
     assert not (root / "evil.py").exists() and not (root.parent / "evil.py").exists()
-    assert not _children_of_nobody_or_sleeping(), "a runner process outlived grading"
+    assert not _orphaned_runners(), "a runner process outlived grading"
 
 
 def test_feedback_says_what_happened(graded):

@@ -470,8 +470,8 @@ def prepare_request(module: str, function: str, args, kwargs, keep=(), view=None
 
 
 def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
-    """Exactly ``n`` bytes from ``fd``; EOFError if it closes, TimeoutError past ``deadline``
-    (a time.monotonic() value; None waits for ever)."""
+    """Exactly ``n`` bytes from ``fd`` (blocking or not); EOFError if it closes, TimeoutError
+    past ``deadline`` (a time.monotonic() value; None waits for ever)."""
     import select
     import time
 
@@ -481,7 +481,10 @@ def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise TimeoutError
-        chunk = os.read(fd, min(n, 1 << 20))
+        try:
+            chunk = os.read(fd, min(n, 1 << 20))
+        except BlockingIOError:
+            continue
         if not chunk:
             raise EOFError
         chunks.append(chunk)
@@ -503,18 +506,26 @@ def pack_frame(message: dict) -> bytes:
     return b"".join(parts)
 
 
-def unpack_frame(read_exact, max_bytes: int) -> dict:
-    """Read one ``pack_frame`` message with ``read_exact(n) -> bytes``; blobs under ``BLOBS``."""
+def unpack_frame(read_exact, max_json: int, max_blobs: int | None = None) -> dict:
+    """Read one ``pack_frame`` message with ``read_exact(n) -> bytes``; blobs under ``BLOBS``.
+
+    Bounded before anything is read or parsed: at most ``max_json`` bytes of JSON and
+    ``max_blobs`` bytes of blobs in all (default ``max_json``), at most one blob per 8 bytes
+    allowed; JSON nested too deep for the parser is refused. ProtocolError otherwise."""
+    max_blobs = max_json if max_blobs is None else max_blobs
     size, count = struct.unpack(">QQ", read_exact(16))
-    if size > max_bytes or count > 100000:
-        raise ProtocolError("frame too large")
-    message = json.loads(read_exact(size))
-    blobs, total = [], size
+    if size > max_json or count > max(1, max_blobs // 8):
+        raise ProtocolError(f"frame too large ({size} bytes of JSON, {count} blobs)")
+    try:
+        message = json.loads(read_exact(size))
+    except (RecursionError, MemoryError) as exc:
+        raise ProtocolError(f"malformed frame ({type(exc).__name__})")
+    blobs, total = [], 0
     for _ in range(count):
         (n,) = struct.unpack(">Q", read_exact(8))
         total += n
-        if total > max_bytes:
-            raise ProtocolError("frame too large")
+        if total > max_blobs:
+            raise ProtocolError(f"frame too large (more than {max_blobs} bytes of blobs)")
         blobs.append(read_exact(n))
     if isinstance(message, dict):
         message[BLOBS] = blobs

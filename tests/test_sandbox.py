@@ -1,0 +1,305 @@
+"""The judge's side of the sandbox: deadlines and bounds on every frame, crash attribution, time
+budgets, the measured isolation, and no runner outliving a killed judge. In both modes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import sandbox
+from autograder.checks.core import StudentError
+from autograder.checks.protocol import prepare_request
+from autograder.sandbox import Limits, Pool, RunnerSession, bwrap_path, measure_isolation
+from tests.kit import ROOT
+
+MODES = [True, False] if bwrap_path() else [False]
+
+
+def _pair():
+    judge, runner = socket.socketpair()
+    judge.setblocking(False)
+    return judge, runner
+
+
+def test_send_to_a_runner_that_never_reads_gives_up_at_the_deadline():
+    judge, runner = _pair()
+    with judge, runner:
+        with pytest.raises(TimeoutError):
+            sandbox._send(judge.fileno(), {"x": "a" * (16 << 20)}, time.monotonic() + 0.5)
+
+
+def test_an_oversized_reply_is_refused_from_its_header_alone():
+    judge, runner = _pair()
+    with judge, runner:  # only the header is sent: reading the 45 MB it announces would time out instead
+        runner.sendall(struct.pack(">QQ", 45 << 20, 0))
+        with pytest.raises(EOFError):
+            sandbox._receive(judge.fileno(), time.monotonic() + 5, sandbox.REPLY_JSON_BASE, 0)
+
+
+@pytest.mark.parametrize("blobs", [[1 << 30], [8] * 10**7])
+def test_blobs_beyond_the_bound_are_refused_before_they_are_read(blobs):
+    judge, runner = _pair()
+    with judge, runner:
+        runner.sendall(struct.pack(">QQ", 2, len(blobs)) + b"{}" + struct.pack(">Q", blobs[0]))
+        with pytest.raises(EOFError):
+            sandbox._receive(judge.fileno(), time.monotonic() + 5, 1 << 20, 16 << 20)
+
+
+def test_json_nested_too_deep_is_a_protocol_error_not_a_crash_of_the_judge():
+    judge, runner = _pair()
+    with judge, runner:
+        payload = b"[" * 200_000
+        runner.sendall(struct.pack(">QQ", len(payload), 0) + payload)
+        with pytest.raises(EOFError):
+            sandbox._receive(judge.fileno(), time.monotonic() + 5, 1 << 20, 0)
+
+
+@pytest.fixture(scope="module", params=MODES, ids=lambda b: "bwrap" if b else "no-bwrap")
+def pool(request):
+    with Pool(Limits(call_timeout=3.0), request.param) as p:
+        yield p
+
+
+MODULE = textwrap.dedent("""
+    import os, signal, time
+    armed = False
+
+    def arm():
+        global armed
+        armed = True
+        return 1
+
+    def alarm():
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        return 1
+
+    def nap():
+        time.sleep(0.6)
+        return 2
+
+    def victim():
+        if armed:
+            os._exit(1)
+        return 3
+
+    def suicide():
+        os._exit(1)
+
+    def spin():
+        while True:
+            pass
+""")
+
+
+def _session(pool, tmp_path, **limits) -> RunnerSession:
+    (tmp_path / "m.py").write_text(MODULE)
+    (tmp_path / "n.py").write_text("X = 1\n\ndef f():\n    return X\n")
+    session = RunnerSession(pool, tmp_path, Limits(**dict({"call_timeout": 3.0}, **limits)))
+    session.add_module("m", "m.py")
+    session.add_module("n", "n.py")
+    return session
+
+
+def _call(session, function, module="m"):
+    return session.call(prepare_request(module, function, (), {})).value
+
+
+def test_a_timer_armed_in_one_call_does_not_fire_in_the_next(pool, tmp_path):
+    session = _session(pool, tmp_path)
+    try:
+        assert _call(session, "alarm") == 1
+        assert _call(session, "nap") == 2
+    finally:
+        session.close()
+
+
+def test_a_crash_prepared_by_an_earlier_call_is_not_charged_to_an_innocent_one(pool, tmp_path):
+    session = _session(pool, tmp_path)
+    try:
+        assert _call(session, "arm") == 1
+        assert _call(session, "victim") == 3  # retried in a fresh runner, module reloaded
+        with pytest.raises(StudentError) as err:
+            _call(session, "suicide")  # dies in a fresh runner too: its own fault
+        assert err.value.kind == "crash"
+    finally:
+        session.close()
+
+
+def test_a_used_up_budget_is_reported_as_such_not_as_an_import_failure(pool, tmp_path):
+    session = _session(pool, tmp_path, call_timeout=1.0, student_budget=1.5)
+    try:
+        with pytest.raises(StudentError):
+            _call(session, "spin")
+        with pytest.raises(StudentError) as err:
+            _call(session, "spin")
+        with pytest.raises(StudentError) as err:
+            _call(session, "f", module="n")  # n.py is fine: it was never imported for lack of time
+        assert err.value.kind == "timeout" and "time budget" in err.value.message
+        assert "n" not in session.load_errors and session.out_of_time
+    finally:
+        session.close()
+
+
+def test_a_shared_deadline_spans_sessions(pool, tmp_path):
+    session = _session(pool, tmp_path)
+    session = RunnerSession(pool, tmp_path, session.limits, deadline=time.monotonic() - 1)
+    session.add_module("m", "m.py")
+    with pytest.raises(StudentError) as err:
+        _call(session, "arm")
+    assert "time budget" in err.value.message
+
+
+@pytest.mark.parametrize("use_bwrap", MODES, ids=lambda b: "bwrap" if b else "no-bwrap")
+def test_the_probe_finds_the_runner_confined(use_bwrap, tmp_path):
+    report = measure_isolation(Limits(), use_bwrap, [str(tmp_path), str(ROOT / "examples")])
+    assert report["visible"] == [] and "the class and output folders" in report["hidden"]
+    assert "the host's /tmp" in report["hidden"] and "the grading process (/proc)" in report["hidden"]
+    assert report["capabilities"] == 0 and report["seccomp"] and report["no_new_privs"]
+    assert not report["fork"] and not report["thread"] and not report["umount_tmp"]
+    assert report["pid"] == 2 and report["interfaces"] in ([], ["lo"]) and not report["dumpable"]
+    lines = sandbox.isolation(use_bwrap, report)
+    assert not any("NOT in force" in ln or "WARNING" in ln for ln in lines)
+
+
+def test_isolation_line_claims_only_what_was_measured():
+    lines = sandbox.isolation(False, {"visible": ["the host's /tmp"], "hidden": [], "pid": 7, "capabilities": -1,
+                                      "fork": True, "seccomp": False, "umount_tmp": True, "uid": 65534})
+    text = "\n".join(lines)
+    assert "WARNING: student code can see the host's /tmp" in text
+    assert "NOT in force" in text and "private /tmp" not in text.split("NOT in force")[0]
+
+
+def test_refusal_names_the_fix(monkeypatch):
+    monkeypatch.setattr(sandbox, "_receive", lambda *a, **k: {"ok": False, "unconfined": "unshare: EPERM"})
+    with pytest.raises(sandbox.Unconfined) as err:
+        Pool(Limits(), False)
+    assert "install bubblewrap" in str(err.value) and "--allow-unconfined" in str(err.value)
+
+
+DAEMON = """
+import ctypes, os, signal, time
+ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)
+try:
+    os.setsid()
+except OSError:
+    pass
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+os._exit = lambda *a: None
+"""
+
+
+def _run_processes(tag: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [ln for ln in out.splitlines() if "runner.py" in ln and tag in ln]
+
+
+@pytest.mark.parametrize("use_bwrap", MODES, ids=lambda b: "bwrap" if b else "no-bwrap")
+def test_no_runner_outlives_a_killed_judge(use_bwrap, tmp_path):
+    """A submission that drops its parent-death signal, leaves its session, disables os._exit and
+    sleeps; the judge is killed with SIGKILL mid-run; afterwards no process of the run exists."""
+    solution = (ROOT / "solutions" / "01_activations" / "activations.py").read_text()
+    folder = tmp_path / "class" / "sleeper" / "01_activations"
+    folder.mkdir(parents=True)
+    (folder / "activations.py").write_text(solution.replace(
+        "def relu(z):\n", "def relu(z):\n    import time\n    while True:\n        time.sleep(1)\n", 1)
+        .replace("import numpy as np\n", "import numpy as np\n" + DAEMON, 1))
+    started = tmp_path / "started"
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from autograder import sandbox
+        from autograder.grade import Plan, grade_class
+        spawn = sandbox.Pool.spawn
+        def spawn_and_tell(self):
+            got = spawn(self)
+            Path({str(started)!r}).write_text(str(got[0]))
+            return got
+        sandbox.Pool.spawn = spawn_and_tell
+        grade_class(Path({str(tmp_path / "class")!r}), Plan.build(["01_activations"]), 1,
+                    sandbox.Limits(call_timeout=60, student_budget=600), use_bwrap={use_bwrap})
+    """)
+    judge = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    try:
+        for _ in range(600):
+            if started.exists() or judge.poll() is not None:
+                break
+            time.sleep(0.1)
+        time.sleep(3)  # the submission is imported and sleeping in relu()
+        pids = _pool_pids(judge.pid)
+        assert pids, "the run started no runner"
+        judge.send_signal(signal.SIGKILL)
+        judge.wait()
+        for _ in range(100):
+            if not any(_alive(p) for p in pids):
+                break
+            time.sleep(0.1)
+        assert [p for p in pids if _alive(p)] == [], "a process of the run outlived the judge"
+    finally:
+        judge.kill()
+
+
+def _pool_pids(root: int) -> list[int]:
+    """Every descendant of ``root`` (host PIDs)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid"], capture_output=True, text=True).stdout.split("\n")[1:]
+    children: dict[int, list[int]] = {}
+    for ln in out:
+        if ln.strip():
+            pid, ppid = map(int, ln.split())
+            children.setdefault(ppid, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.append(c)
+            todo.append(c)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_legitimate_replies_fit_the_bounds(monkeypatch):
+    """Grades the solutions of every assignment while recording each reply's JSON size and
+    blob total against the request's: the bounds of sandbox.py keep a margin over all of them."""
+    from autograder.grade import Plan, grade_class
+
+    seen = []
+    send, receive = sandbox._send, sandbox._receive
+
+    def spy_send(fd, message, deadline):
+        size = send(fd, message, deadline)
+        seen.append([size, sum(len(b) for b in message.get("__blobs__") or [])])
+        return size
+
+    def spy_receive(fd, deadline, max_json=sandbox.CONTROL_FRAME, max_blobs=0):
+        reply = receive(fd, deadline, max_json, max_blobs)
+        if seen and len(seen[-1]) == 2 and isinstance(reply, dict):
+            blobs = reply.get("__blobs__") or []
+            seen[-1] += [len(json.dumps({k: v for k, v in reply.items() if k != "__blobs__"})),
+                         sum(len(b) for b in blobs)]
+        return reply
+
+    monkeypatch.setattr(sandbox, "_send", spy_send)
+    monkeypatch.setattr(sandbox, "_receive", spy_receive)
+    root = ROOT / "examples"
+    grade_class(root, Plan.build(None), 2, Limits(), bwrap_path() is not None)
+    replies = [s for s in seen if len(s) == 4]
+    assert replies
+    worst_json = max(r[2] / (sandbox.REPLY_JSON_BASE + sandbox.REPLY_JSON_PER_REQUEST * r[0]) for r in replies)
+    worst_blobs = max(r[3] / (sandbox.REPLY_BLOBS_BASE + sandbox.REPLY_BLOBS_PER_REQUEST * r[1]) for r in replies)
+    print(f"largest reply JSON {max(r[2] for r in replies)} B, largest blobs {max(r[3] for r in replies)} B, "
+          f"worst use of the JSON bound {worst_json:.3f}, of the blob bound {worst_blobs:.3f}")
+    assert worst_json < 0.25 and worst_blobs < 0.25  # a margin of 4x at least
