@@ -68,11 +68,14 @@ def csv_cell(value) -> str:
 
 
 def csv_text(rows) -> str:
-    """``rows`` (lists of values) as CSV text, every cell through ``csv_cell``."""
+    """``rows`` (lists of values) as CSV text, every cell through ``csv_cell``. A row with a CR in a
+    cell is written fully quoted (the csv module would leave that cell bare, and a reader would
+    split the row there)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    minimal, quoted = (csv.writer(buf, lineterminator="\n", quoting=q) for q in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL))
     for row in rows:
-        w.writerow([csv_cell(v) for v in row])
+        cells = [csv_cell(v) for v in row]
+        (quoted if any("\r" in c for c in cells) else minimal).writerow(cells)
     return buf.getvalue()
 
 
