@@ -65,16 +65,21 @@ def _slug(name: str) -> str:
     return slug[:40].strip("_") or "student"
 
 
-def student_folder(student: str, digits: int = 8) -> str:
+def student_folder(student: str) -> str:
     """The output folder of ``student``: the name itself when it is plain (lowercase ASCII letters,
-    digits, ``_``/``-``, not a Windows device name), else ``<slug>-<first digits of sha256(name)>``.
+    digits, ``_``/``-``, not a Windows device name), else ``<slug>-<first 8 hex of sha256(name)>``.
 
-    It depends on the name alone (stable across runs), is safe on every file system, and two
-    different names never share it, even on a case-insensitive one: a plain name is lowercase,
-    every other name carries the hash of its exact spelling.
+    It depends on the name alone (stable across runs) and is safe on every file system; a plain
+    name is lowercase and every other name carries the hash of its exact spelling, so different
+    names do not share a folder, even on a case-insensitive disk (``_unique_folders`` settles the
+    rest: a plain name that happens to equal another's hashed folder).
     """
     if _PLAIN.fullmatch(student) and student not in _WINDOWS_RESERVED:
         return student
+    return _hashed_folder(student, 8)
+
+
+def _hashed_folder(student: str, digits: int) -> str:
     return f"{_slug(student)}-{hashlib.sha256(student.encode('utf-8')).hexdigest()[:digits]}"
 
 
@@ -148,15 +153,18 @@ def _labels(entries: list[Path]) -> dict[Path, str]:
 
 
 def _unique_folders(students: list[str]) -> dict[str, str]:
-    """student_folder for each student, with a longer hash in the (unlikely) case two coincide."""
+    """A distinct output folder (compared case-insensitively) for each of ``students`` (distinct
+    names): ``student_folder``, else the hashed form with more and more of the hash, else a number."""
     folders: dict[str, str] = {}
     used: set[str] = set()
     for s in sorted(students):
-        digits = 8
-        while (f := student_folder(s, digits)).lower() in used:
-            digits += 8
-        used.add(f.lower())
-        folders[s] = f
+        candidates = [student_folder(s)] + [_hashed_folder(s, d) for d in (8, 16, 64)]
+        folder = next((c for c in candidates if c.lower() not in used), None)
+        k = 2
+        while folder is None or folder.lower() in used:
+            folder, k = f"{_hashed_folder(s, 64)}-{k}", k + 1
+        used.add(folder.lower())
+        folders[s] = folder
     return folders
 
 

@@ -100,6 +100,15 @@ def test_three_way_collisions_stay_distinct(tmp_path):
     assert len({s.folder.lower() for s in subs}) == 6
 
 
+def test_a_plain_name_equal_to_another_students_folder_gets_its_own(tmp_path):
+    """``bob-<hash of "Bob">`` is a plain name, and exactly the folder ``Bob`` would get."""
+    taken = student_folder("Bob")
+    for name in ("Bob", taken, "BOB"):
+        (tmp_path / name).mkdir()
+    folders = [s.folder.lower() for s in scan(tmp_path).submissions]
+    assert len(set(folders)) == 3 and taken in folders
+
+
 def test_output_folders_are_safe_unique_and_stable(klass):
     subs = scan(klass).submissions
     folders = [s.folder for s in subs]
