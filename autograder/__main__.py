@@ -1,8 +1,16 @@
-"""Command line: ``python -m autograder grade SUBMISSIONS [--out grades] [--jobs N] [--timeout S]``."""
+"""Command line: ``python -m autograder grade SUBMISSIONS [--out grades] [--jobs N] [--timeout S]``.
+
+Before anything is graded, the instructor's input is checked (``preflight``): the assignment names
+of ``--only``, the submissions folder (not one student's submission, not empty), the output folder
+(not a file, not holding the submissions, not in use by another run: a lock). Each mistake stops
+the run with a message that says what to do, and exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import sys
 import time
 import warnings
@@ -25,32 +33,108 @@ def _progress(total: int):
     return bar, lambda res: bar.update(task, advance=1, description=res.student)
 
 
-def cmd_grade(args) -> int:
-    root = Path(args.submissions)
+class UsageError(Exception):
+    """A mistake in the command line or the folders given; the message says what to do."""
+
+
+def _shown(text: str) -> str:
+    """``text`` for the terminal: as it is if printable, else escaped (a tab or CR stays visible)."""
+    return text if text.isprintable() else ascii(text)
+
+
+def resolve_only(names: list[str] | None) -> list[str] | None:
+    """The assignment folders ``--only`` names: each name is a folder, a module name, or an
+    unambiguous prefix of a folder (``01``). Raises UsageError listing the valid names."""
+    if names is None:
+        return None
+    from .checks.assignments import available
+
+    known = available()
+    valid = ", ".join(a.folder for a in known)
+    chosen = []
+    for name in names:
+        matches = [a.folder for a in known if name in (a.folder, a.module)]
+        if not matches and name:
+            matches = [a.folder for a in known if a.folder.startswith(name)]
+        if len(matches) != 1:
+            problem = "matches " + ", ".join(matches) if matches else "is not an assignment"
+            raise UsageError(f"--only {name!r} {problem}; the assignments are: {valid} "
+                             "(a number such as 01 is enough)")
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def preflight(root: Path, out: Path):
+    """Check the folders of a run before grading; returns the intake (``submissions.Intake``).
+    Raises UsageError for: no such folder; a folder that looks like one student's submission; an
+    output folder that is a file, is the submissions folder or holds it; no submission at all."""
+    from .submissions import looks_like_one_submission, scan
+
     if not root.is_dir():
-        print(f"error: {root} is not a folder of submissions", file=sys.stderr)
+        raise UsageError(f"{root} is not a folder; give the folder that holds one folder or .zip per student")
+    inside = looks_like_one_submission(root)
+    if inside:
+        raise UsageError(f"{root} looks like one student's submission (it holds {', '.join(inside)}), not a "
+                         f"folder of submissions. To grade the class, give the folder that holds every student's "
+                         f"folder, e.g. python -m autograder grade {root.resolve().parent}")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; give a folder for the gradebook and feedback")
+    if root.resolve() == out.resolve() or out.resolve() in root.resolve().parents:
+        raise UsageError(f"--out {out} holds the submissions folder {root}; give an output folder of its own")
+    intake = scan(root)
+    if not intake.submissions:
+        listed = "".join(f"\n  skipped {_shown(n)}: {why}" for n, why in intake.skipped)
+        raise UsageError(f"no submissions in {root}: it should hold one folder or .zip per student{listed}")
+    return intake
+
+
+def _positive(kind):
+    """An argparse type: a finite number of ``kind`` that is > 0."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+        return value
+    return parse
+
+
+def cmd_grade(args) -> int:
+    root, out = Path(args.submissions), Path(args.out)
+    lock = contextlib.ExitStack()
+    try:
+        only = resolve_only(args.only)
+        intake = preflight(root, out)
+        lock.enter_context(report.locked(out))
+    except (UsageError, report.OutputBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     use_bwrap = bwrap_path() is not None and not args.no_bwrap
-    limits = Limits(call_timeout=args.timeout, allow_unconfined=args.allow_unconfined)
-    try:  # measured by a probe runner, not assumed
-        prot = isolation(use_bwrap, measure_isolation(limits, use_bwrap, [str(root), args.out]))
-    except Unconfined as exc:
-        print(f"error: {exc}. Nothing was graded.", file=sys.stderr)
-        return 4
-    except SandboxError as exc:
-        print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
-              file=sys.stderr)
-        return 3
-    print("isolation: " + "\n  ".join(prot))
-    plan = Plan.build(args.only)
-    out = Path(args.out)
-    if out.is_dir():
-        report.remove_stale_temporaries(out)
-    resume = out if args.resume else None
-    from .submissions import discover
+    with lock:
+        limits = Limits(call_timeout=args.timeout, allow_unconfined=args.allow_unconfined)
+        try:  # measured by a probe runner, not assumed
+            prot = isolation(use_bwrap, measure_isolation(limits, use_bwrap, [str(root), str(out)]))
+        except Unconfined as exc:
+            print(f"error: {exc}. Nothing was graded.", file=sys.stderr)
+            return 4
+        except SandboxError as exc:
+            print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
+                  file=sys.stderr)
+            return 3
+        print("isolation: " + "\n  ".join(prot))
+        return _grade(args, root, out, intake, only, use_bwrap, prot, limits)
 
-    n = len(discover(root))
-    bar, tick = _progress(n)
+
+def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: list[str], limits: Limits) -> int:
+    """Grade the class (the checks passed, OUT is locked) and write every report."""
+    for name, why in intake.skipped:
+        print(f"skipped {_shown(name)}: {why}")
+    plan = Plan.build(only)
+    report.remove_stale_temporaries(out)
+    resume = out if args.resume else None
+    bar, tick = _progress(len(intake.submissions))
     start = time.monotonic()
 
     def progress(res):
@@ -69,22 +153,28 @@ def cmd_grade(args) -> int:
               file=sys.stderr)
         return 3
     seconds = time.monotonic() - start
-    report.write_class(out, results, plan, prot, seconds)
+    removed, foreign = report.write_class(out, results, plan, prot, seconds, intake.skipped)
     print_gradebook(results, plan)
+    for name in removed:
+        print(f"removed {out / report.STUDENTS / name}: left by an earlier run, no such submission now")
+    for name in foreign:
+        print(f"left alone {out / report.STUDENTS / name}: no such submission now, but it holds files "
+              "the grader does not write")
     reused = sum(1 for r in results if r.resumed)
     if reused:
         print(f"\n{reused} unchanged submissions taken from the previous run (--resume)")
     print(f"\n{len(results)} submissions in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
-          f"{out}/summary.md, {out}/<student>/feedback.md")
+          f"{out}/summary.md, {out}/{report.STUDENTS}/<folder>/feedback.md")
     return 0
 
 
 def print_gradebook(results, plan) -> None:
     short = [f.split("_", 1)[0] for f in plan.folders]
-    width = max([len(r.student) for r in results] + [7])
-    print(f"{'student':<{width}}  " + "  ".join(f"{s:>5}" for s in short) + "  total")
+    width = max([len(_shown(r.student)) for r in results] + [7])
+    print(f"{'student':<{width}}  " + "  ".join(f"{s:>5}" for s in short) + "  total  folder")
     for r in results:
-        print(f"{r.student:<{width}}  " + "  ".join(f"{r.score(f):>5g}" for f in plan.folders) + f"  {r.total:>5g}")
+        print(f"{_shown(r.student):<{width}}  " + "  ".join(f"{r.score(f):>5g}" for f in plan.folders)
+              + f"  {r.total:>5g}  {r.folder}")
 
 
 def main(argv=None) -> int:
@@ -94,9 +184,12 @@ def main(argv=None) -> int:
     g = sub.add_parser("grade", help="grade a folder of submissions")
     g.add_argument("submissions", help="folder holding <student>/ folders and/or <student>.zip files")
     g.add_argument("--out", default="grades", help="output folder (default: grades)")
-    g.add_argument("--jobs", type=int, default=default_jobs(), help="students graded in parallel (default: cores)")
-    g.add_argument("--timeout", type=float, default=10.0, help="seconds allowed for one call (default: 10)")
-    g.add_argument("--only", nargs="*", help="grade only these assignment folders")
+    g.add_argument("--jobs", type=_positive(int), default=default_jobs(),
+                   help="students graded in parallel, at least 1 (default: cores)")
+    g.add_argument("--timeout", type=_positive(float), default=10.0,
+                   help="seconds allowed for one call, more than 0 (default: 10)")
+    g.add_argument("--only", nargs="+", metavar="ASSIGNMENT",
+                   help="grade only these assignments (folder names, or a prefix such as 01)")
     g.add_argument("--no-bwrap", action="store_true", help="do not use bubblewrap even if installed")
     g.add_argument("--allow-unconfined", action="store_true",
                    help="grade even where student code cannot be confined (no bubblewrap, no user namespaces): "

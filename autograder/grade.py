@@ -82,8 +82,9 @@ class Plan:
 
 @dataclass
 class StudentResult:
-    student: str
+    student: str  # the submission's own name (NFC), unique in the class: the gradebook's row
     source: str  # the folder or zip name
+    folder: str = ""  # its output folder, OUT/students/<folder>/ (submissions.student_folder)
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)  # folder -> "graded" / why not
     notes: list[str] = field(default_factory=list)
@@ -112,8 +113,8 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
     """
     start = time.monotonic()
     deadline = start + limits.student_budget  # one budget for all of the student's runners
-    result = StudentResult(sub.student, sub.path.name)
-    scratch = Path(tempfile.mkdtemp(prefix=f"{sub.student[:20]}-", dir=workdir))
+    result = StudentResult(sub.student, sub.path.name, sub.folder)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{sub.folder[:20]}-", dir=workdir))
     files_dir = scratch / "files"
     try:
         modules = {a.folder: a.module for a, _ in plan.items}
@@ -122,8 +123,8 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
         if resume_from is not None:
             from .report import load_state
 
-            saved = load_state(resume_from, sub.student)
-            if saved is not None and saved.digest == result.digest:
+            saved = load_state(resume_from, sub.folder)
+            if saved is not None and saved.digest == result.digest and saved.student == sub.student:
                 saved.resumed = True
                 return saved
         for a, checks in plan.items:
@@ -226,7 +227,7 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
                 try:
                     res = fut.result()
                 except Exception as exc:  # a bug of ours must not cost the rest of the class
-                    res = StudentResult(sub.student, sub.path.name,
+                    res = StudentResult(sub.student, sub.path.name, sub.folder,
                                         notes=[f"internal grader error: {type(exc).__name__}: {exc}"])
                     for a, checks in plan.items:
                         res.outcomes[a.folder] = _all_failed(checks, "not graded: internal grader error", "error")

@@ -357,7 +357,7 @@ def run(root: Path) -> int:
                 proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, allow_unconfined=True)
             print(proc.stdout, end="", flush=True)
             print(proc.stderr, end="", file=sys.stderr, flush=True)
-            found = sorted(out.glob("*/results.json")) if out.is_dir() else []
+            found = sorted(out.glob("students/*/results.json")) if out.is_dir() else []
             if proc.returncode != 0 or len(found) != 1:
                 raise RuntimeError(f"`python -m autograder grade` exited with status {proc.returncode} "
                                    f"and wrote {len(found)} results.json files\n{proc.stderr[-3000:]}")

@@ -39,7 +39,8 @@ from pathlib import Path, PurePosixPath
 
 from .checks import assignments as registry
 from .notebooks import ROOT, find_notebook, generate_assignment, has_notebook, nbgrader_api, write_course_source
-from .submissions import safe_name
+from .report import csv_text, write_atomic
+from .submissions import scan
 
 COURSE = ROOT / "build" / "nbgrader"
 MAX_NOTEBOOK = 20 * 1024 * 1024
@@ -64,15 +65,15 @@ def _notebooks_of(entry: Path) -> dict[str, bytes]:
 
 
 def collect(submitted: Path, folders: list[str], course: Path) -> tuple[dict[str, list[str]], list[str]]:
-    """Copy each student's notebooks into COURSE/submitted/; ({folder: [students]}, notes)."""
+    """Copy each student's notebooks into COURSE/submitted/; ({folder: [students]}, notes).
+
+    The students are those of ``submissions.scan`` (so the fast grader and nbgrader agree on who
+    is a student); nbgrader's student id is the student's output folder name (ASCII, unique)."""
     got: dict[str, list[str]] = {f: [] for f in folders}
-    notes = []
-    for entry in sorted(submitted.iterdir()):
-        if entry.name.startswith((".", "_")) or entry.is_symlink():
-            continue
-        if not (entry.is_dir() or (entry.suffix.lower() == ".zip" and entry.is_file())):
-            continue
-        student = safe_name(entry.stem if entry.is_file() else entry.name)
+    intake = scan(submitted)
+    notes = [f"skipped {name!r}: {why}" for name, why in intake.skipped]
+    for sub in intake.submissions:
+        entry, student = sub.path, sub.folder
         try:
             files = _notebooks_of(entry)
         except (OSError, zipfile.BadZipFile) as exc:
@@ -162,6 +163,7 @@ def _run(submitted: Path, course: Path, quiet: bool) -> dict:
 
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         CsvExportPlugin(to=str(course / "grades.csv")).export(gb)
+    no_formulas(course / "grades.csv")
     t_after = time.monotonic() - t
     pairs = [(s, f) for f, _ in todo for s in got[f]]
     table = gradebook_scores(course, pairs)
@@ -201,6 +203,14 @@ def _print_table(todo, got, table, seconds, notes, course) -> None:
         print(f"{s:<{width}}" + "".join(f"  {c:>22}" for c in cells) + f"  {secs:7.1f}")
     for n in notes:
         print("note: " + n)
+
+
+def no_formulas(path: Path) -> None:
+    """Rewrite the CSV file ``path`` with every cell through ``report.csv_cell`` (no cell a
+    spreadsheet would run as a formula)."""
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    write_atomic(path, csv_text(rows))
 
 
 def exported_scores(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]]:

@@ -1,24 +1,42 @@
 """What grading writes: gradebook.csv, per-student results.json / feedback.md / feedback.html,
-and the class summary (summary.md with one plot per assignment).
+and the class summary (summary.md and summary.html with one plot per assignment).
+
+Layout of OUT: the class files (gradebook.csv, summary.md, summary.html, _plots/) at the top, and
+each student's files in ``students/<folder>/`` (``Submission.folder``), so nothing a student is
+called can collide with a class file. A lock file (``.gradkit.lock``) keeps two runs off one OUT.
 
 Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
 so an interrupted run never leaves a half-written file and the previous gradebook stays intact.
+Everything a student controls (names, notes, messages, printed output) is escaped: in HTML
+(``html.escape``), in Markdown (``md_text``, ``md_code``) and in CSV (``csv_cell``: no formulas).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import fcntl
 import html
 import io
 import json
 import os
+import re
+import shutil
 import statistics
 import tempfile
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
-PLOTS = "_plots"  # student folder names never start with "_" (submissions.safe_name)
+PLOTS = "_plots"  # the plots of summary.md, beside it
+STUDENTS = "students"  # OUT/students/<folder>/: one folder per submission
+LOCK = ".gradkit.lock"  # submissions.OUTPUT_MARK: intake never takes an output folder for a student
+
+
+def student_dir(out: Path, folder: str) -> Path:
+    """Where the outputs of the submission with output folder ``folder`` go."""
+    return out / STUDENTS / folder
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -36,9 +54,48 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula (OWASP): a cell starting
+    with ``= + - @``, tab or CR gets a leading single quote; plain numbers are left as they are."""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_text(rows) -> str:
+    """``rows`` (lists of values) as CSV text, every cell through ``csv_cell``. A row with a CR in a
+    cell is written fully quoted (the csv module would leave that cell bare, and a reader would
+    split the row there)."""
+    buf = io.StringIO()
+    minimal, quoted = (csv.writer(buf, lineterminator="\n", quoting=q) for q in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL))
+    for row in rows:
+        cells = [csv_cell(v) for v in row]
+        (quoted if any("\r" in c for c in cells) else minimal).writerow(cells)
+    return buf.getvalue()
+
+
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
+def md_text(text: str) -> str:
+    """``text`` as literal Markdown inline text (a table cell, a list item, a heading): every ASCII
+    punctuation character backslash-escaped (no link, image, HTML, emphasis or list becomes live)
+    and control characters (newline, tab, CR) shown as ``\\n``, ``\\t``, ``\\r`` so the line stays one line."""
+    escaped = _MD_PUNCT.sub(r"\\\1", str(text))
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: "\\\\" + ascii(m.group())[2:-1], escaped)
+
+
+def md_code(text: str) -> list[str]:
+    """``text`` as a fenced Markdown code block (lines): the fence is longer than any run of
+    backticks inside, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
 
 
 def _fmt(x: float) -> str:
@@ -72,30 +129,31 @@ def results_json(result, plan, hidden_visibility: str = "after_due_date") -> dic
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"student": result.student, "submission": result.source, "digest": result.digest},
+        "extra_data": {"student": result.student, "folder": result.folder, "submission": result.source,
+                       "digest": result.digest},
     }
 
 
 def feedback_md(result, plan) -> str:
-    out = [f"# Feedback for {result.student}", "",
+    out = [f"# Feedback for {md_text(result.student)}", "",
            "| assignment | score | status |", "|---|---:|---|"]
     for a, _ in plan.items:
-        out.append(f"| {a.folder} | {_fmt(result.score(a.folder))} / 100 | {result.status.get(a.folder, '')} |")
+        out.append(f"| {a.folder} | {_fmt(result.score(a.folder))} / 100 | {md_text(result.status.get(a.folder, ''))} |")
     out.append(f"| **total** | **{_fmt(result.total)} / {100 * len(plan.items)}** | |")
     if result.notes:
-        out += ["", "Notes on the submission:", ""] + [f"- {n}" for n in result.notes]
+        out += ["", "Notes on the submission:", ""] + [f"- {md_text(n)}" for n in result.notes]
     for a, _ in plan.items:
         outcomes = result.outcomes.get(a.folder, [])
         failed = [o for o in outcomes if not o.passed]
         out += ["", f"## {a.folder}: {_fmt(result.score(a.folder))}/100", ""]
         if failed and len(failed) == len(outcomes) and len({o.message.split("  hint:")[0] for o in failed}) == 1:
-            out += ["Every check failed for the same reason:", "", "```", failed[0].message.split("\n  hint:")[0], "```"]
+            out += ["Every check failed for the same reason:", "", *md_code(failed[0].message.split("\n  hint:")[0])]
             continue
         for o in failed:
             tag = " (hidden check)" if o.hidden else ""
-            out += [f"### ✗ {o.name}: 0/{_fmt(o.max_points)} points{tag}", "", o.title, "", "```", o.message, "```"]
+            out += [f"### ✗ {o.name}: 0/{_fmt(o.max_points)} points{tag}", "", o.title, "", *md_code(o.message)]
             if o.output:
-                out += ["", "Your code printed:", "", "```", o.output.rstrip(), "```"]
+                out += ["", "Your code printed:", "", *md_code(o.output.rstrip())]
             out.append("")
         passed = [o for o in outcomes if o.passed]
         if passed:
@@ -140,7 +198,8 @@ def feedback_html(result, plan) -> str:
 
 
 def write_student(out: Path, result, plan, hidden_visibility: str = "after_due_date") -> None:
-    folder = out / result.student
+    """results.json, feedback.md and feedback.html of one student, in OUT/students/<folder>/."""
+    folder = student_dir(out, result.folder)
     write_atomic(folder / "results.json", json.dumps(results_json(result, plan, hidden_visibility), indent=1,
                                                      allow_nan=False))
     write_atomic(folder / "feedback.md", feedback_md(result, plan))
@@ -151,16 +210,16 @@ STATE = "gradkit-state.json"  # the full result of a student, for --resume
 
 
 def save_state(out: Path, result) -> None:
-    write_atomic(out / result.student / STATE, json.dumps(dataclasses.asdict(result), allow_nan=True))
+    write_atomic(student_dir(out, result.folder) / STATE, json.dumps(dataclasses.asdict(result), allow_nan=True))
 
 
-def load_state(out: Path, student: str):
-    """The saved result of ``student`` (a grade.StudentResult), or None if absent or unreadable."""
+def load_state(out: Path, folder: str):
+    """The saved result in OUT/students/<folder>/ (a grade.StudentResult), or None if absent or unreadable."""
     from .checks.core import Outcome
     from .grade import StudentResult
 
     try:
-        data = json.loads((out / student / STATE).read_text())
+        data = json.loads((student_dir(out, folder) / STATE).read_text())
         data["outcomes"] = {f: [Outcome(**o) for o in outs] for f, outs in data["outcomes"].items()}
         return StudentResult(**data)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -170,12 +229,10 @@ def load_state(out: Path, student: str):
 # --- the class -----------------------------------------------------------------------------------
 
 def gradebook_csv(results, plan) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student"] + plan.folders + ["total"])
-    for r in results:
-        w.writerow([r.student] + [_fmt(r.score(f)) for f in plan.folders] + [_fmt(r.total)])
-    return buf.getvalue()
+    """Header ``student,<assignment folders>,total,folder``, then one row per submission."""
+    return csv_text([["student"] + plan.folders + ["total", "folder"]]
+                    + [[r.student] + [_fmt(r.score(f)) for f in plan.folders] + [_fmt(r.total), r.folder]
+                       for r in results])
 
 
 def failure_counts(results, folder: str, checks) -> list[tuple[str, int]]:
@@ -219,7 +276,15 @@ def plot_assignment(results, folder: str, checks, path: Path) -> None:
     write_atomic(path, buf.getvalue())
 
 
-def summary_md(results, plan, isolation: list[str], seconds: float) -> str:
+def _feedback_link(folder: str, kind: str) -> str:
+    """The relative address of a student's feedback page from the class summary (URL-quoted)."""
+    return f"{STUDENTS}/{quote(folder)}/feedback.{kind}"
+
+
+def summary_md(results, plan, isolation: list[str], seconds: float, skipped=(), removed=()) -> str:
+    """The class summary: statistics and failing checks per assignment, every student with a link
+    to their feedback, the notes, the entries of SUBMISSIONS that were skipped (``skipped``: (name,
+    why)) and the output folders of an earlier run that were removed (``removed``)."""
     n = len(results)
     out = ["# Class summary", "", f"{n} submissions graded in {seconds:.1f} s.", "",
            "Isolation: " + "; ".join(isolation), "",
@@ -236,14 +301,24 @@ def summary_md(results, plan, isolation: list[str], seconds: float) -> str:
         points = {c.name: c.points for c in checks}
         for name, count in sorted(failure_counts(results, a.folder, checks), key=lambda x: -x[1])[:10]:
             if count:
-                out.append(f"| {_cell(name)} | {_fmt(points[name])} | {count} of {n} |")
+                out.append(f"| {md_text(name)} | {_fmt(points[name])} | {count} of {n} |")
+    out += ["", "## Students", "", "| student | total | folder |", "|---|---:|---|"]
+    out += [f"| [{md_text(r.student)}]({_feedback_link(r.folder, 'md')}) | {_fmt(r.total)} | {md_text(r.folder)} |"
+            for r in results]
     noted = [r for r in results if r.notes]
     if noted:
-        out += ["", "## Notes on submissions", ""] + [f"- {r.student}: {note}" for r in noted for note in r.notes]
+        out += ["", "## Notes on submissions", ""] + [f"- {md_text(r.student)}: {md_text(note)}"
+                                                     for r in noted for note in r.notes]
+    if skipped:
+        out += ["", "## Not graded: entries of the submissions folder that are not a student", ""]
+        out += [f"- {md_text(name)}: {md_text(why)}" for name, why in skipped]
+    if removed:
+        out += ["", "## Removed: output folders of an earlier run whose submission is not in this one", ""]
+        out += [f"- {STUDENTS}/{md_text(name)}" for name in removed]
     return "\n".join(out) + "\n"
 
 
-def summary_html(results, plan, isolation: list[str], seconds: float) -> str:
+def summary_html(results, plan, isolation: list[str], seconds: float, skipped=(), removed=()) -> str:
     """The class summary as one self-contained page (the plots are the PNGs beside it)."""
     e = html.escape
     n = len(results)
@@ -258,9 +333,19 @@ def summary_html(results, plan, isolation: list[str], seconds: float) -> str:
     parts.append("</table><h2>Students</h2><table><tr><th>student</th>"
                  + "".join(f"<th>{e(f.split('_', 1)[0])}</th>" for f in plan.folders) + "<th>total</th></tr>")
     for r in results:
-        parts.append(f"<tr><td><a href='{e(r.student)}/feedback.html'>{e(r.student)}</a></td>"
+        parts.append(f"<tr><td><a href='{e(_feedback_link(r.folder, 'html'))}'>{e(r.student)}</a></td>"
                      + "".join(f"<td>{_fmt(r.score(f))}</td>" for f in plan.folders) + f"<td>{_fmt(r.total)}</td></tr>")
     parts.append("</table>")
+    noted = [r for r in results if r.notes]
+    if noted:
+        parts.append("<h2>Notes on submissions</h2><ul>"
+                     + "".join(f"<li>{e(r.student)}: {e(note)}</li>" for r in noted for note in r.notes) + "</ul>")
+    if skipped:
+        parts.append("<h2>Not graded: entries of the submissions folder that are not a student</h2><ul>"
+                     + "".join(f"<li>{e(name)}: {e(why)}</li>" for name, why in skipped) + "</ul>")
+    if removed:
+        parts.append("<h2>Removed: output folders of an earlier run whose submission is not in this one</h2><ul>"
+                     + "".join(f"<li>{e(STUDENTS)}/{e(name)}</li>" for name in removed) + "</ul>")
     for a, _ in plan.items:
         parts.append(f"<h2>{e(a.folder)}</h2><img src='{PLOTS}/{e(a.folder)}.png' alt='{e(a.folder)}' width='100%'>")
     return "\n".join(parts) + "</body></html>"
@@ -272,9 +357,63 @@ def remove_stale_temporaries(out: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_class(out: Path, results, plan, isolation: list[str], seconds: float) -> None:
+OWN_FILES = {"results.json", "feedback.md", "feedback.html", STATE}
+
+
+def stale_student_folders(out: Path, keep: set[str]) -> tuple[list[str], list[str]]:
+    """Folders in OUT/students/ that no submission of this run writes to: (the grader's own,
+    which may be removed; others, which are left alone because they hold files it never writes)."""
+    root = out / STUDENTS
+    if not root.is_dir():
+        return [], []
+    ours, foreign = [], []
+    for entry in sorted(root.iterdir()):
+        if entry.name in keep:
+            continue
+        files = {p.name for p in entry.iterdir()} if entry.is_dir() and not entry.is_symlink() else None
+        (ours if files is not None and files <= OWN_FILES else foreign).append(entry.name)
+    return ours, foreign
+
+
+def remove_student_folders(out: Path, names: list[str]) -> None:
+    for name in names:
+        shutil.rmtree(out / STUDENTS / name)
+
+
+@contextlib.contextmanager
+def locked(out: Path):
+    """Hold OUT/.gradkit.lock (``fcntl.flock``) for the duration; raises ``OutputBusy`` at once if
+    another run holds it. The lock is released by the kernel when this process ends, however."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise OutputBusy(f"another grading run (process {holder}) is writing to {out}; wait for it to "
+                             "finish, or give this run another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+class OutputBusy(Exception):
+    """Another run holds the lock of the output folder."""
+
+
+def write_class(out: Path, results, plan, isolation: list[str], seconds: float,
+                skipped=()) -> tuple[list[str], list[str]]:
+    """Plots, summary.md, summary.html and gradebook.csv; then the output folders of students not
+    in ``results`` (left by an earlier run) are removed. Returns (removed folders, folders in
+    OUT/students that hold other files and were left alone)."""
+    removed, foreign = stale_student_folders(out, {r.folder for r in results})
     for a, checks in plan.items:
         plot_assignment(results, a.folder, checks, out / PLOTS / f"{a.folder}.png")
-    write_atomic(out / "summary.md", summary_md(results, plan, isolation, seconds))
-    write_atomic(out / "summary.html", summary_html(results, plan, isolation, seconds))
+    write_atomic(out / "summary.md", summary_md(results, plan, isolation, seconds, skipped, removed))
+    write_atomic(out / "summary.html", summary_html(results, plan, isolation, seconds, skipped, removed))
     write_atomic(out / "gradebook.csv", gradebook_csv(results, plan))
+    remove_student_folders(out, removed)
+    return removed, foreign

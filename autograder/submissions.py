@@ -16,6 +16,12 @@ changed both are graded and the better kept (``grade.py``). The notes say which 
 
 Student text is parsed only through ``parse_untrusted``: a text that exhausts Python's parser
 (MemoryError or RecursionError on deeply nested code) is a SyntaxError like any other.
+
+A student is the entry's own name, NFC-normalised (``scan``): nothing is dropped or replaced, and
+two entries never share a student (``alice/`` and ``alice.zip`` become ``alice`` and ``alice.zip``).
+Outputs go to a folder derived from that name (``student_folder``). Only what is clearly not a
+student is skipped (``.git``, ``__MACOSX``, ``.DS_Store``, files that are not zips, symbolic links,
+a folder that itself holds several submissions), and every skipped entry is reported with why.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import stat
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -35,37 +42,168 @@ MAX_ZIP_ENTRIES = 5000
 
 @dataclass
 class Submission:
-    student: str  # safe name, used for output folders
+    student: str  # the entry's own name (NFC; a zip without ".zip"), unique in the class
     path: Path  # the folder or the zip
     notes: list[str] = field(default_factory=list)
+    folder: str = ""  # where its outputs go: student_folder(student)
 
 
-def safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", name).strip("._") or "student"
-    return cleaned[:100]
+@dataclass
+class Intake:
+    """What ``scan`` found in a class folder: the submissions, and every entry it left out with why."""
+
+    submissions: list[Submission]
+    skipped: list[tuple[str, str]]  # (entry name as on disk, reason)
+
+
+NOT_STUDENTS = {  # entries that are clearly not a student: tools' and file managers' leftovers
+    ".git": "version control", ".svn": "version control", ".hg": "version control",
+    "__MACOSX": "macOS zip metadata", ".DS_Store": "macOS folder metadata", "Thumbs.db": "Windows metadata",
+    "desktop.ini": "Windows metadata", "__pycache__": "Python cache", ".ipynb_checkpoints": "Jupyter autosaves",
+}
+
+
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def _slug(name: str) -> str:
+    """A readable lowercase ASCII rendering of ``name``: accents dropped, anything else ``_``."""
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
+    return slug[:40].strip("_") or "student"
+
+
+def student_folder(student: str) -> str:
+    """The output folder of ``student``: the name itself when it is plain (lowercase ASCII letters,
+    digits, ``_``/``-``, not a Windows device name), else ``<slug>-<first 8 hex of sha256(name)>``.
+
+    It depends on the name alone (stable across runs) and is safe on every file system; a plain
+    name is lowercase and every other name carries the hash of its exact spelling, so different
+    names do not share a folder, even on a case-insensitive disk (``_unique_folders`` settles the
+    rest: a plain name that happens to equal another's hashed folder).
+    """
+    if _PLAIN.fullmatch(student) and student not in _WINDOWS_RESERVED:
+        return student
+    return _hashed_folder(student, 8)
+
+
+def _hashed_folder(student: str, digits: int) -> str:
+    return f"{_slug(student)}-{hashlib.sha256(student.encode('utf-8')).hexdigest()[:digits]}"
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+OUTPUT_MARK = ".gradkit.lock"  # report.LOCK: every output folder of the grader holds it
+
+
+def _skip_reason(entry: Path) -> str | None:
+    """Why ``entry`` is not a student, or None if it is a submission."""
+    if entry.name in NOT_STUDENTS:
+        return f"not a submission ({NOT_STUDENTS[entry.name]})"
+    if entry.is_symlink():
+        return "a symbolic link (never followed; copy the submission in instead)"
+    if entry.is_dir() and (entry / OUTPUT_MARK).is_file():
+        return f"an output folder of the grader (it holds {OUTPUT_MARK})"
+    if entry.is_dir():
+        inner = holds_submissions(entry)
+        if inner:
+            shown = ", ".join(inner[:5]) + (", ..." if len(inner) > 5 else "")
+            return (f"a folder of {len(inner)} submissions ({shown}), not one student's: "
+                    f"grade it on its own (python -m autograder grade {entry})")
+        return None
+    if entry.is_file() and entry.name.lower().endswith(".zip"):
+        return None
+    return "a file that is not a .zip"
+
+
+def looks_like_one_submission(folder: Path) -> list[str]:
+    """The assignment folders or module files directly in ``folder`` (empty if there are none)."""
+    from .checks.assignments import ALL
+
+    names = {a.folder for a in ALL} | {f"{a.module}.py" for a in ALL} | {f"{a.folder}.ipynb" for a in ALL}
+    try:
+        return sorted(e.name for e in folder.iterdir() if e.name in names)
+    except OSError:
+        return []
+
+
+def holds_submissions(folder: Path) -> list[str]:
+    """The child folders of ``folder`` that each look like one submission, when there are at least
+    two of them and ``folder`` itself holds no assignment folder: then ``folder`` is a class
+    (a section, or the bundled notebook class), not a student."""
+    if looks_like_one_submission(folder):
+        return []
+    try:
+        inner = sorted(e.name for e in folder.iterdir()
+                       if e.is_dir() and not e.is_symlink() and looks_like_one_submission(e))
+    except OSError:
+        return []
+    return inner if len(inner) >= 2 else []
+
+
+def _labels(entries: list[Path]) -> dict[Path, str]:
+    """A unique student name for every entry: its NFC name (a zip without ".zip"); when that is
+    taken, the zip's full name (``alice.zip`` beside ``alice/``), then the name followed by its
+    exact on-disk spelling (two spellings with one NFC form), then a number. Folders and names
+    already in NFC choose first, so the ordinary entry keeps the plain name."""
+    taken: set[str] = set()
+    labels = {}
+    for entry in sorted(entries, key=lambda e: (e.is_file(), _nfc(e.name) != e.name, e.name)):
+        base = _nfc(entry.name[:-4] if entry.is_file() else entry.name)
+        spelled = f"{_nfc(entry.name)} [on disk: {ascii(entry.name)}]"
+        candidates = [base, _nfc(entry.name), spelled] + [f"{spelled} #{k}" for k in range(2, len(entries) + 2)]
+        label = next(c for c in candidates if c not in taken)
+        taken.add(label)
+        labels[entry] = label
+    return labels
+
+
+def _unique_folders(students: list[str]) -> dict[str, str]:
+    """A distinct output folder (compared case-insensitively) for each of ``students`` (distinct
+    names): ``student_folder``, else the hashed form with more and more of the hash, else a number."""
+    folders: dict[str, str] = {}
+    used: set[str] = set()
+    for s in sorted(students):
+        candidates = [student_folder(s)] + [_hashed_folder(s, d) for d in (8, 16, 64)]
+        folder = next((c for c in candidates if c.lower() not in used), None)
+        k = 2
+        while folder is None or folder.lower() in used:
+            folder, k = f"{_hashed_folder(s, 64)}-{k}", k + 1
+        used.add(folder.lower())
+        folders[s] = folder
+    return folders
+
+
+def scan(root: Path) -> Intake:
+    """Every student folder and zip directly inside ``root`` (sorted by student), and every other
+    entry with the reason it is not graded."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"no submissions folder at {root}")
+    entries, skipped = [], []
+    for entry in sorted(root.iterdir()):
+        reason = _skip_reason(entry)
+        if reason:
+            skipped.append((entry.name, reason))
+        else:
+            entries.append(entry)
+    labels = _labels(entries)
+    folders = _unique_folders(list(labels.values()))
+    subs = []
+    for entry, student in labels.items():
+        sub = Submission(student, entry, folder=folders[student])
+        if student != _nfc(entry.name[:-4] if entry.is_file() else entry.name):
+            sub.notes.append(f"another submission has the name {_nfc(entry.name)!r}; this one ({entry.name!r} "
+                             f"on disk) is listed as {student!r}")
+        subs.append(sub)
+    return Intake(sorted(subs, key=lambda s: s.student), skipped)
 
 
 def discover(root: Path) -> list[Submission]:
-    """Every student folder and zip directly inside ``root``, sorted by name."""
-    if not root.is_dir():
-        raise FileNotFoundError(f"no submissions folder at {root}")
-    found: dict[str, Submission] = {}
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith((".", "_")) or entry.is_symlink():
-            continue
-        if entry.is_dir():
-            name = entry.name
-        elif entry.suffix.lower() == ".zip" and entry.is_file():
-            name = entry.stem
-        else:
-            continue
-        student = safe_name(name)
-        sub = Submission(student, entry)
-        if student in found:  # alice/ and alice.zip: keep both, visibly
-            student = f"{student}__{entry.suffix.lstrip('.') or 'dir'}"
-            sub = Submission(student, entry, [f"another submission is also named {name!r}"])
-        found[student] = sub
-    return list(found.values())
+    """The submissions of ``scan(root)``."""
+    return scan(root).submissions
 
 
 def _wanted(modules: dict[str, str]) -> dict[str, str]:

@@ -10,8 +10,8 @@ exercises; tests/test_examples.py fails when the committed examples/ is out of d
 - erin.zip   a zip with one top folder: stubs, a few functions of 01_activations done
 - frank/     01_activations imports torch (scores 0 there), the rest correct
 - _notebooks/ a class of notebook submissions of 01_activations for `make nbgrade` (and `make grade`):
-  ada (correct), ben (two plausible mistakes), cy (an endless loop in relu_derivative). The
-  leading underscore keeps it out of `make grade`'s default class.
+  ada (correct), ben (two plausible mistakes), cy (an endless loop in relu_derivative). `make grade`
+  on examples/ lists it as skipped: a folder holding several submissions is a class, not a student.
 
 Usage: python -m tests.examples_class [OUTDIR]   (default: examples/)
 """

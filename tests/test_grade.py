@@ -32,8 +32,9 @@ def _gradebook(out):
 def test_gradebook_header_rows_and_totals(graded):
     out, stdout = graded
     header, rows = _gradebook(out)
-    assert header == ["student"] + FOLDERS + ["total"]
+    assert header == ["student"] + FOLDERS + ["total", "folder"]
     assert sorted(rows) == ["alice", "bob", "carol", "dave", "erin", "frank"]
+    assert all(row["folder"] == name for name, row in rows.items())  # plain names are their own folder
     for row in rows.values():
         assert float(row["total"]) == pytest.approx(sum(float(row[f]) for f in FOLDERS))
     assert all(float(rows["alice"][f]) == 100 for f in FOLDERS)
@@ -48,7 +49,7 @@ def test_gradebook_header_rows_and_totals(graded):
 def test_results_json_follows_gradescope_format(graded):
     out, _ = graded
     for student in ("alice", "bob", "carol", "dave", "erin", "frank"):
-        data = json.loads((out / student / "results.json").read_text())
+        data = json.loads((out / "students" / student / "results.json").read_text())
         assert isinstance(data["score"], (int, float)) and isinstance(data["tests"], list)
         assert isinstance(data["execution_time"], (int, float)) and isinstance(data["output"], str)
         for t in data["tests"]:
@@ -61,16 +62,16 @@ def test_results_json_follows_gradescope_format(graded):
 
 def test_feedback_explains_each_kind_of_failure(graded):
     out, _ = graded
-    carol = (out / "carol" / "feedback.md").read_text()
+    carol = (out / "students" / "carol" / "feedback.md").read_text()
     assert "SyntaxError" in carol and "line" in carol
-    frank = (out / "frank" / "feedback.md").read_text()
+    frank = (out / "students" / "frank" / "feedback.md").read_text()
     assert "imports torch" in frank and "NumPy only" in frank
     if len(FOLDERS) > 1:
-        assert "not submitted" in (out / "dave" / "feedback.md").read_text()
-    bob = (out / "bob" / "feedback.md").read_text()
+        assert "not submitted" in (out / "students" / "dave" / "feedback.md").read_text()
+    bob = (out / "students" / "bob" / "feedback.md").read_text()
     assert "✗" in bob and "hint:" in bob
-    assert (out / "bob" / "feedback.html").read_text().startswith("<!doctype html>")
-    erin = (out / "erin" / "feedback.md").read_text()
+    assert (out / "students" / "bob" / "feedback.html").read_text().startswith("<!doctype html>")
+    erin = (out / "students" / "erin" / "feedback.md").read_text()
     assert "not implemented yet" in erin
 
 

@@ -217,7 +217,7 @@ def test_a_crashing_grader_still_writes_valid_results(runs):
 
 @pytest.mark.parametrize("student", STUDENTS)
 def test_results_json_of_every_example_follows_gradescope_schema(runs, student):
-    data = json.loads((runs["examples"] / student / "results.json").read_text())
+    data = json.loads((runs["examples"] / "students" / student / "results.json").read_text())
     assert not schema_problems(data)
     assert len(data["tests"]) == N_CHECKS
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100 * len(AVAILABLE))

@@ -250,4 +250,4 @@ def test_gradebook_is_whole_after_a_hostile_class(graded, tmp_path):
     plan = Plan.build(["01_activations"])
     report.write_class(tmp_path, list(results.values()), plan, ["test"], 1.0)
     rows = list(csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
-    assert rows[0] == ["student", "01_activations", "total"] and len(rows) == len(CASES) + 1
+    assert rows[0] == ["student", "01_activations", "total", "folder"] and len(rows) == len(CASES) + 1

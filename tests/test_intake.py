@@ -1,0 +1,219 @@
+"""Intake: who is a student (every entry that is a submission gets exactly one row under its own
+name), where their outputs go, what is skipped and why, and the instructor mistakes that stop a
+run before grading."""
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+import zipfile
+
+import pytest
+
+from autograder import report
+from autograder.submissions import scan, student_folder
+from tests.kit import ROOT
+
+A1 = "01_activations"
+SOLUTION = (ROOT / "solutions" / A1 / "activations.py").read_text()
+NFD_ZOE = unicodedata.normalize("NFD", "Zoë")
+# ("=cmd|' /C calc'!A0" cannot be a file name, "/" separates folders: a backslash stands in)
+CORRECT = ["张伟", "Иван", "Zoé", "bob", "a b", "=cmd|' \\C calc'!A0", "+1", "@x", ".hidden", "summary.md",
+           "gradebook.csv", "x\ty", "Bob"]
+EMPTY = ["李娜", "王芳", "Zoë", NFD_ZOE, "Zoè", " bob", "bob?", "a_b", "-x", "_under", "summary.html", "cr\rname",
+         "BOB"]
+ZIPPED = {"summary.md": True, "bob": False, "alice": True}  # zip stem -> correct?
+
+
+def _put(root, name, correct):
+    folder = root / name / A1
+    folder.mkdir(parents=True)
+    (folder / "activations.py").write_text(SOLUTION if correct else "import numpy as np\n")
+
+
+def _zip(root, stem, correct):
+    with zipfile.ZipFile(root / f"{stem}.zip", "w") as zf:
+        zf.writestr(f"{A1}/activations.py", SOLUTION if correct else "import numpy as np\n")
+
+
+@pytest.fixture
+def klass(tmp_path):
+    """A class whose names collide in every way the grader used to get wrong, plus non-students."""
+    root = tmp_path / "class"
+    root.mkdir()
+    for name in CORRECT:
+        _put(root, name, True)
+    for name in EMPTY:
+        _put(root, name, False)
+    for stem, correct in ZIPPED.items():
+        _zip(root, stem, correct)
+    for junk in (".git", "__MACOSX", "__pycache__"):
+        (root / junk).mkdir()
+    (root / ".DS_Store").write_bytes(b"\0")
+    (root / "notes.txt").write_text("not a student")
+    (root / "link").symlink_to(root / "bob")
+    section = root / "section2"
+    for name in ("p", "q"):
+        _put(section, name, True)
+    return root
+
+
+def expected_students():
+    """{student: 100 or 0}: the NFC name, zips beside a same-named folder keep their ".zip"."""
+    out = {}
+    for name in CORRECT + EMPTY:
+        out.setdefault(unicodedata.normalize("NFC", name), []).append(100 if name in CORRECT else 0)
+    out["summary.md.zip"] = [100]
+    out["bob.zip"] = [0]
+    out["alice"] = [100]
+    return out
+
+
+def test_every_submission_is_one_row_under_its_own_name(klass):
+    intake = scan(klass)
+    students = [s.student for s in intake.submissions]
+    assert len(students) == len(set(students)) == len(CORRECT) + len(EMPTY) + len(ZIPPED)
+    assert set(expected_students()) <= set(students)  # every name exactly as on disk (NFC)
+    nfd = [s for s in intake.submissions if s.path.name == NFD_ZOE]
+    assert nfd[0].student != "Zoë" and "Zoë" in nfd[0].student and ascii(NFD_ZOE) in nfd[0].student
+    assert any("another submission has the name" in n for n in nfd[0].notes)
+    zipped = {s.student: s.path.name for s in intake.submissions if s.path.suffix == ".zip"}
+    assert zipped == {"summary.md.zip": "summary.md.zip", "bob.zip": "bob.zip", "alice": "alice.zip"}
+
+
+def test_three_way_collisions_stay_distinct(tmp_path):
+    """Three spellings with one NFC form, and a folder, a zip and a folder named like the zip."""
+    for name in ("é", "e\u0301", "x.zip"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "x").mkdir()
+    with zipfile.ZipFile(tmp_path / "x.zip.zip", "w"):
+        pass
+    with zipfile.ZipFile(tmp_path / "é.zip", "w"):
+        pass
+    subs = scan(tmp_path).submissions
+    students = [s.student for s in subs]
+    assert len(students) == len(set(students)) == 6
+    assert {"é", "x", "x.zip", "x.zip.zip", "é.zip"} <= set(students)
+    assert len({s.folder.lower() for s in subs}) == 6
+
+
+def test_a_plain_name_equal_to_another_students_folder_gets_its_own(tmp_path):
+    """``bob-<hash of "Bob">`` is a plain name, and exactly the folder ``Bob`` would get."""
+    taken = student_folder("Bob")
+    for name in ("Bob", taken, "BOB"):
+        (tmp_path / name).mkdir()
+    folders = [s.folder.lower() for s in scan(tmp_path).submissions]
+    assert len(set(folders)) == 3 and taken in folders
+
+
+def test_output_folders_are_safe_unique_and_stable(klass):
+    subs = scan(klass).submissions
+    folders = [s.folder for s in subs]
+    assert len({f.lower() for f in folders}) == len(folders)  # unique even on a case-insensitive disk
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9_-]*", f) for f in folders), folders
+    assert {s.student: s.folder for s in subs} == {s.student: s.folder for s in scan(klass).submissions}
+    assert student_folder("bob") == "bob" and student_folder("Bob") != student_folder("BOB")
+    assert student_folder("Bob").startswith("bob-") and student_folder("张伟") != student_folder("李娜")
+    assert student_folder("con") != "con"  # a Windows device name
+
+
+def test_only_what_is_clearly_not_a_student_is_skipped_and_every_skip_says_why(klass):
+    skipped = dict(scan(klass).skipped)
+    assert set(skipped) == {".git", "__MACOSX", "__pycache__", ".DS_Store", "notes.txt", "link", "section2"}
+    assert "symbolic link" in skipped["link"] and "not a .zip" in skipped["notes.txt"]
+    assert "2 submissions (p, q)" in skipped["section2"]
+
+
+def test_the_bundled_class_is_six_students_and_the_notebook_class_is_skipped():
+    intake = scan(ROOT / "examples")
+    assert [s.student for s in intake.submissions] == ["alice", "bob", "carol", "dave", "erin", "frank"]
+    assert "3 submissions (ada, ben, cy)" in dict(intake.skipped)["_notebooks"]
+
+
+def _grade(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+
+
+def test_each_grade_lands_on_its_own_row(klass, tmp_path):
+    out = tmp_path / "grades"
+    stale = out / "students" / "gone"
+    stale.mkdir(parents=True)
+    (stale / "feedback.md").write_text("an earlier run")
+    (out / "students" / "mine").mkdir()
+    (out / "students" / "mine" / "keep.txt").write_text("not the grader's")
+    proc = _grade(klass, "--out", out, "--only", "01")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(out / "gradebook.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["student", A1, "total", "folder"]
+    got = {}
+    for student, score, _, folder in rows[1:]:
+        name = student[1:] if student[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r") else student
+        got.setdefault(unicodedata.normalize("NFC", name.split(" [on disk:")[0]), []).append(float(score))
+        data = json.loads((out / "students" / folder / "results.json").read_text())
+        assert data["extra_data"]["student"] == name and data["extra_data"]["folder"] == folder
+    assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in expected_students().items()}
+    assert not (out / "students" / "gone").exists() and "removed" in proc.stdout and "gone" in proc.stdout
+    assert (out / "students" / "mine" / "keep.txt").exists() and "left alone" in proc.stdout
+    summary = (out / "summary.md").read_text()
+    for skipped in ("section2", "notes\\.txt", "\\_\\_MACOSX", "\\.DS\\_Store", "students/gone"):
+        assert skipped in summary, skipped
+    assert "skipped section2" in proc.stdout and "skipped .git" in proc.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--only", "08"], "01_activations, 02_initialization"),
+    (["--only", "0"], "matches 01_activations"),
+    (["--timeout", "0"], "must be greater than 0"),
+    (["--timeout", "-1"], "must be greater than 0"),
+    (["--timeout", "nan"], "must be greater than 0"),
+    (["--jobs", "0"], "must be greater than 0"),
+])
+def test_bad_options_stop_before_grading(args, needle, tmp_path):
+    proc = _grade(ROOT / "examples", "--out", tmp_path / "out", *args)
+    assert proc.returncode == 2 and needle in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_only_accepts_folders_modules_and_unambiguous_prefixes():
+    from autograder.__main__ import resolve_only
+
+    assert resolve_only(["01", "initializers", "03_signal_propagation", "01_act"]) == \
+        ["01_activations", "02_initialization", "03_signal_propagation"]
+
+
+def test_one_students_folder_is_not_taken_for_a_class(tmp_path):
+    proc = _grade(ROOT / "examples" / "alice", "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "looks like one student's submission" in proc.stderr
+    assert str(ROOT / "examples") in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_an_empty_class_is_an_error_and_writes_nothing(tmp_path):
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "README.txt").write_text("hand in here")
+    proc = _grade(tmp_path / "class", "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "no submissions" in proc.stderr and "README.txt" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_path_that_is_a_file_or_holds_the_class_is_refused(tmp_path):
+    (tmp_path / "out").write_text("a file")
+    proc = _grade(ROOT / "examples", "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "is a file" in proc.stderr
+    shutil.copytree(ROOT / "examples" / "dave", tmp_path / "grades" / "class" / "dave")
+    proc = _grade(tmp_path / "grades" / "class", "--out", tmp_path / "grades")
+    assert proc.returncode == 2 and "holds the submissions folder" in proc.stderr
+
+
+def test_a_second_run_on_the_same_output_refuses(tmp_path):
+    out = tmp_path / "out"
+    with report.locked(out):
+        proc = _grade(ROOT / "examples", "--out", out)
+    assert proc.returncode == 2 and "another grading run" in proc.stderr
+    assert not (out / "gradebook.csv").exists()
+    with report.locked(out):  # released: the lock is free again
+        pass
