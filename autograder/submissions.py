@@ -26,6 +26,7 @@ a folder that itself holds several submissions), and every skipped entry is repo
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import stat

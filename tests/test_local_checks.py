@@ -18,6 +18,7 @@ from autograder.checks.compare import INPLACE_HINT
 from autograder.checks.core import Call, attribute_causes, calls_in_source, evaluate
 from autograder.checks.notebook import check as notebook_check
 from autograder.checks.pytest_plugin import LocalSession
+from autograder.sandbox import Limits
 from tests.kit import ROOT, all_checks, grade_mutant, mutant_text, mutants, source_file
 
 ACT = assignments.by_folder("01_activations")
@@ -44,11 +45,21 @@ def _local_outcomes(a, path: Path) -> list:
     return [evaluate(c, Call(session, a.module)) for c in a.public_checks()]
 
 
+def _graded_by_the_grader(tmp_path: Path, text: str) -> list:
+    """The public outcomes the batch grader gives ``text`` as one student's activations.py."""
+    folder = tmp_path / "class" / "s" / ACT.folder
+    folder.mkdir(parents=True)
+    (folder / f"{ACT.module}.py").write_text(text)
+    (result,) = grade.grade_class(tmp_path / "class", grade.Plan.build([ACT.folder]), 1, Limits())
+    public = {c.name for c in ACT.public_checks()}
+    return [o for o in result.outcomes[ACT.folder] if o.name in public]
+
+
 def test_local_session_refuses_a_framework_import_with_the_graders_message(tmp_path):
     path = tmp_path / "activations.py"
     path.write_text("import torch.nn as nn\n" + source_file(ACT).read_text())
     local = _local_outcomes(ACT, path)
-    graded = grade._grade_assignment(ACT, ACT.public_checks(), path, None, grade.StudentResult("s", "s"))
+    graded = _graded_by_the_grader(tmp_path, path.read_text())
     expected = protocol.forbidden_message("activations.py", ["torch.nn (line 1)"])
     assert [o.message for o in local] == [o.message for o in graded] == [expected] * len(local)
     assert sum(o.points for o in local) == 0
@@ -139,12 +150,8 @@ def test_a_failure_caused_by_a_called_function_says_so(tmp_path):
 
 
 def test_the_grader_and_pytest_attribute_causes_alike(tmp_path):
-    """The grader's last step (grade._grade_assignment) and the local session use one function."""
-    path = tmp_path / "activations.py"
-    path.write_text(mutant_text(ACT, "softmax_unshifted"))
-    session = LocalSession(ACT.module, path)
-    session.add_module, session.load_errors = (lambda module, relative: None), {}  # as a RunnerSession
-    graded = grade._grade_assignment(ACT, ACT.public_checks(), path, session, grade.StudentResult("s", "s"))
+    """The grader (sandboxed runner) and the local session attribute causes with one function."""
+    graded = _graded_by_the_grader(tmp_path, mutant_text(ACT, "softmax_unshifted"))
     assert "calls softmax" in _failed(graded, "cross_entropy_grad: large logits").message
 
 
