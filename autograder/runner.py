@@ -62,6 +62,7 @@ CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MS_NOATIME, MS_RELATIME = 1024, 1 << 21
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_SECCOMP = 1, 3, 4, 21
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 24, 38, 39, 47
@@ -71,7 +72,11 @@ DENIED = ("fork", "vfork", "clone", "mount", "umount2", "pivot_root", "chroot", 
           "process_vm_readv", "process_vm_writev", "kexec_load", "init_module", "finit_module", "bpf",
           "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "open_by_handle_at",
           "name_to_handle_at", "timer_create", "io_uring_setup", "open_tree", "move_mount", "fsopen",
-          "fsmount", "fspick", "mount_setattr")
+          "fsmount", "fspick", "mount_setattr",
+          # memory no rlimit counts (shared memory lives in tmpfs, not in the address space)
+          "memfd_create", "memfd_secret", "shmget", "shmat", "msgget", "semget", "mq_open")
+OPEN_FILES = 256  # descriptors of a student process (NumPy and matplotlib need a handful)
+SCRATCH = (("/tmp", "mode=1777,size=64m"), ("/dev/shm", "mode=1777,size=16m"))  # private, sized, per student
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -181,6 +186,14 @@ def _bind(source: str, target: str) -> None:
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | locked)
 
 
+def _read_only(path: str) -> None:
+    """Remount the mount at ``path`` read-only, keeping the flags the kernel locks."""
+    st = os.statvfs(path)
+    locked = st.f_flag & (os.ST_NOSUID | os.ST_NODEV | os.ST_NOEXEC)
+    atime = (MS_NOATIME if st.f_flag & os.ST_NOATIME else 0) | (MS_RELATIME if st.f_flag & os.ST_RELATIME else 0)
+    _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | locked | atime)
+
+
 def build_root(new_root: str, paths: list) -> None:
     """Make ``new_root`` (an existing empty directory) the root: read-only ``paths`` (absolute;
     symbolic links are recreated as links), fresh /proc, minimal /dev, empty /tmp. Must be PID 1
@@ -272,6 +285,7 @@ def _limit(limits: dict) -> None:
             except (ValueError, OSError):
                 pass
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing
 
 
@@ -290,7 +304,11 @@ def _isolate(fd: int, zygote_pid: int, allow_unconfined: bool) -> bool:
     die_with_parent(zygote_pid)
     os.close(become_init(close_in_waiter=(fd,)))
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    for shared in ("/", "/dev"):  # the world the zygote's runners share: nothing of it is writable
+        _read_only(shared)
+    for path, options in SCRATCH:  # the only writable places: this student's own, sized tmpfs
+        if os.path.isdir(path):
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:  # the kernel refuses a new /proc under some bubblewrap set-ups: hide the zygote's
@@ -362,6 +380,15 @@ def _start_thread() -> None:
     t.join()
 
 
+WRITE_PROBES = ("/", "/dev", "/dev/shm", "/etc", "/root", "/home", "/usr", "/var", "/var/tmp", "/gradkit", "/tmp")
+
+
+def _create_and_remove(directory: str) -> None:
+    path = os.path.join(directory, ".gradkit-probe")
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    os.unlink(path)
+
+
 def probe(paths: list) -> dict:
     """What this runner can do, measured from inside: which of ``paths`` it can see, its
     capabilities, whether it can fork, start a thread, reach a network, undo its /tmp mount."""
@@ -383,6 +410,8 @@ def probe(paths: list) -> dict:
             "no_new_privs": libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1,
             "dumpable": libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0,
             "tmp_writable": _can(lambda: open("/tmp/.probe", "w").close()), "processes": proc,
+            "writable": [d for d in WRITE_PROBES if _can(lambda: _create_and_remove(d))],
+            "memfd": _can(lambda: os.close(os.memfd_create("probe"))),
             "umount_tmp": libc.umount2(b"/tmp", MNT_DETACH) == 0,
             "limits": {k: resource.getrlimit(getattr(resource, k))[0] for k in ("RLIMIT_AS", "RLIMIT_CPU")}}
 

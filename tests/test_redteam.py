@@ -109,6 +109,21 @@ CASES = {
     "writes_outside_scratch": Case(at_import(
         f"for p in [*{list(SHARED_MARKERS)!r}, '../../gradebook.csv', '/tmp/gradebook.csv']:\n"
         "    try: open(p, 'w').write('alice,0')\n    except Exception: pass"), ()),
+    # Nothing a runner writes is seen by another student's runner: only its own /tmp and /dev/shm
+    # are writable. relu breaks if any shared place of the runners' world takes a file.
+    "writes_where_others_look": Case(at_import(
+        "import os\n_SHARED = []\nfor d in ('/', '/dev', '/etc', '/root', '/home', '/usr', '/var', '/var/tmp', '/gradkit'):\n"
+        "    try:\n        open(os.path.join(d, 'loot.txt'), 'w').write('left for the next student')\n"
+        "        _SHARED.append(d)\n    except OSError:\n        pass")
+        .replace(RELU, RELU + "    if _SHARED: return z * 0 - 1\n", 1), ()),
+    # Memory no rlimit counts: memfds and System V shared memory are refused, tmpfs is sized.
+    "shared_memory_hog": Case(at_import(
+        "import os, ctypes\n_HELD = []\ntry:\n    for _ in range(64):\n        _fd = os.memfd_create('hog')\n"
+        "        os.write(_fd, b'x' * (16 << 20))\n        _HELD.append(_fd)\nexcept OSError:\n    pass\n"
+        "_SHM = ctypes.CDLL(None).shmget(0, 1 << 30, 0o1600)\n"
+        "try:\n    for _i in range(8):\n        with open(f'/tmp/hog{_i}', 'wb') as _f:\n            _f.write(b'x' * (15 << 20))\n"
+        "    _TMPFS_FULL = False\nexcept OSError:\n    _TMPFS_FULL = True")
+        .replace(RELU, RELU + "    if _HELD or _SHM >= 0 or not _TMPFS_FULL: return z * 0 - 1\n", 1), ()),
     "conftest_and_sitecustomize": Case(SOLUTION.replace(RELU, RELU + "    return None\n", 1), ("relu",), extra={
         "conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",
         "01_activations/conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",
