@@ -68,7 +68,7 @@ def preflight(root: Path, out: Path):
     """Check the folders of a run before grading; returns the intake (``submissions.Intake``).
     Raises UsageError for: no such folder; a folder that looks like one student's submission; an
     output folder that is a file, is the submissions folder or holds it; no submission at all."""
-    from .submissions import looks_like_one_submission, scan
+    from .submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder; give the folder that holds one folder or .zip per student")
@@ -81,6 +81,12 @@ def preflight(root: Path, out: Path):
         raise UsageError(f"--out {out} is a file, not a folder; give a folder for the gradebook and feedback")
     if root.resolve() == out.resolve() or out.resolve() in root.resolve().parents:
         raise UsageError(f"--out {out} holds the submissions folder {root}; give an output folder of its own")
+    if out.resolve().is_relative_to(root.resolve()):
+        entry = root.resolve() / out.resolve().relative_to(root.resolve()).parts[0]
+        if entry.exists() and not (entry / OUTPUT_MARK).exists():
+            raise UsageError(f"--out {out} lies in {entry.name}, which is an entry of the submissions folder "
+                             f"(a student's submission would lose its row and get the reports written into it); "
+                             "give an output folder outside the submissions folder")
     intake = scan(root)
     if not intake.submissions:
         listed = "".join(f"\n  skipped {_shown(n)}: {why}" for n, why in intake.skipped)

@@ -18,6 +18,7 @@ A check whose function timed out makes the remaining checks of that function fai
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -32,7 +33,7 @@ from . import hidden
 from .checks import assignments as registry
 from .checks.core import Call, Check, Outcome, attribute_causes, evaluate, outcome_failed
 from .checks.protocol import forbidden_message
-from .sandbox import Limits, Pool, RunnerSession, bwrap_path
+from .sandbox import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .submissions import (Candidate, ParserExhausted, Submission, content_hash, discover, forbidden_imports,
                           materialize, parse_untrusted)
 
@@ -210,6 +211,16 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits:
     return attribute_causes(outcomes, source), status
 
 
+@contextlib.contextmanager
+def _scratch():
+    """The run's temporary folder (copies of the submissions' files), removed at the end."""
+    work = run_scratch("work")
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,
                 progress=None, resume_from: Path | None = None) -> list[StudentResult]:
     """Grade every submission under ``root``; ``progress(result)`` is called as each finishes."""
@@ -218,7 +229,8 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
     subs = discover(root)
     plan.prepare()
     results: list[StudentResult] = []
-    with tempfile.TemporaryDirectory(prefix="gradkit-") as work, Pool(limits, use_bwrap) as runners:
+    remove_orphaned_scratch()  # left by a run that was killed before it could clean up
+    with _scratch() as work, Pool(limits, use_bwrap) as runners:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = {pool.submit(grade_student, s, plan, limits, runners, Path(work), resume_from): s
                        for s in subs}

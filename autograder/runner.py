@@ -117,7 +117,9 @@ def _check(ret: int, what: str) -> None:
 
 
 def _mount(source, target, fstype=None, flags=0, data=None) -> None:
-    enc = (lambda s: None if s is None else os.fsencode(s))
+    def enc(s):
+        return None if s is None else os.fsencode(s)
+
     _check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
 

@@ -67,6 +67,38 @@ class Limits:
     allow_unconfined: bool = False  # grade even where runners cannot be confined (the instructor accepts the risk)
 
 
+SCRATCH_PREFIX = "gradkit-run-"  # temporary folders of a grading process: gradkit-run-<pid>-<kind>-XXXXXXXX
+
+
+def run_scratch(kind: str) -> str:
+    """A new temporary folder of this grading process, named after its PID so that a later run can
+    remove it if this process is killed before it cleans up (``remove_orphaned_scratch``)."""
+    return tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{kind}-")
+
+
+def remove_orphaned_scratch() -> list[str]:
+    """Remove the temporary folders of grading processes that no longer exist (killed with
+    SIGKILL, say); returns their paths. Folders of a live process are left alone."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        pid = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _process_exists(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(str(path))
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SandboxError(RuntimeError):
     """The sandbox itself failed (not the student's code): grading cannot go on this way."""
 
@@ -195,7 +227,7 @@ class Pool:
     def __init__(self, limits: Limits, use_bwrap: bool):
         self.limits, self.use_bwrap = limits, use_bwrap
         self.lock = threading.Lock()
-        self.home = tempfile.mkdtemp(prefix="gradkit-pool-")  # without bubblewrap: the zygote's new root
+        self.home = run_scratch("pool")  # without bubblewrap: the zygote's new root
         ours, theirs = socket.socketpair()
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",

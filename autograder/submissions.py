@@ -402,7 +402,7 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path,
     try:
         if sub.path.is_dir():
             files = _folder_files(sub.path, sub.notes)
-            found = {folder: [(rel, files[rel].read_bytes()[: MAX_NOTEBOOK + 1]) for rel in rels]
+            found = {folder: [(rel, _read_head(files[rel], MAX_NOTEBOOK + 1)) for rel in rels]
                      for folder, rels in _resolve(sorted(files), modules, sub.notes).items()}
         else:
             found = _zip_blobs(sub.path, modules, sub.notes)
@@ -427,6 +427,12 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path,
             target.write_bytes(module)
             out.setdefault(folder, []).append(Candidate(target, origin))
     return out
+
+
+def _read_head(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of the file at ``path`` (a sparse 30 GB file costs ``limit``)."""
+    with open(path, "rb") as fh:
+        return fh.read(limit)
 
 
 def _folder_files(root: Path, notes: list[str]) -> dict[str, Path]:

@@ -207,6 +207,26 @@ def test_an_output_path_that_is_a_file_or_holds_the_class_is_refused(tmp_path):
     shutil.copytree(ROOT / "examples" / "dave", tmp_path / "grades" / "class" / "dave")
     proc = _grade(tmp_path / "grades" / "class", "--out", tmp_path / "grades")
     assert proc.returncode == 2 and "holds the submissions folder" in proc.stderr
+    for inside in ("dave", "dave/grades"):  # a student's own folder is not an output folder
+        proc = _grade(tmp_path / "grades" / "class", "--out", tmp_path / "grades" / "class" / inside)
+        assert proc.returncode == 2 and "lies in dave" in proc.stderr
+    assert sorted(p.name for p in (tmp_path / "grades" / "class" / "dave").iterdir()) == ["01_activations"]
+
+
+def test_a_module_file_is_read_no_further_than_its_limit(tmp_path):
+    """A sparse 3 GB activations.py costs the judge at most MAX_NOTEBOOK + 1 bytes of memory."""
+    folder = tmp_path / "class" / "huge" / "01_activations"
+    folder.mkdir(parents=True)
+    with open(folder / "activations.py", "wb") as fh:
+        fh.truncate(3 << 30)
+    program = ("import resource, sys; from pathlib import Path; from autograder.submissions import scan, materialize; "
+               "sub = scan(Path(sys.argv[1])).submissions[0]; "
+               "materialize(sub, {'01_activations': 'activations'}, Path(sys.argv[2])); print(sub.notes); "
+               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", program, tmp_path / "class", tmp_path / "files"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    notes, peak_kb = proc.stdout.splitlines()[-2:]
+    assert "larger than" in notes and int(peak_kb) < 1 << 20  # well under the 3 GB a whole read takes
 
 
 def test_a_second_run_on_the_same_output_refuses(tmp_path):

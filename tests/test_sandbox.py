@@ -9,6 +9,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -243,6 +244,10 @@ def test_no_runner_outlives_a_killed_judge(use_bwrap, tmp_path):
                 break
             time.sleep(0.1)
         assert [p for p in pids if _alive(p)] == [], "a process of the run outlived the judge"
+        left = sorted(Path(tempfile.gettempdir()).glob(f"{sandbox.SCRATCH_PREFIX}{judge.pid}-*"))
+        assert left, "the killed run had no temporary folder to leave (the check below would prove nothing)"
+        assert set(map(str, left)) <= set(sandbox.remove_orphaned_scratch())  # what the next run does first
+        assert not any(p.exists() for p in left)
     finally:
         judge.kill()
 
