@@ -188,6 +188,17 @@ def _bind(source: str, target: str) -> None:
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | locked)
 
 
+def _mount_points() -> list:
+    """Every mount point of this mount namespace but /proc and what lies under it, parents first."""
+    points = []
+    with open("/proc/self/mountinfo") as fh:
+        for line in fh:
+            point = line.split()[4].encode().decode("unicode_escape")  # octal escapes such as \040
+            if point != "/proc" and not point.startswith("/proc/") and point not in points:
+                points.append(point)
+    return points
+
+
 def _read_only(path: str) -> None:
     """Remount the mount at ``path`` read-only, keeping the flags the kernel locks."""
     st = os.statvfs(path)
@@ -306,7 +317,7 @@ def _isolate(fd: int, zygote_pid: int, allow_unconfined: bool) -> bool:
     die_with_parent(zygote_pid)
     os.close(become_init(close_in_waiter=(fd,)))
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    for shared in ("/", "/dev"):  # the world the zygote's runners share: nothing of it is writable
+    for shared in _mount_points():  # the world the zygote's runners share: nothing of it is writable
         _read_only(shared)
     for path, options in SCRATCH:  # the only writable places: this student's own, sized tmpfs
         if os.path.isdir(path):
@@ -412,7 +423,8 @@ def probe(paths: list) -> dict:
             "no_new_privs": libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1,
             "dumpable": libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0,
             "tmp_writable": _can(lambda: open("/tmp/.probe", "w").close()), "processes": proc,
-            "writable": [d for d in WRITE_PROBES if _can(lambda: _create_and_remove(d))],
+            "writable": [d for d in dict.fromkeys(WRITE_PROBES + tuple(p for p in sys.path if os.path.isdir(p)))
+                         if _can(lambda: _create_and_remove(d))],
             "memfd": _can(lambda: os.close(os.memfd_create("probe"))),
             "umount_tmp": libc.umount2(b"/tmp", MNT_DETACH) == 0,
             "limits": {k: resource.getrlimit(getattr(resource, k))[0] for k in ("RLIMIT_AS", "RLIMIT_CPU")}}

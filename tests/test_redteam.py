@@ -112,8 +112,9 @@ CASES = {
     # Nothing a runner writes is seen by another student's runner: only its own /tmp and /dev/shm
     # are writable. relu breaks if any shared place of the runners' world takes a file.
     "writes_where_others_look": Case(at_import(
-        "import os\n_SHARED = []\nfor d in ('/', '/dev', '/etc', '/root', '/home', '/usr', '/var', '/var/tmp', '/gradkit'):\n"
-        "    try:\n        open(os.path.join(d, 'loot.txt'), 'w').write('left for the next student')\n"
+        "import os, sys\n_SHARED = []\n"
+        "for d in ('/', '/dev', '/etc', '/root', '/home', '/usr', '/var', '/var/tmp', '/gradkit', *sys.path):\n"
+        "    try:\n        open(os.path.join(d or '.', 'scipy.py'), 'w').write('print(\"planted\")')\n"
         "        _SHARED.append(d)\n    except OSError:\n        pass")
         .replace(RELU, RELU + "    if _SHARED: return z * 0 - 1\n", 1), ()),
     # Memory no rlimit counts: memfds and System V shared memory are refused, tmpfs is sized.
