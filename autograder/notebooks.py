@@ -441,6 +441,10 @@ KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.C
         ast.AnnAssign, ast.If, ast.Try)
 SKIP_ROLES = ("setup", "test", "demo")
 MAX_CODE = 1024 * 1024  # characters of code read from one notebook (the grader's limit for a module file)
+# JSON objects and arrays a notebook may hold before it is parsed: parsing costs the judge about
+# 500 bytes each (6.3 million empty objects, 19 MB of text, took 3.5 GB), and a real notebook has
+# a few thousand (images and outputs are strings). Counted as "{" and "[" characters: an upper bound.
+MAX_CONTAINERS = 100_000
 
 
 def _without_magics(src: str) -> str:
@@ -467,6 +471,11 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
     from .submissions import parse_untrusted
 
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    containers = text.count("{") + text.count("[")
+    if containers > MAX_CONTAINERS:
+        raise ValueError(f"{name} holds about {containers} JSON objects and arrays, far more than a notebook "
+                         f"needs (at most {MAX_CONTAINERS} are read); clear its outputs "
+                         "(Kernel > Restart & Clear Output) and hand it in again")
     logging.getLogger("nbformat").setLevel(logging.ERROR)
     try:
         import warnings

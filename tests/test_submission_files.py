@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -247,3 +249,21 @@ def test_every_released_stub_is_recognised_and_no_solution_is(a):
     stub = (ROOT / "assignments" / a.folder / f"{a.module}.py").read_text()
     one_done = replace_function(stub, first, notebooks.solution_functions(a.folder, a.module)[first])
     assert not is_untouched_stub(one_done, graded)
+
+
+def test_a_notebook_is_bounded_before_it_is_parsed(tmp_path):
+    """19 MB of empty JSON objects in a cell's metadata (under the 20 MB notebook cap) cost the judge
+    3.5 GB when parsed; it is refused from a count of its brackets, with a message that says why."""
+    nb = nbformat.reads(solved_notebook(), as_version=4)
+    nb.cells[0].metadata["junk"] = [{}] * 6_300_000
+    path = tmp_path / "01_activations.ipynb"
+    path.write_text(nbformat.writes(nb, version=4).replace("\n", ""))
+    program = ("import resource, sys; from autograder.notebooks import module_from_notebook\n"
+               "try:\n    module_from_notebook(open(sys.argv[1], 'rb').read(), 'activations')\n"
+               "except ValueError as exc:\n    print(exc)\n"
+               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", program, str(path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    message, peak_kb = proc.stdout.splitlines()[-2:]
+    assert "JSON objects and arrays" in message and "clear its outputs" in message
+    assert int(peak_kb) < 1 << 20  # well under the 3.5 GB the parse took
