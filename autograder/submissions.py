@@ -218,26 +218,23 @@ def _single_top(names: list[str]) -> str:
     return tops.pop() + "/" if len(tops) == 1 and all("/" in n for n in names if not n.startswith("__MACOSX")) else ""
 
 
+MAX_MODULE_CANDIDATES = 4  # files named <module>.py looked at beyond the expected path
+
+
 def _resolve(available: list[str], modules: dict[str, str], notes: list[str]) -> dict[str, list[str]]:
     """Map each expected module to the files of the submission that may be graded for it: the
-    module file (exact path first, then the only file of that name) and the assignment's notebook,
-    in that order; an assignment with neither is absent."""
+    files named ``<module>.py`` (the expected path first, then any folder and any case; which of
+    them is graded is ``_pick_module_file``'s choice) and the assignment's notebook, in that
+    order; an assignment with neither is absent."""
     from .notebooks import find_notebook
 
     chosen = {}
     prefix = _single_top(available)
     for folder, module in modules.items():
-        found = []
-        exact = [p for p in (f"{folder}/{module}.py", f"{prefix}{folder}/{module}.py") if p in available]
-        by_name = [p for p in available if PurePosixPath(p).name == f"{module}.py" and "__MACOSX" not in p]
-        if exact:
-            found.append(exact[0])
-        elif len(by_name) == 1:
-            found.append(by_name[0])
-            notes.append(f"{folder}: found {by_name[0]} (expected {folder}/{module}.py)")
-        elif len(by_name) > 1:
-            notes.append(f"{folder}: several files named {module}.py ({', '.join(by_name[:4])}); "
-                         f"put the one to grade at {folder}/{module}.py")
+        exact = [p for p in (f"{folder}/{module}.py", f"{prefix}{folder}/{module}.py") if p in available][:1]
+        others = [p for p in available if PurePosixPath(p).name.lower() == f"{module}.py".lower()
+                  and "__MACOSX" not in p and p not in exact]  # any folder, any case: 01_Activations/...
+        found = exact + others[:MAX_MODULE_CANDIDATES]
         notebook = find_notebook(available, folder)
         if notebook:
             found.append(notebook)
@@ -357,6 +354,38 @@ def _label(origin: str) -> str:
     return f"the notebook {origin}" if origin.endswith(".ipynb") else origin
 
 
+def _pick_module_file(folder: str, module: str, found: list[tuple[str, bytes, list[str]]], graded: set[str],
+                      notes: list[str]) -> list[tuple[str, bytes, list[str]]]:
+    """Of several files named ``<module>.py`` (the expected path first), keep one: the only one the
+    student changed (an untouched stub gives way, wherever it lies), else the one at the expected
+    path; when several were changed and none lies at the expected path, none (a note asks the
+    student to say which). The notebook, if any, is kept as it is. Says what it chose in ``notes``."""
+    expected = f"{folder}/{module}.py"
+    files = [f for f in found if not f[0].endswith(".ipynb")]
+    rest = [f for f in found if f[0].endswith(".ipynb")]
+    if not files:
+        return rest
+    changed = [f for f in files if not is_untouched_stub(f[1], graded)]
+    at_expected = [f for f in files if f[0].endswith(expected)]
+    if len(changed) == 1:
+        pick = changed[0]
+    elif changed and at_expected and at_expected[0] in changed:
+        pick = at_expected[0]
+    elif changed:
+        notes.append(f"{folder}: several changed files named {module}.py ({', '.join(f[0] for f in changed)}); "
+                     f"put the one to grade at {expected}")
+        return rest
+    else:
+        pick = (at_expected or files)[0]
+    if not pick[0].endswith(expected):
+        notes.append(f"{folder}: found {pick[0]} (expected {expected})")
+    ignored = [f[0] for f in files if f is not pick]
+    if ignored:
+        notes.append(f"{folder}: graded {pick[0]}, not " + ", ".join(ignored)
+                     + (" (the released stub)" if all(f not in changed for f in files if f is not pick) else ""))
+    return [pick] + rest
+
+
 def _choose(folder: str, found: list[tuple[str, bytes, list[str]]], graded: set[str],
             notes: list[str]) -> list[tuple[str, bytes]]:
     """Of the readable files found for ``folder`` ((origin, module bytes, notes if graded)), those to
@@ -421,6 +450,7 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path,
                 continue
             readable.append((origin, module, more))
         names = (graded or {}).get(folder) or _graded_functions(folder)
+        readable = _pick_module_file(folder, modules[folder], readable, names, sub.notes)
         for i, (origin, module) in enumerate(_choose(folder, readable, names, sub.notes)):
             target = dest / folder / (f"{modules[folder]}.py" if i == 0 else f"also{i}/{modules[folder]}.py")
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -476,6 +506,8 @@ def _zip_blobs(path: Path, modules: dict[str, str], notes: list[str]) -> dict[st
                 notes.append(f"refused zip entry {name!r}: a symbolic link")
                 continue
             if not info.is_dir() and name.endswith((".py", ".ipynb")):
+                if name in safe:
+                    notes.append(f"the zip holds more than one entry named {name!r}; the last one is the file read")
                 safe[name] = info
         blobs: dict[str, list[tuple[str, bytes]]] = {}
         for folder, names in _resolve(sorted(safe), modules, notes).items():

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import subprocess
+import warnings
 import sys
 import zipfile
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import gradescope, notebooks, report
+from autograder import gradescope, notebooks, report, submissions
 from autograder.checks import assignments
 from autograder.grade import Plan, grade_class
 from autograder.release import replace_function
@@ -267,3 +268,36 @@ def test_a_notebook_is_bounded_before_it_is_parsed(tmp_path):
     message, peak_kb = proc.stdout.splitlines()[-2:]
     assert "JSON objects and arrays" in message and "clear its outputs" in message
     assert int(peak_kb) < 1 << 20  # well under the 3.5 GB the parse took
+
+
+GOOD = (ROOT / "solutions" / "01_activations" / "activations.py").read_text()
+STUB = (ROOT / "assignments" / "01_activations" / "activations.py").read_text()
+CHOICES = {  # zip entries -> (the entry graded, or None for none; words the notes must hold)
+    "case_variant_beside_stub": ([("01_Activations/activations.py", GOOD), ("01_activations/activations.py", STUB)],
+                                 "01_Activations/activations.py", "the released stub"),
+    "module_name_in_another_case": ([("01_activations/Activations.py", GOOD)], "01_activations/Activations.py",
+                                    "expected 01_activations/activations.py"),
+    "duplicate_entry": ([("01_activations/activations.py", STUB), ("01_activations/activations.py", GOOD)],
+                        "01_activations/activations.py", "more than one entry named"),  # the last is read, as unzip
+    "two_changed_files_one_expected": ([("01_activations/activations.py", GOOD),
+                                        ("old/activations.py", GOOD.replace("np.maximum", "np.fmax"))],
+                                       "01_activations/activations.py", "not old/activations.py"),
+    "two_changed_files_elsewhere": ([("a/activations.py", GOOD), ("b/activations.py", GOOD + "\n# v2\n")],
+                                    None, "several changed files named activations.py"),
+}
+
+
+@pytest.mark.parametrize("case", CHOICES)
+def test_the_worked_file_is_found_wherever_and_however_it_is_named(case, tmp_path):
+    entries, graded, words = CHOICES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(tmp_path / "s.zip", "w") as zf:
+            for name, text in entries:
+                zf.writestr(name, text)
+    sub = submissions.scan(tmp_path).submissions[0]
+    files = submissions.materialize(sub, {"01_activations": "activations"}, tmp_path / "files")
+    origins = [c.origin for c in files.get("01_activations", [])]
+    assert origins == ([graded] if graded else []) and any(words in n for n in sub.notes), sub.notes
+    if graded:
+        assert files["01_activations"][0].path.read_text() == dict(entries)[graded]
