@@ -92,7 +92,10 @@ def md_text(text: str) -> str:
 
 def md_code(text: str) -> list[str]:
     """``text`` as a fenced Markdown code block (lines): the fence is longer than any run of
-    backticks inside, so the text cannot close it."""
+    backticks inside, so the text cannot close it; control characters other than newline and tab
+    (a terminal's escape sequences, BEL) are shown as ``\x1b``-style escapes, so ``cat feedback.md``
+    cannot clear or retitle the reader's terminal."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", lambda m: ascii(m.group())[1:-1], text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence, text, fence]

@@ -71,6 +71,13 @@ def test_md_text_stays_on_one_line_and_code_fences_outgrow_backtick_runs():
     assert fence == close == "``````" and body == "x ````` y"
 
 
+def test_printed_terminal_escapes_reach_feedback_md_inert():
+    """A student's output that clears the screen, retitles the terminal or rings the bell is shown,
+    not performed, when an instructor runs ``cat feedback.md``; newlines and tabs stay."""
+    _, body, _ = report.md_code("a\x1b[2J\x1b]0;PWNED\x07b\n\tc\x9b")
+    assert not any(ch in body for ch in "\x1b\x07\x9b") and "\\x1b[2J" in body and "\n\tc" in body
+
+
 def test_html_reports_escape_text_and_attributes(plan):
     res = _result(plan, folder="we'ird folder")
     for page in (report.feedback_html(res, plan),
