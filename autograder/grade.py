@@ -35,7 +35,7 @@ from .checks.core import Call, Check, Outcome, attribute_causes, evaluate, outco
 from .checks.protocol import forbidden_message
 from .sandbox import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .submissions import (Candidate, ParserExhausted, Submission, content_hash, discover, forbidden_imports,
-                          materialize, parse_untrusted)
+                          grader_reach, materialize, parse_untrusted)
 
 
 @dataclass
@@ -167,6 +167,11 @@ def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, p
         result.notes.append(f"{a.folder}: {graded[0][0].origin} and {graded[1][0].label} were both changed, so "
                             f"the grader graded both ({scores}) and kept {best[0].label}")
     result.status[a.folder] = best[2]
+    reach = grader_reach(best[0].path.read_bytes())
+    if reach:
+        result.notes.append(f"{a.folder}: for review: {best[0].label} reaches into the process that runs it "
+                            f"({', '.join(reach)}); code that does can forge what the runner reports about "
+                            "its calls (in-place writes, warnings), so check this file by hand")
     return best[1]
 
 

@@ -281,6 +281,33 @@ def parse_untrusted(text: str | bytes, filename: str = "<submission>") -> ast.Mo
         raise ParserExhausted(f"the code is nested too deeply for Python's parser ({type(exc).__name__})") from None
 
 
+# Names through which code reaches into the process that runs it (its frames, its modules, its
+# objects): with them a submission can patch what the runner measures about a call (in-place
+# writes, warnings), so the instructor is told to look. Ordinary NumPy code uses none of them.
+REACH = {"modules", "_getframe", "f_back", "f_locals", "f_globals", "currentframe", "getouterframes",
+         "cell_contents", "__code__", "__builtins__", "get_objects", "get_referrers", "settrace", "setprofile"}
+REACH_MODULES = {"gc", "ctypes", "builtins", "inspect", "protocol", "importlib", "runpy", "cffi"}
+
+
+def grader_reach(source: bytes) -> list[str]:
+    """'sys.modules (line 3)'-style descriptions of the places where ``source`` reaches into the
+    process that runs it (see REACH); [] when there are none or the text does not parse."""
+    try:
+        tree = parse_untrusted(source)
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in REACH:
+            found.append(f"{ast.unparse(node)[:60]} (line {node.lineno})")
+        elif isinstance(node, ast.Name) and node.id in REACH:
+            found.append(f"{node.id} (line {node.lineno})")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            found += [f"import {n} (line {node.lineno})" for n in names if n.split(".")[0] in REACH_MODULES]
+    return found[:5]
+
+
 def _top_statements(body: list[ast.stmt]):
     """Every statement that runs at module level: ``body`` and the blocks of its if/try/with/for."""
     for node in body:

@@ -301,3 +301,21 @@ def test_the_worked_file_is_found_wherever_and_however_it_is_named(case, tmp_pat
     assert origins == ([graded] if graded else []) and any(words in n for n in sub.notes), sub.notes
     if graded:
         assert files["01_activations"][0].path.read_text() == dict(entries)[graded]
+
+
+LYING_RELU = GOOD.replace("import numpy as np\n", "import numpy as np\nimport sys as _s\n"
+                          "_s.modules['protocol']._changed = lambda before, values: []\n", 1)
+
+
+def test_a_file_that_reaches_into_its_runner_is_flagged_for_review(tmp_path):
+    """What the runner measures inside the student's process (in-place writes, warnings) can be forged
+    by code that patches that process; such code is named for the instructor, and no solution or
+    example file is ever named (no false alarms)."""
+    folder = tmp_path / "class" / "liar" / "01_activations"
+    folder.mkdir(parents=True)
+    (folder / "activations.py").write_text(LYING_RELU)
+    (result,) = grade_class(tmp_path / "class", Plan.build(["01_activations"]), 1, Limits())
+    (note,) = [n for n in result.notes if "for review" in n]
+    assert "_s.modules (line " in note and "check this file by hand" in note
+    kit_files = [*ROOT.glob("solutions/0*/*.py"), *ROOT.glob("examples/*/0*/*.py")]
+    assert kit_files and [f for f in kit_files if submissions.grader_reach(f.read_bytes())] == []
