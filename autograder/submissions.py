@@ -35,7 +35,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .checks.protocol import FORBIDDEN, forbidden_imports  # noqa: F401  (the NumPy-only rule lives with the checks)
+from .checks.protocol import FORBIDDEN, forbidden_imports, parse_python  # noqa: F401  (the NumPy-only rule lives with the checks)
 
 MAX_FILE = 1024 * 1024  # a module file larger than this is refused
 MAX_ZIP_ENTRIES = 5000
@@ -276,8 +276,8 @@ def parse_untrusted(text: str | bytes, filename: str = "<submission>") -> ast.Mo
     """``ast.parse`` of student text, contained: raises SyntaxError (``ParserExhausted`` when the
     text exhausts the parser's stack or the recursion limit) and ValueError (null bytes), nothing else."""
     try:
-        return ast.parse(text, filename)
-    except (MemoryError, RecursionError) as exc:
+        return parse_python(text, filename)
+    except (MemoryError, RecursionError, SystemError) as exc:
         raise ParserExhausted(f"the code is nested too deeply for Python's parser ({type(exc).__name__})") from None
 
 

@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from .protocol import BLOBS, Handle, Opaque, Recipe, decode, prepare_chain, prepare_request  # noqa: F401
+from .protocol import (BLOBS, PARSE_FAILURES, Handle, Opaque, Recipe, decode, parse_python, prepare_chain,  # noqa: F401
+                       prepare_request)
 
 
 class Mismatch(AssertionError):
@@ -280,8 +281,8 @@ def calls_in_source(source) -> dict[str, set[str]]:
     import ast
 
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        tree = parse_python(source)
+    except PARSE_FAILURES:
         return {}
     funcs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     uses, budget = {}, MAX_CALL_NODES

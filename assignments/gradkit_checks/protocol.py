@@ -33,6 +33,7 @@ import math
 import os
 import struct
 import sys
+import threading
 import traceback
 import types
 import warnings
@@ -561,6 +562,22 @@ def _imported_names(node) -> list[str]:
     return []
 
 
+_PARSING = threading.Lock()
+PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, SystemError)
+
+
+def parse_python(source, filename: str = "<unknown>"):
+    """``ast.parse`` of ``source``, one thread at a time. CPython 3.11 keeps the depth counter of its
+    AST conversion per interpreter, not per thread: two threads parsing at once can fail with
+    "SystemError: AST constructor recursion depth mismatch" (seen when a judge thread parsed a
+    deeply nested submission while another parsed a normal one). Raises what ast.parse raises;
+    callers of student text catch PARSE_FAILURES."""
+    import ast
+
+    with _PARSING:
+        return ast.parse(source, filename)
+
+
 def forbidden_imports(source) -> list[str]:
     """'torch (line 3)'-style descriptions of deep-learning framework imports in ``source``
     (bytes or str). Source that does not parse, including source that exhausts the parser
@@ -568,8 +585,8 @@ def forbidden_imports(source) -> list[str]:
     import ast
 
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        tree = parse_python(source)
+    except PARSE_FAILURES:
         return []
     found = []
     for node in ast.walk(tree):  # iterative: no recursion limit to hit
