@@ -199,6 +199,25 @@ def _mount_points() -> list:
     return points
 
 
+def _private_tmpfs(path: str, options: str) -> None:
+    """A fresh tmpfs at ``path``. The read-only mounts that lay below it (Python or NumPy, when the
+    kit or its venv lives in /tmp) are bound again on top of it, through descriptors opened before."""
+    below = [p for p in _mount_points() if p.startswith(path.rstrip("/") + "/")]
+    tops = [p for p in below if not any(p.startswith(q + "/") for q in below)]  # each with what lies in it
+    held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in tops]
+    _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    for p, fd in held:
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(p, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            open(p, "a").close()
+        _mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
+        os.close(fd)
+    for p in below:
+        _read_only(p)
+
+
 def _read_only(path: str) -> None:
     """Remount the mount at ``path`` read-only, keeping the flags the kernel locks."""
     st = os.statvfs(path)
@@ -213,6 +232,8 @@ def build_root(new_root: str, paths: list) -> None:
     of a PID namespace owned by the current user namespace (for /proc)."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    os.makedirs(f"{new_root}/tmp")  # first: the binds below may lie in /tmp (a kit cloned there)
+    _mount("tmpfs", f"{new_root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     for path in paths:
         target = new_root + path
         if os.path.islink(path):
@@ -220,14 +241,13 @@ def build_root(new_root: str, paths: list) -> None:
             os.symlink(os.readlink(path), target)
         elif os.path.exists(path):
             _bind(path, target)
-    for d in ("tmp", "proc", "dev"):
+    for d in ("proc", "dev"):
         os.makedirs(f"{new_root}/{d}", exist_ok=True)
     _mount("proc", f"{new_root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _mount("tmpfs", f"{new_root}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
     for dev in DEVICES:
         open(f"{new_root}/dev/{dev}", "w").close()
         _mount(f"/dev/{dev}", f"{new_root}/dev/{dev}", None, MS_BIND)
-    _mount("tmpfs", f"{new_root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     os.chdir(new_root)
     _check(libc.syscall(SYS_PIVOT_ROOT[os.uname().machine], b".", b"."), "pivot_root")
     _check(libc.umount2(b".", MNT_DETACH), "detach the old root")
@@ -321,7 +341,7 @@ def _isolate(fd: int, zygote_pid: int, allow_unconfined: bool) -> bool:
         _read_only(shared)
     for path, options in SCRATCH:  # the only writable places: this student's own, sized tmpfs
         if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+            _private_tmpfs(path, options)
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:  # the kernel refuses a new /proc under some bubblewrap set-ups: hide the zygote's
