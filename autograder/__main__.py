@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import math
 import sys
 import time
@@ -64,6 +65,21 @@ def resolve_only(names: list[str] | None) -> list[str] | None:
     return chosen
 
 
+def keeps_other_grades(out: Path, only: list[str] | None) -> None:
+    """Raise UsageError if grading ``only`` some assignments into ``out`` would replace a gradebook
+    that holds grades of other assignments (the gradebook is the record; nothing is lost silently)."""
+    book = out / "gradebook.csv"
+    if not only or not book.is_file():
+        return
+    with open(book, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh), [])
+    others = [c for c in header if c not in ("student", "total", "folder", *only)]
+    if others:
+        raise UsageError(f"--out {out} already holds grades of {', '.join(others)} (gradebook.csv); grading only "
+                         f"{', '.join(only)} there would replace them. Give a new --out for this partial run, or "
+                         "grade every assignment")
+
+
 def preflight(root: Path, out: Path):
     """Check the folders of a run before grading; returns the intake (``submissions.Intake``).
     Raises UsageError for: no such folder; a folder that looks like one student's submission; an
@@ -113,6 +129,7 @@ def cmd_grade(args) -> int:
     try:
         only = resolve_only(args.only)
         intake = preflight(root, out)
+        keeps_other_grades(out, only)
         lock.enter_context(report.locked(out))
     except (UsageError, report.OutputBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -237,3 +237,12 @@ def test_a_second_run_on_the_same_output_refuses(tmp_path):
     assert not (out / "gradebook.csv").exists()
     with report.locked(out):  # released: the lock is free again
         pass
+
+
+def test_a_partial_run_never_replaces_the_grades_of_other_assignments(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "gradebook.csv").write_text("student,01_activations,02_initialization,total,folder\nbob,100,90,190,bob\n")
+    proc = _grade(ROOT / "examples", "--out", out, "--only", "01")
+    assert proc.returncode == 2 and "already holds grades of 02_initialization" in proc.stderr
+    assert "02_initialization" in (out / "gradebook.csv").read_text()  # the record is intact
