@@ -15,6 +15,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 .PHONY: grade nbgrade test check release sync bench gradescope classroom lint install clean help
 help:
 	@echo "make grade [SUBMISSIONS=dir OUT=dir]   grade a folder of submissions (default: examples/)"
+	@echo "make install                           .venv with the pinned dependencies and the kit (gradkit, autograder)"
 	@echo "make test                              the kit's own tests"
 	@echo "make check                             the public checks on your working copy (assignments/)"
 	@echo "make nbgrade [SUBMITTED=dir]           nbgrader's autograde, export and feedback on notebook submissions"
@@ -58,7 +59,7 @@ classroom: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff==0.14.4
-	$(PY) -m ruff check autograder tests source
+	$(PY) -m ruff check autograder gradkit tests source
 
 clean:
 	rm -rf $(VENV) grades dist

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .checks import assignments as registry
+from gradkit import course as registry
 from .grade import Plan, default_jobs, grade_class
 from .release import replace_function
 from .sandbox import Limits, bwrap_path
@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=default_jobs())
     p.add_argument("--timeout", type=float, default=2.0, help="per-call timeout (endless loops cost this)")
     p.add_argument("--baseline-samples", type=int, default=4)
-    p.add_argument("--only", nargs="*", default=[a.folder for a in registry.ALL[:6]],
+    p.add_argument("--only", nargs="*", default=[a.folder for a in registry.available()[:6]],
                    help="assignments to grade (default: 01 to 06; the capstone trains networks and is far slower)")
     args = p.parse_args(argv)
     plan = Plan.build(args.only)

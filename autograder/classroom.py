@@ -1,8 +1,9 @@
 """The kit as a GitHub Classroom template repository: ``python -m autograder.classroom``
 (``make classroom``) writes ``dist/classroom/``.
 
-The template is the student release (``assignments/``: stubs, public checks, ``conftest.py``)
-plus a GitHub Actions workflow, ``.github/workflows/classroom.yml``, that GitHub Classroom's
+The template is the student release (``assignments/``: stubs, notebooks, test files,
+``conftest.py``), the check engine and the public checks vendored beside it (``bundle.vendor``:
+``gradkit/``, ``source/<folder>/checks.py``; never a hidden check), plus a GitHub Actions workflow, ``.github/workflows/classroom.yml``, that GitHub Classroom's
 autograding reads: on every push it installs NumPy, PyTorch (CPU) and pytest, runs each
 assignment's public checks with plain ``pytest`` and hands the points to
 ``education/autograding-grading-reporter``, which reports them to Classroom. One step per
@@ -22,6 +23,8 @@ import re
 import shutil
 import sys
 from pathlib import Path
+
+from . import bundle
 
 KIT = Path(__file__).resolve().parent.parent
 MARKER = Path(".github") / "gradkit_points.py"  # a folder holding this is ours to replace
@@ -130,7 +133,7 @@ and reports the points to GitHub Classroom:
 
 Your instructor's grader also runs hidden checks (the same properties on other inputs), which
 carry the rest of each assignment's 100 points. Use NumPy only: a file that imports torch,
-tensorflow or jax scores 0 for that assignment. Do not edit `gradkit_checks/`, `conftest.py` or
+tensorflow or jax scores 0 for that assignment. Do not edit `gradkit/`, `source/`, `conftest.py` or
 `.github/`.
 """
 
@@ -190,10 +193,10 @@ def pins() -> dict[str, str]:
 
 def released(assignments_dir: Path) -> list[tuple[str, str, float]]:
     """(folder, module, public points) of each assignment in the student release, in order."""
-    from .checks import assignments
+    from gradkit import course
 
     out = []
-    for a in assignments.ALL:
+    for a in course.available():
         if (assignments_dir / a.folder / f"{a.module}.py").is_file():
             out.append((a.folder, a.module, float(sum(c.points for c in a.public_checks()))))
     return out
@@ -227,6 +230,7 @@ def build(dest: Path, assignments_dir: Path = KIT / "assignments", title: str = 
         shutil.rmtree(dest)
     shutil.copytree(assignments_dir, dest, ignore=shutil.ignore_patterns(
         "__pycache__", "*.pyc", ".pytest_cache", ".ipynb_checkpoints", ".hypothesis"))
+    bundle.vendor(dest)
     (dest / ".github" / "workflows").mkdir(parents=True)
     (dest / ".github" / "workflows" / "classroom.yml").write_text(workflow(items))
     (dest / MARKER).write_text(POINTS_SCRIPT)

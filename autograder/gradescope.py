@@ -7,8 +7,9 @@ image is built on Ubuntu) and ``run_autograder`` (run once per submission, worki
 ``/autograder``); the zip is unpacked into ``/autograder/source``, the student's files arrive in
 ``/autograder/submission`` and the result must be written to ``/autograder/results/results.json``.
 
-What the zip holds: this package (the checks, the hidden checks, the sandboxed runner, the
-reports), ``pyproject.toml``, ``constraints.txt``, ``setup.sh``, ``run_autograder`` and
+What the zip holds: this package (the sandboxed runner, the reports), the check engine
+``gradkit/`` and every assignment's public and hidden checks (``source/<folder>/checks.py``,
+``hidden.py``: ``bundle.files(hidden=True)``), ``pyproject.toml``, ``constraints.txt``, ``setup.sh``, ``run_autograder`` and
 ``gradkit.json`` (settings: the visibility of the hidden checks, the per-call timeout). Never
 solutions/, source/, tests/, examples/ or assignments/.
 
@@ -39,6 +40,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from . import bundle
 from .report import HIDDEN_VISIBILITY, write_atomic
 
 PACKAGE = Path(__file__).resolve().parent
@@ -187,7 +189,7 @@ print("gradkit: numpy", numpy.__version__, "torch", torch.__version__)
 EOF
 # the hidden checks stay readable by root (the grader) only: without bubblewrap, student code runs as
 # user nobody (run_autograder does this again, in case the source is replaced)
-chmod -R go-rwx "$SRC/autograder/hidden"
+chmod -R go-rwx "$SRC/source"
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
@@ -217,6 +219,7 @@ def _package_files() -> list[tuple[str, Path]]:
         rel = path.relative_to(KIT)
         if path.is_file() and not SKIP_PARTS & set(rel.parts) and path.suffix not in (".pyc", ".pyo"):
             files.append((rel.as_posix(), path))
+    files += bundle.files(hidden=True)
     for name in ("pyproject.toml", "constraints.txt"):
         files.append((name, KIT / name))
     return files
@@ -225,7 +228,7 @@ def _package_files() -> list[tuple[str, Path]]:
 def config_for(hidden_visibility: str, timeout: float) -> dict:
     if hidden_visibility not in HIDDEN_VISIBILITY:
         raise ValueError(f"hidden visibility must be one of {', '.join(HIDDEN_VISIBILITY)}")
-    from .checks import assignments
+    from gradkit import course as assignments
 
     return {**DEFAULTS, "hidden_visibility": hidden_visibility, "timeout": timeout,
             "assignments": [a.folder for a in assignments.available()],
@@ -339,8 +342,8 @@ def run(root: Path) -> int:
         pass
     print(f"gradkit autograder: package {PACKAGE}, python {sys.executable}", flush=True)
     try:
-        if os.geteuid() == 0 and (source / "autograder" / "hidden").is_dir():
-            os.chmod(source / "autograder" / "hidden", 0o700)  # not readable by user nobody
+        if os.geteuid() == 0 and (source / bundle.COURSE_NAME).is_dir():
+            os.chmod(source / bundle.COURSE_NAME, 0o700)  # the checks, hidden ones too: not readable by user nobody
         config = load_config(source)
         work = Path(tempfile.mkdtemp(prefix="gradkit-gradescope-"))
         try:

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder import gradescope, notebooks, report
-from autograder.checks import assignments
+from gradkit import course as assignments
 from autograder.grade import Plan, grade_class
 from autograder.release import replace_function
 from autograder.sandbox import Limits, bwrap_path
