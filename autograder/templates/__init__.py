@@ -1,7 +1,11 @@
 """Files the builders write into what they build, kept as real files (linted, tested as code).
 
-``conftest.py`` and ``pytest.ini`` go to the root of assignments/ and solutions/;
-``notebook_setup.py`` is the notebook's read-only set-up cell (``notebooks.SETUP``).
+- ``conftest.py``, ``pytest.ini``: the root of assignments/ and solutions/ (``release``);
+- ``notebook_setup.py``: the notebook's read-only set-up cell (``notebooks.SETUP``);
+- ``setup.sh``, ``run_autograder``: the Gradescope zip's scripts (``gradescope``; ``__RUNTIME__`` is
+  replaced by the packages setup.sh installs);
+- ``classroom.yml`` (with one ``classroom_step.yml`` per assignment), ``gradkit_points.py``: the
+  Classroom template's workflow and points script (``classroom``).
 """
 
 from pathlib import Path
