@@ -19,7 +19,6 @@ so its points are feedback, not a grade to trust. Grade with the hidden checks t
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -29,8 +28,6 @@ from . import bundle, templates
 KIT = Path(__file__).resolve().parent.parent
 MARKER = Path(".github") / "gradkit_points.py"  # a folder holding this is ours to replace
 PYTHON_VERSION = "3.12"
-TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
-PACKAGES = ("numpy", "torch", "matplotlib", "pytest")
 
 
 README = """# {title}
@@ -60,16 +57,6 @@ tensorflow or jax scores 0 for that assignment. Do not edit `gradkit/`, `source/
 """
 
 
-def pins() -> dict[str, str]:
-    """name -> version from constraints.txt, for the packages the student repository needs."""
-    found = {}
-    for line in (KIT / "constraints.txt").read_text().splitlines():
-        m = re.match(r"^([A-Za-z0-9_.-]+)==([^\s#]+)", line.strip())
-        if m and m.group(1).lower() in PACKAGES:
-            found[m.group(1).lower()] = m.group(2)
-    return found
-
-
 def released(assignments_dir: Path) -> list[tuple[str, str, float]]:
     """(folder, module, public points) of each assignment in the student release, in order."""
     from gradkit import course
@@ -91,16 +78,6 @@ def workflow(items: list[tuple[str, str, float]]) -> str:
             .replace("__ENV__\n", env).replace("__RUNNERS__", ",".join(m for _, m, _ in items)))
 
 
-def requirements() -> str:
-    v = pins()
-    missing = [p for p in PACKAGES if p not in v]
-    if missing:
-        raise SystemExit(f"constraints.txt pins no version of {', '.join(missing)}")
-    return (f"# NumPy, PyTorch and pytest, as the kit's grader uses them; torch's CPU wheel comes from\n"
-            f"# PyTorch's index (2.13.0+cpu sorts above PyPI's CUDA build of the same version).\n"
-            f"--extra-index-url {TORCH_INDEX}\n" + "".join(f"{p}=={v[p]}\n" for p in PACKAGES))
-
-
 def build(dest: Path, assignments_dir: Path = KIT / "assignments", title: str = "gradkit assignments") -> Path:
     """Write the template repository into ``dest`` (replacing an earlier one); returns ``dest``."""
     items = released(assignments_dir)
@@ -116,7 +93,7 @@ def build(dest: Path, assignments_dir: Path = KIT / "assignments", title: str = 
     (dest / ".github" / "workflows").mkdir(parents=True)
     (dest / ".github" / "workflows" / "classroom.yml").write_text(workflow(items))
     (dest / MARKER).write_text(templates.text("gradkit_points.py"))
-    (dest / "requirements.txt").write_text(requirements())
+    (dest / "requirements.txt").write_text(bundle.requirements())
     rows = "\n".join(f"| {f} | {p:g} |" for f, _, p in items)
     (dest / "README.md").write_text(README.format(title=title, rows=rows))
     (dest / ".gitignore").write_text("__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n")
