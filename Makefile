@@ -12,7 +12,7 @@ COURSE ?= build/nbgrader
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: grade nbgrade test check release sync bench gradescope classroom student-zip lint install clean help
+.PHONY: grade nbgrade test check release sync bench gradescope classroom student-zip new-assignment lint install clean help
 help:
 	@echo "make grade [SUBMISSIONS=dir OUT=dir]   grade a folder of submissions (default: examples/)"
 	@echo "make install                           .venv with the pinned dependencies and the kit (gradkit, autograder)"
@@ -24,6 +24,7 @@ help:
 	@echo "make gradescope                        build dist/gradescope/autograder.zip"
 	@echo "make classroom                         build dist/classroom/, a GitHub Classroom template repository"
 	@echo "make student-zip                       build dist/student.zip, the release with its checks, to hand out"
+	@echo "make new-assignment NAME=08_xxx         a working skeleton in source/08_xxx/ (see AUTHORING.md)"
 	@echo "make lint                              static checks (ruff)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -60,6 +61,9 @@ classroom: $(STAMP)
 
 student-zip: $(STAMP)
 	$(PY) -m autograder.bundle
+
+new-assignment: $(STAMP)
+	$(PY) -m autograder.scaffold $(NAME)
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff==0.14.4
