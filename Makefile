@@ -12,9 +12,10 @@ COURSE ?= build/nbgrader
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: grade nbgrade test check release sync bench gradescope classroom lint install clean help
+.PHONY: grade nbgrade test check release sync bench gradescope classroom student-zip new-assignment lint install clean help
 help:
 	@echo "make grade [SUBMISSIONS=dir OUT=dir]   grade a folder of submissions (default: examples/)"
+	@echo "make install                           .venv with the pinned dependencies and the kit (gradkit, autograder)"
 	@echo "make test                              the kit's own tests"
 	@echo "make check                             the public checks on your working copy (assignments/)"
 	@echo "make nbgrade [SUBMITTED=dir]           nbgrader's autograde, export and feedback on notebook submissions"
@@ -22,6 +23,8 @@ help:
 	@echo "make bench                             grade a synthetic class and print timings"
 	@echo "make gradescope                        build dist/gradescope/autograder.zip"
 	@echo "make classroom                         build dist/classroom/, a GitHub Classroom template repository"
+	@echo "make student-zip                       build dist/student.zip, the release with its checks, to hand out"
+	@echo "make new-assignment NAME=08_xxx         a working skeleton in source/08_xxx/ (see AUTHORING.md)"
 	@echo "make lint                              static checks (ruff)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -56,9 +59,15 @@ gradescope: $(STAMP)
 classroom: $(STAMP)
 	$(PY) -m autograder.classroom
 
+student-zip: $(STAMP)
+	$(PY) -m autograder.bundle
+
+new-assignment: $(STAMP)
+	$(PY) -m autograder.scaffold $(NAME)
+
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff==0.14.4
-	$(PY) -m ruff check autograder tests source
+	$(PY) -m ruff check autograder gradkit tests source
 
 clean:
 	rm -rf $(VENV) grades dist

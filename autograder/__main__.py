@@ -48,7 +48,7 @@ def resolve_only(names: list[str] | None) -> list[str] | None:
     unambiguous prefix of a folder (``01``). Raises UsageError listing the valid names."""
     if names is None:
         return None
-    from .checks.assignments import available
+    from gradkit.course import available
 
     known = available()
     valid = ", ".join(a.folder for a in known)

@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from . import hidden
-from .checks import assignments as registry
-from .checks.core import Call, Check, Outcome, attribute_causes, evaluate, outcome_failed
-from .checks.protocol import forbidden_message
+from gradkit import course as registry
+from gradkit.core import Call, Check, Outcome, attribute_causes, evaluate, outcome_failed
+from gradkit.protocol import forbidden_message
 from .sandbox import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .submissions import (Candidate, ParserExhausted, Submission, content_hash, discover, forbidden_imports,
                           grader_reach, materialize, parse_untrusted)
@@ -50,7 +49,7 @@ class Plan:
         for a in registry.available():
             if folders and a.folder not in folders:
                 continue
-            items.append((a, a.public_checks() + hidden.checks(a.module)))
+            items.append((a, a.public_checks() + a.hidden_checks()))
         return cls(items)
 
     def prepare(self) -> None:
@@ -75,8 +74,9 @@ class Plan:
     def fingerprint(self) -> str:
         """Changes whenever a check (public or hidden) or the set of assignments changes."""
         h = hashlib.sha256(" ".join(self.folders).encode())
-        here = Path(__file__).resolve().parent
-        for path in sorted([*(here / "checks").glob("*.py"), *(here / "hidden").glob("*.py")]):
+        engine = Path(registry.__file__).resolve().parent
+        checks = [a.path / name for a, _ in self.items for name in (registry.PUBLIC, registry.HIDDEN)]
+        for path in sorted(engine.glob("*.py")) + [p for p in checks if p.is_file()]:
             h.update(path.read_bytes())
         return h.hexdigest()[:16]
 

@@ -7,8 +7,9 @@ image is built on Ubuntu) and ``run_autograder`` (run once per submission, worki
 ``/autograder``); the zip is unpacked into ``/autograder/source``, the student's files arrive in
 ``/autograder/submission`` and the result must be written to ``/autograder/results/results.json``.
 
-What the zip holds: this package (the checks, the hidden checks, the sandboxed runner, the
-reports), ``pyproject.toml``, ``constraints.txt``, ``setup.sh``, ``run_autograder`` and
+What the zip holds: this package (the sandboxed runner, the reports), the check engine
+``gradkit/`` and every assignment's public and hidden checks (``source/<folder>/checks.py``,
+``hidden.py``: ``bundle.files(hidden=True)``), ``pyproject.toml``, ``constraints.txt``, ``setup.sh``, ``run_autograder`` and
 ``gradkit.json`` (settings: the visibility of the hidden checks, the per-call timeout). Never
 solutions/, source/, tests/, examples/ or assignments/.
 
@@ -39,6 +40,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from . import bundle, templates
 from .report import HIDDEN_VISIBILITY, write_atomic
 
 PACKAGE = Path(__file__).resolve().parent
@@ -151,64 +153,6 @@ def error_results(message: str, seconds: float = 0.0, extra: dict | None = None)
 
 # --- the package -----------------------------------------------------------------------------------
 
-SETUP_SH = r"""#!/usr/bin/env bash
-# gradkit autograder: Gradescope runs this once, as root, when it builds the image.
-# Choose Gradescope's Ubuntu 24.04 base image: the pinned NumPy needs Python 3.11 or newer.
-# It installs what `python -m autograder grade` imports, pinned by constraints.txt (the versions the
-# kit's CI tested), into /autograder/venv; run_autograder uses that interpreter.
-set -euo pipefail
-ROOT="${GRADKIT_AUTOGRADER_ROOT:-/autograder}"
-SRC="$ROOT/source"
-VENV="$ROOT/venv"
-export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
-
-apt-get update -qq
-apt-get install -y -qq python3 python3-venv
-# bubblewrap gives the runner a private file system and no network. Optional: when it is missing,
-# or the container forbids the namespaces it needs, the grader uses process limits only (and says so
-# in the autograder output only instructors see).
-apt-get install -y -qq bubblewrap || echo "gradkit: bubblewrap not installed; grading uses process limits only"
-
-python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
-    echo "gradkit: Python 3.11+ is needed (found $(python3 --version)); choose the Ubuntu 24.04 base image" >&2
-    exit 1
-}
-python3 -m venv "$VENV"
-# torch: the CPU wheel from PyTorch's own index (torch==2.13.0 in constraints.txt matches 2.13.0+cpu,
-# which sorts above PyPI's 2.13.0, so the CUDA build and its 3 GB of libraries never come in);
-# everything else from PyPI.
-"$VENV/bin/pip" install --no-cache-dir -c "$SRC/constraints.txt" \
-    --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple \
-    __RUNTIME__
-"$VENV/bin/python" - <<'EOF'
-import numpy, torch
-assert "+cpu" in torch.__version__ or not torch.cuda.is_available(), torch.__version__
-print("gradkit: numpy", numpy.__version__, "torch", torch.__version__)
-EOF
-# the hidden checks stay readable by root (the grader) only: without bubblewrap, student code runs as
-# user nobody (run_autograder does this again, in case the source is replaced)
-chmod -R go-rwx "$SRC/autograder/hidden"
-"""
-
-RUN_AUTOGRADER = r"""#!/usr/bin/env bash
-# gradkit autograder: Gradescope runs this once per submission (see autograder/gradescope.py).
-# GRADKIT_AUTOGRADER_ROOT replaces /autograder, GRADKIT_PYTHON the interpreter setup.sh installed.
-ROOT="${GRADKIT_AUTOGRADER_ROOT:-/autograder}"
-PY="${GRADKIT_PYTHON:-$ROOT/venv/bin/python}"
-RESULTS="$ROOT/results/results.json"
-mkdir -p "$ROOT/results"
-rm -f "$RESULTS"
-cd "$ROOT/source" && PYTHONPATH="$ROOT/source" "$PY" -m autograder.gradescope run --root "$ROOT"
-status=$?
-if [ ! -s "$RESULTS" ]; then
-    # Python did not start or died before writing anything: still a valid results.json
-    cat > "$RESULTS" <<EOF
-{"score": 0, "execution_time": 0, "output": "The autograder could not grade this submission, so it scores 0 for now. Resubmit; if this happens again, tell your instructor.\n\nThe grader exited with status $status before writing results (see the autograder output).", "visibility": "visible", "stdout_visibility": "hidden", "tests": [], "extra_data": {}}
-EOF
-fi
-exit 0
-"""
-
 
 def _package_files() -> list[tuple[str, Path]]:
     """(name in the zip, file) for the grading package and the project files."""
@@ -217,6 +161,7 @@ def _package_files() -> list[tuple[str, Path]]:
         rel = path.relative_to(KIT)
         if path.is_file() and not SKIP_PARTS & set(rel.parts) and path.suffix not in (".pyc", ".pyo"):
             files.append((rel.as_posix(), path))
+    files += bundle.files(hidden=True)
     for name in ("pyproject.toml", "constraints.txt"):
         files.append((name, KIT / name))
     return files
@@ -225,7 +170,7 @@ def _package_files() -> list[tuple[str, Path]]:
 def config_for(hidden_visibility: str, timeout: float) -> dict:
     if hidden_visibility not in HIDDEN_VISIBILITY:
         raise ValueError(f"hidden visibility must be one of {', '.join(HIDDEN_VISIBILITY)}")
-    from .checks import assignments
+    from gradkit import course as assignments
 
     return {**DEFAULTS, "hidden_visibility": hidden_visibility, "timeout": timeout,
             "assignments": [a.folder for a in assignments.available()],
@@ -239,8 +184,8 @@ def build(dest: Path, hidden_visibility: str = "after_due_date", timeout: float 
     """Write ``dest/autograder.zip`` (files at the root, as Gradescope wants); returns its path."""
     config = config_for(hidden_visibility, timeout)
     entries: list[tuple[str, bytes, int]] = [
-        ("setup.sh", SETUP_SH.replace("__RUNTIME__", " ".join(RUNTIME)).encode(), 0o755),
-        ("run_autograder", RUN_AUTOGRADER.encode(), 0o755),
+        ("setup.sh", templates.text("setup.sh").replace("__RUNTIME__", " ".join(RUNTIME)).encode(), 0o755),
+        ("run_autograder", templates.text("run_autograder").encode(), 0o755),
         (CONFIG, (json.dumps(config, indent=1) + "\n").encode(), 0o644),
     ]
     entries += [(name, path.read_bytes(), 0o644) for name, path in _package_files()]
@@ -339,8 +284,8 @@ def run(root: Path) -> int:
         pass
     print(f"gradkit autograder: package {PACKAGE}, python {sys.executable}", flush=True)
     try:
-        if os.geteuid() == 0 and (source / "autograder" / "hidden").is_dir():
-            os.chmod(source / "autograder" / "hidden", 0o700)  # not readable by user nobody
+        if os.geteuid() == 0 and (source / bundle.COURSE_NAME).is_dir():
+            os.chmod(source / bundle.COURSE_NAME, 0o700)  # the checks, hidden ones too: not readable by user nobody
         config = load_config(source)
         work = Path(tempfile.mkdtemp(prefix="gradkit-gradescope-"))
         try:

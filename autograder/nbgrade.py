@@ -37,7 +37,7 @@ import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from .checks import assignments as registry
+from gradkit import course as registry
 from .notebooks import ROOT, find_notebook, generate_assignment, has_notebook, nbgrader_api, write_course_source
 from .report import csv_text, write_atomic
 from .submissions import scan

@@ -5,12 +5,13 @@ Its notebook is generated from that file and from ``source/<folder>/notebook.md`
 narrative, the plots and the written questions), in nbgrader's source format:
 
 - a title and the module docstring (markdown);
-- a read-only set-up cell (finds ``gradkit_checks``, ``%matplotlib inline``) and a read-only cell
+- a read-only set-up cell (``templates/notebook_setup.py``: imports ``gradkit.notebook.check``;
+  ``%matplotlib inline``) and a read-only cell
   with the module's imports, constants and private helpers;
 - per public function: a heading, a solution cell holding the function exactly as in the module
   (with its ``### BEGIN SOLUTION`` markers) and one autograder test cell whose points are the
-  function's public + hidden check points. The cell calls ``check(...)`` (the check library,
-  ``autograder/checks/notebook.py``) and, between ``### BEGIN HIDDEN TESTS`` markers, the hidden
+  function's public + hidden check points. The cell calls ``check(...)`` (the check engine,
+  ``gradkit/notebook.py``) and, between ``### BEGIN HIDDEN TESTS`` markers, the hidden
   checks; its value is the points earned (nbgrader's partial credit);
 - code cells for plots and demos, and manually graded written questions (markdown answer cells).
 
@@ -44,6 +45,10 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from gradkit import course as course_registry
+
+from . import templates
+
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_FILE = "notebook.md"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -51,19 +56,7 @@ BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 DIRECTIVE = re.compile(r"^%%\s*([a-z]+)\b\s*(.*?)\s*$")
 
-SETUP = '''\
-# Set-up (read-only): run this cell first. It finds the check library, gradkit_checks/, in the
-# folder above this notebook, and shows plots in the notebook.
-import os
-import sys
-
-if os.path.isdir(os.path.join(os.pardir, "gradkit_checks")) and os.path.abspath(os.pardir) not in sys.path:
-    sys.path.insert(0, os.path.abspath(os.pardir))
-try:
-    from gradkit_checks.notebook import check
-except ModuleNotFoundError:  # the instructor's copy of the kit, where the same library is autograder.checks
-    from autograder.checks.notebook import check
-%matplotlib inline'''
+SETUP = templates.text("notebook_setup.py") + "%matplotlib inline"  # the read-only set-up cell
 
 TEST = '''\
 # Checks {function}() against PyTorch: {public} points here; the grader's hidden checks add {hidden} more.
@@ -187,16 +180,13 @@ def _meta(role: str, nbgrader: dict | None = None, **extra) -> dict:
     return md
 
 
-def _check_points(folder: str) -> tuple[dict[str, float], dict[str, float]]:
+def _check_points(folder: str, source: Path = ROOT / "source") -> tuple[dict[str, float], dict[str, float]]:
     """{function: points} of the public and of the hidden checks of an assignment."""
-    from . import hidden
-    from .checks import assignments
-
-    a = assignments.by_folder(folder)
+    a = course_registry.by_folder(folder, source)
     public, secret = {}, {}
     for c in a.public_checks():
         public[c.function] = public.get(c.function, 0) + c.points
-    for c in hidden.checks(a.module):
+    for c in a.hidden_checks():
         secret[c.function] = secret.get(c.function, 0) + c.points
     return public, secret
 
@@ -209,7 +199,7 @@ def source_notebook(folder: str, module: str, source: Path = ROOT / "source"):
     text = (source / folder / f"{module}.py").read_text(encoding="utf-8")
     doc, given, functions = split_module(text)
     blocks = parse_text((source / folder / TEXT_FILE).read_text(encoding="utf-8"))
-    public, secret = _check_points(folder)
+    public, secret = _check_points(folder, source)
     cells, seen, ids = [], [], set()
 
     def add(cell, cid: str):
@@ -382,9 +372,7 @@ def build(out: Path, source: Path = ROOT / "source", course: Path | None = None)
     folders. The nbgrader course (``course``, default a temporary folder) has no gradebook."""
     import nbformat
 
-    from .checks import assignments
-
-    todo = [(a.folder, a.module) for a in assignments.available() if has_notebook(a.folder, source)]
+    todo = [(a.folder, a.module) for a in course_registry.available(source) if has_notebook(a.folder, source)]
     if not todo:
         return []
     with tempfile.TemporaryDirectory(prefix="gradkit-course-") as tmp:

@@ -9,10 +9,12 @@ source/ is the one source of truth. For every file under source/:
   makes the notebook, ``<folder>/<folder>.ipynb``, which nbgrader's own generate_assignment turns
   into the release notebook (solutions and hidden tests stripped) in assignments/; solutions/ gets
   the notebook with the markers removed (see ``autograder/notebooks.py``);
+- the author's files (``checks.py``, ``hidden.py``, ``mutants.py``: ``gradkit.course.AUTHOR_FILES``)
+  are not copied: the public checks run from the installed ``gradkit`` (which reads them in
+  source/), the hidden checks and mutants are the instructor's;
 - other files are copied.
-Both trees also get the public check library (``autograder/checks`` as ``gradkit_checks/``),
-a ``conftest.py`` that loads its pytest plugin, and a ``pytest.ini``, so either tree runs its
-checks with plain ``pytest`` on its own. Hidden checks (``autograder/hidden``) are never copied.
+Both trees also get a ``conftest.py`` that loads gradkit's pytest plugin and a ``pytest.ini``
+(``autograder/templates/``), so ``pytest`` runs the checks in either tree, in the kit's venv.
 
 Usage: ``python -m autograder.release [--check]`` (``--check``: exit 1 if the committed trees
 differ from what source/ generates; nothing is written).
@@ -27,22 +29,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import notebooks
+from gradkit.course import AUTHOR_FILES
+
+from . import notebooks, templates
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TREES = ("assignments", "solutions")
 
-CONFTEST = '''"""pytest set-up for gradkit: loads the plugin that turns checks into tests and prints points."""
-
-pytest_plugins = ["gradkit_checks.pytest_plugin"]
-'''
-
-PYTEST_INI = """[pytest]
-# Run `pytest` here (all assignments) or in one assignment folder.
-addopts = -q -p no:cacheprovider
-"""
+ROOT_FILES = ("conftest.py", "pytest.ini")  # templates written at the root of both trees
 
 
 def strip_solutions(text: str) -> str:
@@ -71,11 +66,6 @@ def replace_function(text: str, name: str, new_def: str) -> str:
     raise KeyError(f"no top-level function {name}() in the source")
 
 
-def _copy_checks(dest: Path) -> None:
-    shutil.copytree(CHECKS_DIR, dest / "gradkit_checks",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-
-
 def build(out: Path, source: Path = ROOT / "source") -> None:
     """Write assignments/ and solutions/ under ``out`` from ``source``."""
     for tree in TREES:
@@ -86,7 +76,7 @@ def build(out: Path, source: Path = ROOT / "source") -> None:
         for path in sorted(source.rglob("*")):
             if path.is_dir() or "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts:
                 continue
-            if path.name == notebooks.TEXT_FILE:
+            if path.name == notebooks.TEXT_FILE or path.name in AUTHOR_FILES:
                 continue
             target = dest / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -96,9 +86,8 @@ def build(out: Path, source: Path = ROOT / "source") -> None:
                                   encoding="utf-8")
             else:
                 shutil.copyfile(path, target)
-        _copy_checks(dest)
-        (dest / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-        (dest / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+        for name in ROOT_FILES:
+            (dest / name).write_text(templates.text(name), encoding="utf-8")
     notebooks.build(out, source)
 
 

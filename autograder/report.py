@@ -218,7 +218,7 @@ def save_state(out: Path, result) -> None:
 
 def load_state(out: Path, folder: str):
     """The saved result in OUT/students/<folder>/ (a grade.StudentResult), or None if absent or unreadable."""
-    from .checks.core import Outcome
+    from gradkit.core import Outcome
     from .grade import StudentResult
 
     try:

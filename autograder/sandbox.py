@@ -36,11 +36,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .checks.core import Returned, StudentError, chain_from, returned_from
-from .checks.protocol import BLOBS, pack_frame, read_exact, unpack_frame
+from gradkit.core import Returned, StudentError, chain_from, returned_from
+from gradkit import protocol
+from gradkit.protocol import BLOBS, pack_frame, read_exact, unpack_frame
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
-PROTOCOL_DIR = Path(__file__).resolve().parent / "checks"
+PROTOCOL_DIR = Path(protocol.__file__).resolve().parent
 STUDENT_PACKAGES = ("numpy", "matplotlib")  # and what they depend on; never torch or the kit
 RUNNER_MODULES = ("pyseccomp",)  # loaded by the zygote itself (the seccomp filter)
 SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/alternatives", "/etc/fonts",

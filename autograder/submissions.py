@@ -35,7 +35,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .checks.protocol import FORBIDDEN, forbidden_imports, parse_python  # noqa: F401  (the NumPy-only rule lives with the checks)
+from gradkit.protocol import FORBIDDEN, forbidden_imports, parse_python  # noqa: F401  (the NumPy-only rule lives with the checks)
 
 MAX_FILE = 1024 * 1024  # a module file larger than this is refused
 MAX_ZIP_ENTRIES = 5000
@@ -122,9 +122,10 @@ def _skip_reason(entry: Path) -> str | None:
 
 def looks_like_one_submission(folder: Path) -> list[str]:
     """The assignment folders or module files directly in ``folder`` (empty if there are none)."""
-    from .checks.assignments import ALL
+    from gradkit.course import available
 
-    names = {a.folder for a in ALL} | {f"{a.module}.py" for a in ALL} | {f"{a.folder}.ipynb" for a in ALL}
+    known = available()
+    names = {a.folder for a in known} | {f"{a.module}.py" for a in known} | {f"{a.folder}.ipynb" for a in known}
     try:
         return sorted(e.name for e in folder.iterdir() if e.name in names)
     except OSError:
@@ -440,7 +441,7 @@ def _choose(folder: str, found: list[tuple[str, bytes, list[str]]], graded: set[
 
 def _graded_functions(folder: str) -> set[str]:
     """The functions the public checks of ``folder`` call."""
-    from .checks import assignments
+    from gradkit import course as assignments
 
     return {c.function for c in assignments.by_folder(folder).public_checks()}
 

@@ -1,3 +1,3 @@
 """pytest set-up for gradkit: loads the plugin that turns checks into tests and prints points."""
 
-pytest_plugins = ["gradkit_checks.pytest_plugin"]
+pytest_plugins = ["gradkit.pytest_plugin"]

@@ -4,7 +4,7 @@ Generated from solutions (source/) and the mutant table, so it follows every cha
 exercises; tests/test_examples.py fails when the committed examples/ is out of date.
 
 - alice/     everything correct
-- bob/       every assignment with two plausible mistakes (from tests/mutants)
+- bob/       every assignment with two plausible mistakes (from each assignment's mutants.py)
 - carol/     a syntax error in 01_activations, the rest correct
 - dave/      handed in 01_activations only
 - erin.zip   a zip with one top folder: stubs, a few functions of 01_activations done
@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path
 
 from tests.kit import ROOT, mutants, source_file
-from autograder.checks import assignments
+from gradkit import course as assignments
 from autograder.release import remove_markers, replace_function, strip_solutions
 
 README = """# The bundled example class

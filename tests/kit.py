@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import ast
-import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -15,15 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder import hidden  # noqa: E402
-from autograder.checks import assignments  # noqa: E402
-from autograder.checks.core import Call, evaluate  # noqa: E402
-from autograder.checks.pytest_plugin import LocalSession  # noqa: E402
+from gradkit import course as assignments  # noqa: E402
+from gradkit.core import Call, evaluate  # noqa: E402
+from gradkit.pytest_plugin import LocalSession  # noqa: E402
 from autograder.release import remove_markers, replace_function  # noqa: E402
 
 
 def all_checks(a) -> list:
-    return a.public_checks() + hidden.checks(a.module)
+    return a.public_checks() + a.hidden_checks()
 
 
 def source_file(a) -> Path:
@@ -37,10 +35,8 @@ def grade_file(a, path: Path) -> list:
 
 
 def mutants(a) -> dict:
-    try:
-        return importlib.import_module(f"tests.mutants.{a.module}").MUTANTS
-    except ModuleNotFoundError:
-        return {}
+    """``{name: (function, source)}`` of the assignment's ``mutants.py``."""
+    return a.mutants()
 
 
 def mutant_text(a, name: str) -> str:

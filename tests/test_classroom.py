@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from autograder import classroom
-from autograder.checks import assignments
+from autograder import bundle, classroom
+from gradkit import course as assignments
 from tests.kit import ROOT, mutants, mutant_text
 
 ASSIGNMENTS = ROOT / "assignments"
@@ -34,8 +34,11 @@ def test_template_is_the_student_release_plus_the_workflow(template, released):
         assert filecmp.cmp(ASSIGNMENTS / rel, template / rel, shallow=False), rel
     extra = sorted(p.relative_to(template).as_posix() for p in template.rglob("*")
                    if p.is_file() and p.relative_to(template) not in shipped)
-    assert extra == [".github/gradkit_points.py", ".github/workflows/classroom.yml", ".gitignore",
-                     "README.md", "requirements.txt"]
+    vendored = dict(bundle.files())  # the check engine and the public checks, byte for byte; no hidden check
+    assert extra == sorted([".github/gradkit_points.py", ".github/workflows/classroom.yml", ".gitignore",
+                            "README.md", "requirements.txt", *vendored])
+    assert all(filecmp.cmp(path, template / rel, shallow=False) for rel, path in vendored.items())
+    assert not list(template.rglob(assignments.HIDDEN)) and not list(template.rglob(assignments.MUTANTS))
     assert [f for f, _, _ in released] == sorted(p.name for p in ASSIGNMENTS.iterdir() if p.name[:2].isdigit())
     readme = (template / "README.md").read_text()
     assert all(f"| {f} | {p:g} |" in readme for f, _, p in released)
@@ -82,7 +85,8 @@ def _points(template, tmp_path, folder, max_points):
     out = tmp_path / "github_output"
     proc = subprocess.run([sys.executable, ".github/gradkit_points.py", folder, str(max_points)], cwd=template,
                           capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "GITHUB_OUTPUT": str(out)})
+                          env={**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},  # its own gradkit
+                               "GITHUB_OUTPUT": str(out)})
     assert proc.returncode == 0, proc.stderr[-2000:]
     key, value = out.read_text().strip().split("=", 1)
     assert key == "result"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from autograder.checks import assignments
+from gradkit import course as assignments
 from tests.kit import ROOT
 
 FOLDERS = [a.folder for a in assignments.available()]

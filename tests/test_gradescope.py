@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder import gradescope
-from autograder.checks import assignments
+from gradkit import course as assignments
 from autograder.release import remove_markers
 from tests.kit import ROOT, all_checks, source_file
 
@@ -53,11 +53,11 @@ def test_zip_has_the_two_scripts_at_its_root_and_the_grader(package):
         config = json.loads(zf.read("gradkit.json"))
     for name in ("setup.sh", "run_autograder", "gradkit.json", "pyproject.toml", "constraints.txt",
                  "autograder/__main__.py", "autograder/grade.py", "autograder/sandbox.py", "autograder/runner.py",
-                 "autograder/gradescope.py", "autograder/checks/protocol.py"):
+                 "autograder/gradescope.py", "gradkit/protocol.py", "gradkit/core.py"):
         assert name in names, name
     for a in AVAILABLE:  # public and hidden checks of every assignment
-        assert f"autograder/checks/{a.module}.py" in names
-        assert f"autograder/hidden/{a.module}.py" in names
+        assert f"source/{a.folder}/checks.py" in names
+        assert f"source/{a.folder}/hidden.py" in names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert config["hidden_visibility"] == "after_due_date"
     assert config["assignments"] == [a.folder for a in AVAILABLE]
@@ -68,7 +68,8 @@ def test_zip_holds_no_solutions_tests_or_examples(package):
         names = zf.namelist()
         blob = b"\n".join(zf.read(n) for n in names)
     assert {n.split("/")[0] for n in names} <= {"setup.sh", "run_autograder", "gradkit.json", "pyproject.toml",
-                                               "constraints.txt", "autograder"}
+                                               "constraints.txt", "autograder", "gradkit", "source"}
+    assert {n.rsplit("/", 1)[-1] for n in names if n.startswith("source/")} == {"checks.py", "hidden.py"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     package_files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")
                      if "__pycache__" not in p.parts}

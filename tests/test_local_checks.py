@@ -13,13 +13,16 @@ from pathlib import Path
 import pytest
 
 from autograder import grade, submissions
-from autograder.checks import assignments, batchnorm, protocol
-from autograder.checks.compare import INPLACE_HINT
-from autograder.checks.core import Call, attribute_causes, calls_in_source, evaluate
-from autograder.checks.notebook import check as notebook_check
-from autograder.checks.pytest_plugin import LocalSession
+from gradkit import course as assignments
+from gradkit import protocol
+from gradkit.compare import INPLACE_HINT
+from gradkit.core import Call, attribute_causes, calls_in_source, evaluate
+from gradkit.notebook import check as notebook_check
+from gradkit.pytest_plugin import LocalSession
 from autograder.sandbox import Limits
 from tests.kit import ROOT, all_checks, grade_mutant, mutant_text, mutants, source_file
+
+batchnorm = assignments.by_folder("04_batchnorm").load(assignments.PUBLIC)  # its hints
 
 ACT = assignments.by_folder("01_activations")
 BN = assignments.by_folder("04_batchnorm")
@@ -99,7 +102,6 @@ def _student_folder(tmp_path: Path, source: str) -> Path:
     """An assignments/ layout with 01_activations/activations.py holding ``source``."""
     for name in ("conftest.py", "pytest.ini"):
         shutil.copy(ROOT / "assignments" / name, tmp_path / name)
-    shutil.copytree(ROOT / "assignments" / "gradkit_checks", tmp_path / "gradkit_checks")
     folder = tmp_path / "01_activations"
     folder.mkdir()
     shutil.copy(ROOT / "assignments" / "01_activations" / "test_activations.py", folder)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.checks import assignments
+from gradkit import course as assignments
 from tests.kit import all_checks, callers, grade_file, grade_mutant, mutants, source_file
 
 AVAILABLE = assignments.available()
@@ -35,7 +35,7 @@ def test_mutant_is_caught_and_loses_only_its_share(a, name):
 
 @pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
 def test_every_check_is_failed_by_some_mutant(a):
-    assert mutants(a), f"tests/mutants/{a.module}.py is missing"
+    assert mutants(a), f"source/{a.folder}/mutants.py is missing"
     killed = set()
     for name in mutants(a):
         killed |= {o.name for o in grade_mutant(a, name) if not o.passed}

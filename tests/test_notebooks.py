@@ -24,9 +24,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import hidden, nbgrade, notebooks
-from autograder.checks import assignments
-from autograder.checks import notebook as nbcheck
+from autograder import nbgrade, notebooks
+from gradkit import course as assignments
+from gradkit import notebook as nbcheck
 from autograder.grade import Plan, grade_class
 from autograder.release import BEGIN, END, build
 from autograder.sandbox import Limits
@@ -41,7 +41,7 @@ def _points(a) -> dict[str, tuple[float, float]]:
     out: dict[str, list[float]] = {}
     for c in a.public_checks():
         out.setdefault(c.function, [0.0, 0.0])[0] += c.points
-    for c in hidden.checks(a.module):
+    for c in a.hidden_checks():
         out.setdefault(c.function, [0.0, 0.0])[1] += c.points
     return {f: (p, h) for f, (p, h) in out.items()}
 
@@ -133,7 +133,7 @@ def test_release_notebook_holds_no_solution_and_no_hidden_test(release, a):
     text = "\n".join(c.source for c in cells)
     leaked = [ln for ln in solution_lines - given_lines() if ln in text]  # given code is no leak
     assert not leaked, f"solution or hidden-test lines in the release notebook: {leaked[:3]}"
-    for marker in (BEGIN, END, notebooks.BEGIN_HIDDEN, notebooks.END_HIDDEN, "hidden=True", "autograder.hidden"):
+    for marker in (BEGIN, END, notebooks.BEGIN_HIDDEN, notebooks.END_HIDDEN, "hidden=True"):
         assert marker not in text
     for cell in cells:
         if _role(cell) == "answer":
@@ -146,7 +146,7 @@ def test_release_notebook_holds_no_solution_and_no_hidden_test(release, a):
 
 
 def test_release_notebook_runs_from_its_folder_with_the_shipped_library(release, solution_runs):
-    """The student's notebook finds gradkit_checks one folder up; the stubs score 0 and say why."""
+    """The student's notebook imports gradkit (the kit's venv); the stubs score 0 and say why."""
     nb = solution_runs["release"]
     assert _errors(nb, roles=("setup", "given", "answer", "test")) == []
     for cell in nb.cells:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.checks.protocol import Handle, Opaque, ProtocolError, Recipe, decode, encode
+from gradkit.protocol import Handle, Opaque, ProtocolError, Recipe, decode, encode
 
 DTYPES = st.sampled_from([np.float64, np.float32, np.int64, np.int32, np.bool_, np.complex128, np.uint8])
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks import assignments
+from gradkit import course as assignments
 from autograder.grade import Plan, grade_class
 from autograder.sandbox import Limits, bwrap_path
 from tests.kit import ROOT
@@ -151,8 +151,7 @@ CASES = {
 
 def _points_of(functions) -> float:
     return sum(c.points for c in A.public_checks() if c.function in functions) + \
-        sum(c.points for c in __import__("autograder.hidden", fromlist=["checks"]).checks(A.module)
-            if c.function in functions)
+        sum(c.points for c in A.hidden_checks() if c.function in functions)
 
 
 def _expected(case: Case, callers=None) -> float:

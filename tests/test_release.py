@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import hidden
-from autograder.checks import assignments
+from gradkit import course as assignments
 from autograder.release import BEGIN, END, out_of_sync
+from gradkit.course import AUTHOR_FILES, HIDDEN, PUBLIC
 from tests.kit import ROOT, given_lines, grade_file
 
 AVAILABLE = assignments.available()
@@ -20,12 +20,10 @@ def test_generated_trees_match_source():
     assert out_of_sync() == [], "run `make release` and commit assignments/ and solutions/"
 
 
-def _release_text(include_checks: bool = True) -> str:
-    """Every text file of the student release (optionally without the shipped public check library,
-    whose torch references legitimately state the formulas the docstrings give)."""
-    skip = {"__pycache__"} | (set() if include_checks else {"gradkit_checks"})
+def _release_text() -> str:
+    """Every text file of the student release."""
     return "\n".join(p.read_text(errors="replace") for p in (ROOT / "assignments").rglob("*") if p.is_file()
-                     and not skip & set(p.parts))
+                     and "__pycache__" not in p.parts)
 
 
 def _solution_lines(text: str):
@@ -41,7 +39,7 @@ def _solution_lines(text: str):
 
 @pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
 def test_release_holds_no_solution_code(a):
-    release = _release_text(include_checks=False)
+    release = _release_text()
     source = (ROOT / "source" / a.folder / f"{a.module}.py").read_text()
     solution = set(_solution_lines(source))
     given = given_lines()
@@ -52,16 +50,19 @@ def test_release_holds_no_solution_code(a):
 
 def test_release_holds_no_hidden_check():
     release = _release_text()
-    hidden_dir = ROOT / "autograder" / "hidden"
-    assert not list((ROOT / "assignments").rglob("hidden"))
-    public_code = {ln.strip() for p in (ROOT / "autograder" / "checks").glob("*.py") for ln in p.read_text().splitlines()}
-    for path in hidden_dir.glob("*.py"):
+    for tree in ("assignments", "solutions"):  # no author file (checks, hidden checks, mutants) is released
+        assert not [p for p in (ROOT / tree).rglob("*.py") if p.name in AUTHOR_FILES], tree
+    public = [*(ROOT / "source").glob(f"*/{PUBLIC}"), *(ROOT / "gradkit").glob("*.py")]
+    public_code = {ln.strip() for p in public for ln in p.read_text().splitlines()}
+    hidden_files = sorted((ROOT / "source").glob(f"*/{HIDDEN}"))
+    assert len(hidden_files) == len(AVAILABLE)
+    for path in hidden_files:
         # the hidden module's own lines (its inputs, seeds and arguments), not code it shares with public checks
         code = [ln.strip() for ln in path.read_text().splitlines() if len(ln.strip()) >= 25
                 and not ln.strip().startswith(("from ", "import ", "#", '"""')) and ln.strip() not in public_code]
-        assert code or path.name == "__init__.py", f"{path.name}: nothing distinctive to look for"
+        assert code, f"{path}: nothing distinctive to look for"
         leaked = [ln for ln in code if ln in release]
-        assert not leaked, f"lines of {path.name} found in assignments/: {leaked[:3]}"
+        assert not leaked, f"lines of {path} found in assignments/: {leaked[:3]}"
 
 
 @pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
@@ -74,7 +75,7 @@ def test_hidden_inputs_differ_from_every_public_input(a):
 
     public = [x for c in a.public_checks() for x in arrays(c)]
     public_names = {c.name for c in a.public_checks()}
-    for check in hidden.checks(a.module):
+    for check in a.hidden_checks():
         assert check.name not in public_names
         for x in arrays(check):
             assert not any(x.shape == p.shape and np.array_equal(x, p) for p in public), check.name

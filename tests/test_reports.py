@@ -10,7 +10,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from autograder import report
-from autograder.checks.core import Outcome
+from gradkit.core import Outcome
 from autograder.grade import Plan, StudentResult
 
 HOSTILE = ("boom\n```\n</pre><img src=x onerror=alert(1)>\n[x](javascript:alert(1))\n"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from autograder import sandbox
-from autograder.checks.core import StudentError
-from autograder.checks.protocol import prepare_request
+from gradkit.core import StudentError
+from gradkit.protocol import prepare_request
 from autograder.sandbox import Limits, Pool, RunnerSession, bwrap_path, measure_isolation
 from tests.kit import ROOT
 

@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from autograder import gradescope, notebooks, report, submissions
-from autograder.checks import assignments
+from gradkit import course as assignments
 from autograder.grade import Plan, grade_class
 from autograder.release import replace_function
 from autograder.sandbox import Limits, bwrap_path

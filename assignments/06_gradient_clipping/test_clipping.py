@@ -1,5 +1,5 @@
 """Public checks of 06_gradient_clipping: `pytest` in this folder runs them on clipping.py."""
 
-from gradkit_checks.pytest_plugin import make_test
+from gradkit.pytest_plugin import make_test
 
 test_clipping = make_test("06_gradient_clipping")

@@ -1,5 +1,5 @@
 """Public checks of 01_activations: `pytest` in this folder runs them on activations.py."""
 
-from gradkit_checks.pytest_plugin import make_test
+from gradkit.pytest_plugin import make_test
 
 test_activations = make_test("01_activations")

@@ -1,5 +1,5 @@
 """Public checks of 02_initialization: `pytest` in this folder runs them on initializers.py."""
 
-from gradkit_checks.pytest_plugin import make_test
+from gradkit.pytest_plugin import make_test
 
 test_initializers = make_test("02_initialization")

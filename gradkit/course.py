@@ -1,0 +1,97 @@
+"""The assignments of the course, found in the course folder: one folder per assignment.
+
+The course folder is ``source/`` beside this package (the kit's masters; a bundle built under
+``dist/`` lays out its vendored copy the same way). An assignment is a folder ``NN_name/`` holding:
+
+- ``checks.py``          the public checks, ``CHECKS = [...]``, and ``MODULE = "<module>"``;
+- ``<module>.py``        the master module (solution regions marked), the file a student edits;
+- ``test_<module>.py``   the two-line pytest file shipped to students;
+- ``hidden.py``          the hidden checks, ``CHECKS = [...]`` (optional; never shipped to students);
+- ``mutants.py``         plausible wrong implementations, ``MUTANTS = {name: (function, source)}``
+                         (the kit's own tests; optional);
+- ``notebook.md``        the notebook's text (optional).
+
+The registry is what is there: every folder with a ``checks.py``, ordered by its number. Removing
+the folder removes the assignment. The author's files of a folder are imported as the modules
+``<PACKAGE_PREFIX><folder>.checks`` (and ``.hidden``, ``.mutants``), so ``hidden.py`` and
+``mutants.py`` use the factories of ``checks.py`` with ``from .checks import ...``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+COURSE_DIR = Path(__file__).resolve().parent.parent / "source"
+FOLDER = re.compile(r"^(\d+)_[A-Za-z0-9_]+$")
+PUBLIC, HIDDEN, MUTANTS = "checks.py", "hidden.py", "mutants.py"
+AUTHOR_FILES = frozenset({PUBLIC, HIDDEN, MUTANTS})  # never copied into assignments/ or solutions/
+PACKAGE_PREFIX = "gradkit_course_"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    folder: str  # e.g. "01_activations": the gradebook column and the submission folder
+    module: str  # e.g. "activations": the student file is <folder>/<module>.py
+    path: Path  # the assignment's folder in the course folder
+
+    def public_checks(self) -> list:
+        """The checks shipped to students (``checks.py``)."""
+        return list(self.load(PUBLIC).CHECKS)
+
+    def hidden_checks(self) -> list:
+        """The hidden checks (``hidden.py``); [] where the folder has none (a student bundle)."""
+        return list(self.load(HIDDEN).CHECKS) if (self.path / HIDDEN).is_file() else []
+
+    def mutants(self) -> dict:
+        """``{name: (function, source)}`` of ``mutants.py``; {} where the folder has none."""
+        return dict(self.load(MUTANTS).MUTANTS) if (self.path / MUTANTS).is_file() else {}
+
+    def load(self, filename: str) -> types.ModuleType:
+        """The module of the author's file ``filename`` (e.g. ``PUBLIC``) of this folder."""
+        return importlib.import_module(f"{_package(self.path)}.{filename[:-3]}")
+
+
+def _package(folder: Path) -> str:
+    """The name of the package whose modules are the files of ``folder`` (registered on first use)."""
+    name = PACKAGE_PREFIX + folder.name
+    known = sys.modules.get(name)
+    if known is None or list(getattr(known, "__path__", [])) != [str(folder)]:
+        for sub in [m for m in sys.modules if m.startswith(name + ".")]:
+            del sys.modules[sub]
+        package = types.ModuleType(name, f"the author's files of the assignment {folder.name}")
+        package.__path__ = [str(folder)]
+        sys.modules[name] = package
+    return name
+
+
+def module_of(folder: Path) -> str:
+    """The student module of an assignment folder: ``MODULE = "<name>"`` in its ``checks.py`` (read, not
+    imported: listing the assignments does not import torch)."""
+    tree = ast.parse((folder / PUBLIC).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["MODULE"]
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            return node.value.value
+    raise ValueError(f"{folder / PUBLIC} must name the student's module: MODULE = \"<name>\" (the student edits "
+                     f"<name>.py)")
+
+
+def available(course: Path = COURSE_DIR) -> list[Assignment]:
+    """The assignments of ``course``: its ``NN_name/`` folders with a ``checks.py``, by number."""
+    folders = [p for p in course.iterdir() if p.is_dir() and FOLDER.match(p.name) and (p / PUBLIC).is_file()]
+    folders.sort(key=lambda p: (int(FOLDER.match(p.name).group(1)), p.name))
+    return [Assignment(p.name, module_of(p), p) for p in folders]
+
+
+def by_folder(folder: str, course: Path = COURSE_DIR) -> Assignment:
+    """The assignment in ``course/folder``."""
+    found = {a.folder: a for a in available(course)}
+    if folder not in found:
+        raise KeyError(f"no assignment named {folder!r} in {course}; known: {', '.join(found) or 'none'}")
+    return found[folder]

@@ -1,0 +1,149 @@
+"""The student's front door: run an assignment's public checks with plain ``pytest``.
+
+Each assignment folder has a two-line test file::
+
+    from gradkit.pytest_plugin import make_test
+    test_activations = make_test("01_activations")
+
+which becomes one pytest test per public check, run against the student's file beside it
+(``activations.py``). A failing test prints the same feedback the grader writes: the input,
+what came back, what torch gives, and a hint. At the end pytest prints the points::
+
+    gradkit points (public checks)
+      01_activations: 45/70  (the grader's hidden checks carry the other 30 of 100)
+
+The student's code runs in the pytest process here (it is their own machine); the batch grader
+runs the same checks with the code in a sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .course import by_folder
+from .core import (MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate,
+                   returned_from)
+from .protocol import Invoker, forbidden_imports, forbidden_message
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
+
+_SESSIONS: dict[Path, "LocalSession"] = {}
+
+
+class LocalSession:
+    """Student code in this process, behind the same request/response path as the runner.
+
+    A module that cannot be graded at all (missing, importing a framework, failing to import)
+    sets ``error``, a StudentError of a ``core.MODULE_KINDS`` kind, with the grader's message.
+    ``outcomes`` collects the outcomes of this run, for ``core.attribute_causes``."""
+
+    def __init__(self, module: str, path: Path):
+        self.invoker = Invoker()
+        self.error: StudentError | None = None
+        self.outcomes: list = []
+        self.first_failure: str | None = None  # the test that reported ``error``
+        self.calls: dict[str, set[str]] = {}
+        if not path.exists():
+            self.error = StudentError("missing_file", f"{path.name} is missing from {path.parent}")
+            return
+        source = path.read_bytes()
+        bad = forbidden_imports(source)
+        if bad:
+            self.error = StudentError("forbidden", forbidden_message(path.name, bad))
+            return
+        response = self.invoker.load(module, str(path))
+        if not response["ok"]:
+            err = response["error"]
+            self.error = StudentError("import", f"importing {path.name} failed: {err['type']}: "
+                                      f"{err['message']}", err.get("traceback", ""))
+            return
+        self.calls = calls_in_source(source)
+
+    def call(self, request: dict):
+        if self.error is not None:
+            raise self.error
+        response = self.invoker.handle(request)
+        return chain_from(response) if request.get("op") == "chain" else returned_from(response)
+
+
+def session_for(module: str, path: Path) -> LocalSession:
+    path = Path(path).resolve()
+    if path not in _SESSIONS:
+        _SESSIONS[path] = LocalSession(module, path)
+    return _SESSIONS[path]
+
+
+def make_test(folder: str):
+    """A parametrized pytest test running every public check of ``folder``.
+
+    When the module cannot be graded at all (a syntax error, a failed import, a framework
+    import, no file), the first test run says why, once, with the line; the other tests of the
+    assignment are skipped with a one-line pointer to it (and count 0 points)."""
+    assignment = by_folder(folder)
+    checks = assignment.public_checks()
+
+    @pytest.mark.parametrize("check", checks, ids=[c.name for c in checks])
+    def test(check, request):
+        path = Path(str(request.node.fspath)).parent / f"{assignment.module}.py"
+        session = session_for(assignment.module, path)
+        request.node.user_properties.append(("gradkit", [folder, 0.0, check.points]))
+        if session.error is not None and session.first_failure is not None:
+            pytest.skip(f"[0/{check.points:g} points] {path.name} could not be graded: "
+                        f"see the failure of {session.first_failure}")
+        outcome = evaluate(check, Call(session, assignment.module))
+        session.outcomes.append(outcome)
+        outcome = attribute_causes([outcome], session.calls, session.outcomes)[0]
+        request.node.user_properties[-1] = ("gradkit", [folder, outcome.points, check.points])
+        if not outcome.passed:
+            if outcome.kind in MODULE_KINDS:
+                session.first_failure = request.node.name
+            pytest.fail(f"[{check.points:g} points] {outcome.message}", pytrace=False)
+
+    test.__doc__ = f"Public checks of {folder}: one test per check, feedback on failure."
+    return test
+
+
+def _hidden_points(folder: str) -> float:
+    """Points of the hidden checks: 100 minus the public ones (every assignment is out of 100)."""
+    return 100.0 - sum(c.points for c in by_folder(folder).public_checks())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Collect the points; they are printed last (``pytest_unconfigure``), below pytest's own summary.
+
+    A run that did not run every public check of an assignment (``pytest -k``, one test id)
+    says so: its points are out of the checks that ran, not the assignment's."""
+    earned: dict[str, list[float]] = {}
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            for key, value in getattr(rep, "user_properties", ()):
+                if key == "gradkit" and getattr(rep, "when", "call") == "call":
+                    folder, got, out_of = value
+                    earned.setdefault(folder, [0.0, 0.0, 0])
+                    earned[folder][0] += got
+                    earned[folder][1] += out_of
+                    earned[folder][2] += 1
+    terminalreporter.config._gradkit_points = [points_line(folder, *earned[folder]) for folder in sorted(earned)]
+
+
+def points_line(folder: str, got: float, out_of: float, run: int) -> str:
+    """One assignment's line of the points summary, after ``run`` of its public checks ran."""
+    public = by_folder(folder).public_checks()
+    hidden = _hidden_points(folder)
+    if run < len(public):
+        return (f"{folder}: {got:g}/{out_of:g}  (a partial run: {run} of {len(public)} public checks run; "
+                f"all of them carry {100 - hidden:g} points, the grader's hidden checks the other {hidden:g} of 100)")
+    extra = f"  (the grader's hidden checks carry the other {hidden:g} of 100)" if hidden > 0 else ""
+    return f"{folder}: {got:g}/{out_of:g}{extra}"
+
+
+def pytest_unconfigure(config):
+    lines = getattr(config, "_gradkit_points", None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if lines and reporter is not None:
+        reporter.write_sep("=", "gradkit points (public checks)")
+        for line in lines:
+            reporter.write_line(line)
