@@ -26,26 +26,20 @@ import contextlib
 import io
 import os
 import re
-import signal
 import sys
 import tempfile
-import threading
 import types
 import warnings
 
 from .course import HIDDEN, by_folder
-from .core import (MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate,
+from .core import (MODULE_KINDS, Call, attribute_causes, calls_in_source, chain_from, evaluate,
                    outcome_failed, returned_from)
+from .local import CALL_TIMEOUT, handle
 from .protocol import Invoker, forbidden_imports, forbidden_in_namespace, forbidden_message
 
-CALL_TIMEOUT = float(os.environ.get("GRADKIT_CALL_TIMEOUT", "5"))  # seconds for one call of a student function
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TIMED_OUT: dict[tuple[str, str], object] = {}  # (folder, function) -> the function object that looped
 _RUN: dict[str, dict[str, list]] = {}  # folder -> function -> its latest outcomes (for attribute_causes)
-
-
-class _Timeout(BaseException):
-    """Raised in the student's code by the alarm; a BaseException so ``except Exception`` cannot eat it."""
 
 
 def _trim_traceback(text: str) -> str:
@@ -68,31 +62,7 @@ class NamespaceSession:
         self.invoker.files[module] = None
 
     def call(self, request: dict):
-        fired = []
-
-        def on_alarm(signum, frame):
-            fired.append(True)
-            raise _Timeout(f"no result after {CALL_TIMEOUT:g} s")
-
-        use_alarm = (CALL_TIMEOUT > 0 and hasattr(signal, "setitimer")
-                     and threading.current_thread() is threading.main_thread())
-        response = None
-        old = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
-        try:
-            try:
-                if use_alarm:  # fires again every 0.5 s, in case the student's code catches the first
-                    signal.setitimer(signal.ITIMER_REAL, CALL_TIMEOUT, 0.5)
-                response = self.invoker.handle(request)
-            finally:
-                if use_alarm:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-        except _Timeout:
-            pass
-        finally:
-            if use_alarm:
-                signal.signal(signal.SIGALRM, old)
-        if fired:
-            raise StudentError("timeout", f"no result after {CALL_TIMEOUT:g} s (an endless loop?)")
+        response = handle(self.invoker, request, CALL_TIMEOUT)
         for r in [response] + list((response or {}).get("results") or []):
             if isinstance(r, dict) and isinstance(r.get("error"), dict):
                 r["error"]["traceback"] = _trim_traceback(str(r["error"].get("traceback", "")))

@@ -26,6 +26,7 @@ import pytest
 from .course import by_folder
 from .core import (MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate,
                    returned_from)
+from .local import handle
 from .protocol import Invoker, forbidden_imports, forbidden_message
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
@@ -54,7 +55,11 @@ class LocalSession:
         if bad:
             self.error = StudentError("forbidden", forbidden_message(path.name, bad))
             return
-        response = self.invoker.load(module, str(path))
+        try:
+            response = handle(self.invoker, {"op": "load", "module": module, "path": str(path)})
+        except StudentError as err:  # an endless loop at import
+            self.error = StudentError("import", f"importing {path.name} failed: {err.message}")
+            return
         if not response["ok"]:
             err = response["error"]
             self.error = StudentError("import", f"importing {path.name} failed: {err['type']}: "
@@ -65,7 +70,7 @@ class LocalSession:
     def call(self, request: dict):
         if self.error is not None:
             raise self.error
-        response = self.invoker.handle(request)
+        response = handle(self.invoker, request)
         return chain_from(response) if request.get("op") == "chain" else returned_from(response)
 
 

@@ -3,10 +3,13 @@ same points, one report per cause, and hints that match the cause of a failure."
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -113,6 +116,32 @@ def _pytest(folder: Path, *args) -> str:
     proc = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-rs", *args], cwd=folder.parent,
                           capture_output=True, text=True, timeout=300)
     return proc.stdout + proc.stderr
+
+
+LOOPING_RELU = "def relu(z):\n    while True:\n        pass\n"
+
+
+def test_an_endless_loop_fails_its_checks_locally_instead_of_hanging(tmp_path):
+    """pytest interrupts a call after GRADKIT_CALL_TIMEOUT seconds, as the grader and the notebook do."""
+    source = source_file(ACT).read_text().replace("def relu(z):\n", LOOPING_RELU + "\n\ndef _old_relu(z):\n", 1)
+    folder = _student_folder(tmp_path, source)
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-k", "relu and values and not leaky and "
+                           "not derivative"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "GRADKIT_CALL_TIMEOUT": "1"})
+    assert proc.returncode == 1 and "no result after 1 s (an endless loop?)" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_ctrl_c_ends_a_local_run_even_inside_an_endless_loop(tmp_path):
+    """A student's Ctrl-C stops pytest; it is not recorded as the looping function's failure."""
+    source = source_file(ACT).read_text().replace("def relu(z):\n", LOOPING_RELU + "\n\ndef _old_relu(z):\n", 1)
+    folder = _student_folder(tmp_path, source)
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", str(folder), "-k", "relu and not leaky and not derivative",
+                             "-p", "no:cacheprovider"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env={**os.environ, "GRADKIT_CALL_TIMEOUT": "600"})
+    time.sleep(8)  # collected, torch references computed, and looping in relu()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "KeyboardInterrupt" in out and "relu() raised" not in out, out[-2000:]
 
 
 def test_a_syntax_error_is_reported_once_with_its_line(tmp_path):
