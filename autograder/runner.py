@@ -416,6 +416,15 @@ def _start_thread() -> None:
 WRITE_PROBES = ("/", "/dev", "/dev/shm", "/etc", "/root", "/home", "/usr", "/var", "/var/tmp", "/gradkit", "/tmp")
 
 
+def _in_scratch(path: str) -> bool:
+    """Whether ``path`` lies on this student's own /tmp or /dev/shm (a kit cloned in /tmp has its
+    venv's folders there: what the student writes in them no other runner sees)."""
+    try:
+        return any(os.stat(path).st_dev == os.stat(p).st_dev for p, _ in SCRATCH if os.path.isdir(p))
+    except OSError:
+        return False
+
+
 def _create_and_remove(directory: str) -> None:
     path = os.path.join(directory, ".gradkit-probe")
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -444,7 +453,7 @@ def probe(paths: list) -> dict:
             "dumpable": libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0,
             "tmp_writable": _can(lambda: open("/tmp/.probe", "w").close()), "processes": proc,
             "writable": [d for d in dict.fromkeys(WRITE_PROBES + tuple(p for p in sys.path if os.path.isdir(p)))
-                         if _can(lambda: _create_and_remove(d))],
+                         if not _in_scratch(d) and _can(lambda: _create_and_remove(d))],
             "memfd": _can(lambda: os.close(os.memfd_create("probe"))),
             "umount_tmp": libc.umount2(b"/tmp", MNT_DETACH) == 0,
             "limits": {k: resource.getrlimit(getattr(resource, k))[0] for k in ("RLIMIT_AS", "RLIMIT_CPU")}}

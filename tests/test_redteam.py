@@ -112,10 +112,11 @@ CASES = {
     # Nothing a runner writes is seen by another student's runner: only its own /tmp and /dev/shm
     # are writable. relu breaks if any shared place of the runners' world takes a file.
     "writes_where_others_look": Case(at_import(
-        "import os, sys\n_SHARED = []\n"
+        "import os, sys\n_SHARED = []\n_OWN = {os.stat(p).st_dev for p in ('/tmp', '/dev/shm') if os.path.isdir(p)}\n"
         "for d in ('/', '/dev', '/etc', '/root', '/home', '/usr', '/var', '/var/tmp', '/gradkit', *sys.path):\n"
         "    try:\n        open(os.path.join(d or '.', 'scipy.py'), 'w').write('print(\"planted\")')\n"
-        "        _SHARED.append(d)\n    except OSError:\n        pass")
+        "        if os.stat(d or '.').st_dev not in _OWN: _SHARED.append(d)  # its own /tmp: nobody else's\n"
+        "    except OSError:\n        pass")
         .replace(RELU, RELU + "    if _SHARED: return z * 0 - 1\n", 1), ()),
     # Memory no rlimit counts: memfds and System V shared memory are refused, tmpfs is sized.
     "shared_memory_hog": Case(at_import(
