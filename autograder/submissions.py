@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import stat
 import unicodedata
@@ -94,7 +95,9 @@ def _hashed_folder(student: str, digits: int) -> str:
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """A file name as text: NFC, with bytes that are not UTF-8 (which Python holds as surrogate
+    escapes, and no file or terminal can print) shown as ``\\xff``."""
+    return unicodedata.normalize("NFC", os.fsencode(text).decode("utf-8", "backslashreplace"))
 
 
 OUTPUT_MARK = ".gradkit.lock"  # report.LOCK: every output folder of the grader holds it

@@ -4,6 +4,7 @@ run before grading."""
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -246,3 +247,18 @@ def test_a_partial_run_never_replaces_the_grades_of_other_assignments(tmp_path):
     proc = _grade(ROOT / "examples", "--out", out, "--only", "01")
     assert proc.returncode == 2 and "already holds grades of 02_initialization" in proc.stderr
     assert "02_initialization" in (out / "gradebook.csv").read_text()  # the record is intact
+
+
+def test_names_that_are_not_utf8_are_graded_and_shown_escaped(tmp_path):
+    """Linux allows any bytes in a file name; such a student (and a stray file of that kind in a
+    student's folder) is graded and written as \\xff text, and the run writes its gradebook."""
+    root = tmp_path / "class"
+    root.mkdir()
+    bad = os.fsdecode(os.fsencode(str(root)) + b"/bad\xffname")
+    shutil.copytree(ROOT / "examples" / "dave", bad)
+    shutil.copytree(ROOT / "examples" / "dave", root / "dave")
+    (root / "dave" / "01_activations" / os.fsdecode(b"scratch\xfe.py")).write_text("x = 1\n")
+    proc = _grade(root, "--out", tmp_path / "out", "--only", "01")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open(encoding="utf-8"))}
+    assert rows["bad\\xffname"]["01_activations"] == rows["dave"]["01_activations"] == "100"
