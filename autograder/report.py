@@ -29,9 +29,11 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+from .submissions import OUTPUT_MARK
+
 PLOTS = "_plots"  # the plots of summary.md, beside it
 STUDENTS = "students"  # OUT/students/<folder>/: one folder per submission
-LOCK = ".gradkit.lock"  # submissions.OUTPUT_MARK: intake never takes an output folder for a student
+LOCK = OUTPUT_MARK  # intake never takes a folder holding it for a student
 
 
 def student_dir(out: Path, folder: str) -> Path:

@@ -100,7 +100,7 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", os.fsencode(text).decode("utf-8", "backslashreplace"))
 
 
-OUTPUT_MARK = ".gradkit.lock"  # report.LOCK: every output folder of the grader holds it
+OUTPUT_MARK = ".gradkit.lock"  # every output folder of the grader holds it (report.locked)
 
 
 def _skip_reason(entry: Path) -> str | None:
