@@ -112,6 +112,16 @@ class Call:
         return self.session.call(prepare_request(self.module, function, args, kwargs, view=view))
 
 
+def function_of(name: str) -> str:
+    """The student function a check tests, read from its name ``"<function>: <aspect>"``
+    (``function_of("sigmoid: large |z|") == "sigmoid"``): a check's name says what it tests, so a
+    factory takes the name alone and a report line greps back to the row that made it."""
+    function, sep, aspect = name.partition(": ")
+    if not (sep and function.isidentifier() and aspect.strip()):
+        raise ValueError(f"a check's name is '<function>: <aspect>', e.g. 'sigmoid: values'; got {name!r}")
+    return function
+
+
 def default_run(check: "Check", call: Call, case: Case) -> Returned:
     return call(check.function, *case.args, **case.kwargs)
 
