@@ -1,4 +1,4 @@
-"""02 — Weight initialisation: Glorot (Xavier), He (Kaiming) and LeCun.
+"""02 — Weight initialisation: Glorot (Xavier), He (Kaiming), LeCun and Keras's VarianceScaling.
 
 A layer computes z_j = Σ_i w_ji x_i over its fan_in inputs. With independent zero-mean weights
 and inputs,
@@ -25,6 +25,11 @@ SELU. Gains multiply the standard deviation, so they enter the variance squared.
 Every rule gives a standard deviation std; the *normal* variant draws w ~ N(0, std²), the
 *uniform* variant w ~ U(−b, b) with the same variance. U(−b, b) has variance b²/3, so
 b = √3 · std: for Glorot b = gain · √(6 / (fan_in + fan_out)), for He b = gain · √(3 / fan).
+
+Keras's **VarianceScaling** says all of it in one function: Var(w) = scale / n with n = fan_in,
+fan_out or their mean (mode "fan_avg"), drawn from a uniform, a normal, or a normal truncated at
+±2 standard deviations. Glorot is scale = gain² with "fan_avg", He scale = gain² with "fan_in",
+LeCun scale = 1 with "fan_in".
 
 Shapes follow torch: a Linear weight is (fan_out, fan_in) = (out_features, in_features); a
 convolution weight is (out_channels, in_channels, *kernel_size), and every weight of the kernel
@@ -214,6 +219,53 @@ def lecun_normal(shape, rng=None):
 
     Returns:
     - a float64 array of shape ``shape``.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", rng=None):
+    """Keras's general initialiser ``VarianceScaling``: Var(w) = scale / n.
+
+    n = fan_in (mode="fan_in"), fan_out (mode="fan_out") or (fan_in + fan_out) / 2
+    (mode="fan_avg"), with (fan_in, fan_out) = compute_fans(shape) (torch's shape convention).
+
+    ====================  ===========================================================
+    distribution          weights
+    ====================  ===========================================================
+    "truncated_normal"    N(0, std²) cut at ±2·std (values beyond are drawn again),
+                          std = √(scale / n) / 0.87962566103423978
+    "untruncated_normal"  N(0, std²),  std = √(scale / n)
+    "uniform"             U(−b, b),  b = √(3 · scale / n)
+    ====================  ===========================================================
+
+    0.87962566103423978 is the standard deviation of a standard normal cut at ±2: cutting
+    shrinks the variance by its square, and dividing std by it puts the variance back to
+    scale / n. In torch: ``nn.init.trunc_normal_(w, 0, std, -2 * std, 2 * std)``,
+    ``nn.init.normal_(w, 0, std)``, ``nn.init.uniform_(w, -b, b)``.
+
+    Every rule of this assignment is a special case (same law, same variance):
+
+        glorot_uniform(shape, gain=g) = variance_scaling(shape, g², "fan_avg", "uniform")
+        he_normal(shape, nonlinearity="relu") = variance_scaling(shape, 2.0, "fan_in", "untruncated_normal")
+        lecun_normal(shape) = variance_scaling(shape, 1.0, "fan_in", "untruncated_normal")
+
+    (Glorot: g² / ((fan_in + fan_out)/2) = g² · 2/(fan_in + fan_out); He: 2/fan_in; LeCun: 1/fan_in.)
+    The notes' worked example, VarianceScaling(scale=2, mode="fan_avg", distribution="uniform"),
+    is Glorot uniform with gain √2.
+
+    Inputs:
+    - shape: tuple, the weight's shape, (fan_out, fan_in, *kernel) as in torch.
+    - scale: a positive number, the variance's numerator.
+    - mode: "fan_in", "fan_out" or "fan_avg".
+    - distribution: "truncated_normal", "untruncated_normal" or "uniform".
+    - rng: a numpy.random.Generator; None means np.random.default_rng().
+
+    Returns:
+    - a float64 array of shape ``shape``.
+
+    Raises:
+    - ValueError if scale <= 0, or mode or distribution is not one of the names above.
     """
     # YOUR CODE HERE
     raise NotImplementedError()

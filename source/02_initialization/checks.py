@@ -5,13 +5,20 @@
 torch raises ValueError must raise ValueError too (seen through the student's error, a
 StudentError of kind "exception" whose message starts with "ValueError").
 
-The six random initialisers cannot match torch value by value (different generators), so they
+The seven random initialisers cannot match torch value by value (different generators), so they
 are checked statistically on one sample of n >= 40,000 weights (at most 2e5 per call):
 
 - the standard deviation std (and the uniform bound b = √3·std) comes from torch's own formula,
   with torch's fans (``_calculate_fan_in_and_fan_out``, ``_calculate_correct_fan``) and gain
   (``calculate_gain``): xavier_*_: std = gain·√(2/(fan_in + fan_out)); kaiming_*_: std =
   gain/√fan; LeCun = kaiming_*_(mode="fan_in", nonlinearity="linear"): std = 1/√fan_in;
+- variance_scaling (Keras's VarianceScaling) is drawn in torch by ``torch_variance_scaling``:
+  ``nn.init.trunc_normal_(w, 0, s, -2s, 2s)`` with s = √(scale/n)/0.87962566103423978,
+  ``nn.init.normal_(w, 0, √(scale/n))`` or ``nn.init.uniform_(w, -b, b)`` with b = √(3·scale/n);
+  its σ² is scale/n in all three cases (0.8796... is the std of N(0, 1) cut at ±2, asserted at
+  import from erf). The checks named "= glorot_uniform", "= he_normal", "= lecun_normal" draw
+  torch's sample from xavier_uniform_ / kaiming_normal_ instead, after asserting that torch's std
+  for that initialiser equals √(scale/n) (the identities of the docstring);
 - a sample of torch's own initialiser on the same shape (``torch.Generator().manual_seed``) is the
   cross-check: it must pass the very same test (a kit bug otherwise, raised when the reference is
   prepared) and its statistics are shown next to the student's.
@@ -23,12 +30,17 @@ The test, with σ = torch's std and w the student's n weights (``_assess``):
    Normal: n·mean(w²)/σ² ~ χ²(n); Chernoff, P(above) <= exp(−n(ε − ln(1+ε))/2) = 3.1e-11,
    P(below) <= exp(−n(−ε − ln(1−ε))/2) = 5.8e-12.
    Uniform: w² ∈ [0, 3σ²], Var(w²) = 0.8σ⁴; Bernstein, P <= 2·exp(−nε²/(2(0.8 + 2ε/3))) < 2e-26.
+   Truncated normal (cut at B = 2s = 2.2737σ): w² ∈ [0, 5.17σ²], Var(w²) = 1.366σ⁴; Bernstein,
+   P <= 2·exp(−nε²/(2(1.366 + 4.17ε/3))) < 1.5e-15.
 2. |mean(w)| <= 0.05·σ (catches U(0, b), whose second moment b²/3 is right).
    Normal: mean ~ N(0, σ²/n), P(|Z| >= 0.05·√40000 = 10) < 2e-23.
    Uniform (|w| <= √3σ): Bernstein, P <= 2·exp(−n t²/(2(σ² + √3σ t/3))) = 2·exp(−48.6) < 2e-21.
+   Truncated normal (|w| <= 2.2737σ): the same bound, 2·exp(−48.2) < 3e-21.
 3. Shape of the law.
    Uniform: max|w| <= b (U(−b, b) never leaves [−b, b]; 1e-12 relative slack for rounding) and
    max|w| >= (1 − 1e-3)·b: P(all n below) = (1 − 1e-3)^n <= exp(−40) < 5e-18.
+   Truncated normal: max|w| <= B (trunc_normal_ never leaves [−B, B]; same slack) and
+   max|w| >= (1 − 1e-2)·B: P(|w| > 0.99·B) = 2.31e-3, so P(all n below) <= exp(−92) < 1e-40.
    Normal: the fraction of |w| beyond 2·s (s² = mean(w²), scale-free) is in [0.030, 0.065]
    (a normal has 4.55%; a uniform 0, since its bound √3·s < 2·s). When test 1 passed,
    2s/σ ∈ [1.949, 2.049], so the fraction lies between the fractions beyond the fixed thresholds
@@ -42,7 +54,12 @@ outside that on the checks made for them: fan_in vs (fan_in + fan_out)/2 vs fan_
 the "linear"/"default" shapes, √3 vs √6 by 2x, a forgotten receptive field by >= 9x, std vs
 variance by orders of magnitude, an ignored gain, a, nonlinearity or mode by >= 1.25x. A normal
 drawn for a uniform exceeds the bound b (P(|Z| > √3) = 8%), and a uniform drawn for a normal has
-no weight beyond 2 std.
+no weight beyond 2 std. For variance_scaling: n = fan_in + fan_out for fan_avg (2x), the
+missing 0.8796 (0.77x), a truncated draw without the cut or a clipped one (1.29x, 1.19x), a
+forgotten 3 in the uniform bound (1/3), √scale taken as scale (2x at scale 2) and Keras's own fan
+convention (fan_in = shape[-2]) on torch's (out, in) shape (5x) all fail the variance test; an
+untruncated normal exceeds B (P(|Z| > 2.2737) = 2.3% per weight), and a uniform stays below
+0.99·B (its bound is √3σ < 2.2737σ).
 
 Reproducibility: the same ``Recipe("rng", seed=s)`` sent twice must give identical arrays, and
 another seed a different one (so every random number comes from ``rng``).
@@ -56,7 +73,7 @@ import numpy as np
 import torch
 
 from gradkit.compare import as_array, close, compare_each, run_each, show_value
-from gradkit.core import Case, Check, Mismatch, Recipe, StudentError
+from gradkit.core import Case, Check, Mismatch, Recipe, StudentError, function_of
 
 MODULE = "initializers"  # the student's file: initializers.py
 
@@ -64,6 +81,7 @@ MIN_N, MAX_N = 40_000, 200_000  # sample sizes of the statistical checks (see th
 MEAN_TOL = 0.05  # |mean| <= MEAN_TOL · σ
 VAR_TOL = 0.05  # |mean(w²)/σ² − 1| <= VAR_TOL
 BOUND_SLACK = 1e-3  # uniform: max|w| >= (1 − BOUND_SLACK)·b
+TRUNC_SLACK = 1e-2  # truncated normal: max|w| >= (1 − TRUNC_SLACK)·B (the density is lower at B)
 FRAC_RANGE = (0.030, 0.065)  # normal: fraction of |w| beyond 2 std
 NORMAL_FRAC = math.erfc(2 / math.sqrt(2))  # 0.0455: P(|Z| > 2)
 
@@ -86,6 +104,12 @@ HINTS = {
                      "rng.uniform(-b, b, size=shape).",
     "lecun_normal": "Variance 1/fan_in: std = 1/√fan_in with fan_in from compute_fans(shape); "
                     "rng.normal(0.0, std, size=shape).",
+    "variance_scaling": "n = fan_in, fan_out or (fan_in + fan_out)/2 (mode) from compute_fans(shape); "
+                        "'uniform': b = √(3·scale/n), rng.uniform(-b, b, size=shape); 'untruncated_normal': "
+                        "rng.normal(0.0, √(scale/n), size=shape); 'truncated_normal': std = √(scale/n) / "
+                        "0.87962566103423978, rng.normal(0.0, std, size=shape), then draw every value beyond "
+                        "±2·std again until none is left. Raise ValueError for scale <= 0 or another mode or "
+                        "distribution.",
 }
 CONV_HINT = (" For a conv weight (out_channels, in_channels, *kernel) every kernel position counts: "
              "fan_in = in_channels·prod(kernel), fan_out = out_channels·prod(kernel).")
@@ -103,6 +127,13 @@ INITS = {
 }
 FORMULA = {"glorot": "std = gain·√(2/(fan_in + fan_out))", "he": "std = gain/√fan",
            "lecun": "std = 1/√fan_in"}
+
+# variance_scaling: Keras's VarianceScaling
+VS_MODES = ("fan_in", "fan_out", "fan_avg")
+VS_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+TRUNC_STD = 0.87962566103423978  # the std of N(0, 1) cut at ±2
+_PHI2 = math.exp(-2.0) / math.sqrt(2 * math.pi)  # the normal density at 2
+assert abs(math.sqrt(1 - 4 * _PHI2 / math.erf(2 / math.sqrt(2))) - TRUNC_STD) < 1e-15
 
 
 # --- torch's side ------------------------------------------------------------------------------
@@ -156,6 +187,66 @@ def torch_sample(function: str, shape, kwargs: dict, seed: int) -> np.ndarray:
     return t.numpy()
 
 
+def vs_law(shape, kwargs: dict) -> dict:
+    """Keras's VarianceScaling on ``shape`` (torch's fans): σ² = scale/n and the torch call that
+    draws it; ValueError, as Keras raises it, for a bad scale, mode or distribution."""
+    scale = kwargs.get("scale", 1.0)
+    mode, distribution = kwargs.get("mode", "fan_in"), kwargs.get("distribution", "truncated_normal")
+    if not scale > 0.0:
+        raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+    if mode not in VS_MODES:
+        raise ValueError(f"Invalid `mode` argument: expected one of {VS_MODES}. Received: {mode}")
+    if distribution not in VS_DISTRIBUTIONS:
+        raise ValueError(f"Invalid `distribution` argument: expected one of {VS_DISTRIBUTIONS}. "
+                         f"Received: {distribution}")
+    fan_in, fan_out = torch_fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    std = math.sqrt(scale / n)
+    law = {"std": std, "scale": float(scale), "mode": mode, "distribution": distribution, "n": n,
+           "fan_in": fan_in, "fan_out": fan_out}
+    if distribution == "truncated_normal":
+        s = std / TRUNC_STD
+        return dict(law, dist="truncated_normal", bound=2 * s, param=s,
+                    torch=f"nn.init.trunc_normal_(w, 0, s, -2s, 2s), s = √(scale/n)/{TRUNC_STD} = {s:.5g}")
+    if distribution == "untruncated_normal":
+        return dict(law, dist="normal", bound=None, param=std, torch=f"nn.init.normal_(w, 0, √(scale/n) = {std:.5g})")
+    b = math.sqrt(3.0) * std
+    return dict(law, dist="uniform", bound=b, param=b, torch=f"nn.init.uniform_(w, -b, b), b = √(3·scale/n) = {b:.5g}")
+
+
+def torch_variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *,
+                           seed: int = 0) -> np.ndarray:
+    """VarianceScaling drawn by torch's initialisers on torch.empty(shape, float64), seeded
+    (raises vs_law's ValueError for bad arguments)."""
+    law = vs_law(shape, {"scale": scale, "mode": mode, "distribution": distribution})
+    t = torch.empty(tuple(shape), dtype=torch.float64)
+    g, s = torch.Generator().manual_seed(int(seed)), law["param"]
+    if law["dist"] == "truncated_normal":
+        torch.nn.init.trunc_normal_(t, 0.0, s, -2 * s, 2 * s, generator=g)
+    elif law["dist"] == "normal":
+        torch.nn.init.normal_(t, 0.0, s, generator=g)
+    else:
+        torch.nn.init.uniform_(t, -s, s, generator=g)
+    return t.numpy()
+
+
+def law_of(function: str, shape, kwargs: dict) -> dict:
+    """The law ``function(shape, **kwargs)`` must draw from: dist ("uniform", "normal",
+    "truncated_normal"), σ = √Var(w), bound (None for a normal), and how torch computes it."""
+    if function == "variance_scaling":
+        return vs_law(shape, kwargs)
+    info = torch_std(function, shape, kwargs)
+    uniform = INITS[function][1] == "uniform"
+    return dict(info, dist=INITS[function][1], bound=info["bound"] if uniform else None)
+
+
+def torch_draw(function: str, shape, kwargs: dict, seed: int) -> np.ndarray:
+    """A seeded sample of torch's counterpart of ``function(shape, **kwargs)``."""
+    if function == "variance_scaling":
+        return torch_variance_scaling(shape, **kwargs, seed=seed)
+    return torch_sample(function, shape, kwargs, seed)
+
+
 # --- statistics ----------------------------------------------------------------------------------
 
 def _stats(w: np.ndarray) -> dict:
@@ -170,9 +261,10 @@ def _show_stats(st: dict) -> str:
             f"beyond 2 std: {st['beyond2']:.2%}")
 
 
-def _assess(st: dict, dist: str, std: float) -> str | None:
+def _assess(st: dict, law: dict) -> str | None:
     """The first failed property of a sample (see the module docstring), or None."""
-    var, bound = std * std, math.sqrt(3.0) * std
+    dist, std, bound = law["dist"], law["std"], law["bound"]
+    var = std * std
     ratio = st["var"] / var
     if abs(ratio - 1) > VAR_TOL:  # first: with a wrong scale the other messages would mislead
         return (f"the variance of your weights is {st['var']:.5g}, {ratio:.3g} times torch's "
@@ -188,6 +280,15 @@ def _assess(st: dict, dist: str, std: float) -> str | None:
         if st["max"] < bound * (1 - BOUND_SLACK):
             return (f"max|w| = {st['max']:.5g} stays below torch's bound b = √3·std = {bound:.5g}: "
                     f"{st['n']} draws of U(-b, b) come within {BOUND_SLACK:g}·b of it")
+    elif dist == "truncated_normal":
+        if st["max"] > bound * (1 + 1e-12):
+            return (f"max|w| = {st['max']:.5g} = {st['max'] / std:.3g}·σ is beyond the cut B = 2·s = {bound:.5g} "
+                    f"(s = √(scale/n)/{TRUNC_STD:.4f}): a truncated normal never leaves [-B, B] (values "
+                    f"beyond must be drawn again: did you draw an untruncated normal?)")
+        if st["max"] < bound * (1 - TRUNC_SLACK):
+            return (f"max|w| = {st['max']:.5g} stays below the cut B = 2·s = {bound:.5g}: {st['n']} draws of "
+                    f"the truncated normal come within {TRUNC_SLACK:g}·B of it (cut at ±2·s, where "
+                    f"s = √(scale/n)/{TRUNC_STD:.4f} is the std before the cut)")
     else:
         lo, hi = FRAC_RANGE
         if not lo <= st["beyond2"] <= hi:
@@ -199,6 +300,8 @@ def _assess(st: dict, dist: str, std: float) -> str | None:
 
 def _mistakes(function: str, shape, info: dict) -> list[tuple[str, float]]:
     """(what, variance) of common wrong formulas on this shape, for the feedback only."""
+    if function == "variance_scaling":
+        return _vs_mistakes(shape, info)
     dist, family = INITS[function][1], INITS[function][2]
     fi, fo, g, var = info["fan_in"], info["fan_out"], info["gain"], info["std"] ** 2
     fi0, fo0 = shape[1], shape[0]
@@ -234,6 +337,34 @@ def _mistakes(function: str, shape, info: dict) -> list[tuple[str, float]]:
     return [(what, v) for what, v in out if abs(v / var - 1) > 2 * VAR_TOL]
 
 
+def _vs_mistakes(shape, law: dict) -> list[tuple[str, float]]:
+    """(what, variance) of common wrong variance_scaling formulas on this shape."""
+    scale, n, var, fi, fo = law["scale"], law["n"], law["std"] ** 2, law["fan_in"], law["fan_out"]
+    r = math.prod(shape[:-2])  # Keras's receptive field: its kernels are (*kernel, in, out)
+    fans = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2}
+    out = [(f"scale/{m} (mode {m!r})", scale / fans[m]) for m in VS_MODES if m != law["mode"]]
+    keras = {"fan_in": shape[-2] * r, "fan_out": shape[-1] * r, "fan_avg": (shape[-2] + shape[-1]) * r / 2}
+    out += [("scale/n with Keras's fans (fan_in = shape[-2]·r, fan_out = shape[-1]·r, r = prod(shape[:-2])); "
+             "torch's weight is (fan_out, fan_in, *kernel): use compute_fans", scale / keras[law["mode"]]),
+            ("scale²/n (scale multiplies the std; it is the variance's numerator)", scale * scale / n)]
+    if law["mode"] == "fan_avg":
+        out += [("scale/(fan_in + fan_out) (fan_avg is their mean, not their sum)", scale / (fi + fo))]
+    if law["dist"] == "truncated_normal":
+        out += [(f"(scale/n)·{TRUNC_STD:.4f}²: the std was not divided by {TRUNC_STD} (cutting at ±2 std "
+                 f"shrinks the variance by that factor squared)", var * TRUNC_STD ** 2),
+                (f"(scale/n)/{TRUNC_STD:.4f}²: a normal with the truncated std that was not cut", var / TRUNC_STD ** 2),
+                ("1.19·scale/n: values beyond ±2 std clipped to ±2 std instead of drawn again",
+                 var * (TRUNC_STD ** 2 * math.erf(2 / math.sqrt(2)) + 4 * math.erfc(2 / math.sqrt(2))) / TRUNC_STD ** 2)]
+    elif law["dist"] == "uniform":
+        out += [("scale/(3n): b = √(scale/n), the 3 is missing (Var of U(-b, b) is b²/3)", var / 3),
+                ("3·scale/n: b²= 3·scale/n used as the variance", var * 3)]
+    else:
+        out += [(f"(scale/n)/{TRUNC_STD:.4f}²: the truncated normal's std for the untruncated one",
+                 var / TRUNC_STD ** 2),
+                ("the variance passed as the std (rng.normal's scale is the std)", var * var)]
+    return [(what, v) for what, v in out if abs(v / var - 1) > 2 * VAR_TOL]
+
+
 # --- fans, gain, errors ------------------------------------------------------------------------
 
 def _number(x):
@@ -259,39 +390,41 @@ def _compare_fans(got, expected, case) -> None:
     raise Mismatch(f"(fan_in, fan_out) differs from torch's\n  yours: {show_value(v)}\n  torch: {expected}{why}")
 
 
-def fans_check(points: float, name: str, shapes, *, hidden: bool = False, what: str = "") -> Check:
+def fans_check(name: str, *, points: float, shapes, hidden: bool = False, what: str = "") -> Check:
     """compute_fans on several shapes against torch's _calculate_fan_in_and_fan_out."""
+    function = function_of(name)
 
     def make_case():
         calls = [Case((tuple(s),), {}, ("shape",), {"label": f"shape={tuple(s)}"}) for s in shapes]
-        return Case(data={"calls": calls, "function": "compute_fans"})
+        return Case(data={"calls": calls, "function": function})
 
     return Check(
-        name=f"compute_fans: {name}", function="compute_fans", points=points, hidden=hidden,
-        title=f"compute_fans matches torch's _calculate_fan_in_and_fan_out on {what}",
-        hint=HINTS["compute_fans"] + (CONV_HINT if any(len(s) > 2 for s in shapes) else ""),
+        name=name, function=function, points=points, hidden=hidden,
+        title=f"{function} matches torch's _calculate_fan_in_and_fan_out on {what}",
+        hint=HINTS[function] + (CONV_HINT if any(len(s) > 2 for s in shapes) else ""),
         make_case=make_case, reference=lambda case: [torch_fans(c.args[0]) for c in case.data["calls"]],
         run=run_each, compare=compare_each(_compare_fans),
     )
 
 
-def gain_check(points: float, name: str, calls, *, hidden: bool = False, what: str = "") -> Check:
+def gain_check(name: str, *, points: float, calls, hidden: bool = False, what: str = "") -> Check:
     """calculate_gain(*args, **kwargs) for each call against torch.nn.init.calculate_gain (F64).
 
     torch returns the int 1 for linear layers, so the dtype is not checked; the values are
     exact constants (1, 5/3, √2, √(2/(1+s²)), 3/4), and F64's 1e-7 relative tolerance rejects
     rounded constants such as 1.667 or 1.414.
     """
+    function = function_of(name)
 
     def make_case():
         cases = [Case(tuple(args), dict(kw), ("nonlinearity", "param"),
                       {"label": ", ".join([repr(x) for x in args] + [f"{k}={v!r}" for k, v in kw.items()])})
                  for args, kw in calls]
-        return Case(data={"calls": cases, "function": "calculate_gain"})
+        return Case(data={"calls": cases, "function": function})
 
     return Check(
-        name=f"calculate_gain: {name}", function="calculate_gain", points=points, hidden=hidden,
-        title=f"calculate_gain matches torch.nn.init.calculate_gain for {what}", hint=HINTS["calculate_gain"],
+        name=name, function=function, points=points, hidden=hidden,
+        title=f"{function} matches torch.nn.init.calculate_gain for {what}", hint=HINTS[function],
         make_case=make_case,
         reference=lambda case: [np.float64(torch.nn.init.calculate_gain(*c.args, **c.kwargs))
                                 for c in case.data["calls"]],
@@ -328,18 +461,24 @@ def _compare_raised(got, expected, case) -> None:
         raise err
 
 
-def raises_check(function: str, points: float, name: str, calls, torch_fn, *, hidden: bool = False,
-                 what: str = "", error: str = "ValueError") -> Check:
-    """Each call (args, kwargs, label) must raise ``error``, as torch's ``torch_fn`` does on it."""
+ARG_NAMES = {"compute_fans": ("shape",), "calculate_gain": ("nonlinearity", "param"),
+             "variance_scaling": ("shape", "scale", "mode", "distribution")}
+
+
+def raises_check(name: str, *, points: float, calls, torch_fn, hidden: bool = False, what: str = "",
+                 error: str = "ValueError") -> Check:
+    """Each call (args, kwargs, label) must raise ``error``, as ``torch_fn`` does on it (torch's own
+    function, or for variance_scaling ``torch_variance_scaling``, which raises Keras's errors)."""
+    function = function_of(name)
 
     def make_case():
-        cases = [Case(tuple(args), dict(kw), ("shape",) if function == "compute_fans" else ("nonlinearity",),
-                      {"label": label}) for args, kw, label in calls]
+        cases = [Case(tuple(args), dict(kw), ARG_NAMES[function], {"label": label}) for args, kw, label in calls]
         return Case(data={"calls": cases, "function": function, "error": error})
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
-        title=f"{function} raises {error} for {what}, as torch does", hint=HINTS[function],
+        name=name, function=function, points=points, hidden=hidden,
+        title=f"{function} raises {error} for {what}, as {'Keras' if function == 'variance_scaling' else 'torch'} does",
+        hint=HINTS[function],
         make_case=make_case,
         reference=lambda case: [torch_error(torch_fn, *c.args, **c.kwargs) for c in case.data["calls"]],
         run=_run_expecting, compare=_compare_raised,
@@ -363,22 +502,39 @@ def _weights(value, shape, label: str = "the result") -> np.ndarray:
 
 
 def _describe_torch(ref: dict) -> str:
-    family, uniform = INITS[ref["function"]][2], INITS[ref["function"]][1] == "uniform"
-    fan = {"glorot": "", "lecun": ""}.get(family, f", fan = {ref['fan']}")
-    return (f"{FORMULA[family]} = {ref['std']:.5g} (var {ref['std'] ** 2:.5g}"
-            + (f", bound b = √3·std = {ref['bound']:.5g}" if uniform else "")
-            + f"), with fan_in = {ref['fan_in']}, fan_out = {ref['fan_out']}{fan}, gain = {ref['gain']:.5g}"
-            + f"\n  torch's own sample (nn.init.{INITS[ref['function']][0]}, seed {ref['seed']}): "
-            + _show_stats(ref["torch_stats"]))
+    if ref["function"] == "variance_scaling":
+        text = (f"Var = scale/n = {ref['scale']:g}/{ref['n']:g} = {ref['std'] ** 2:.5g} (σ = {ref['std']:.5g}), "
+                f"n = {ref['mode']}, with fan_in = {ref['fan_in']}, fan_out = {ref['fan_out']}; {ref['torch']}")
+    else:
+        family, uniform = INITS[ref["function"]][2], INITS[ref["function"]][1] == "uniform"
+        fan = {"glorot": "", "lecun": ""}.get(family, f", fan = {ref['fan']}")
+        text = (f"{FORMULA[family]} = {ref['std']:.5g} (var {ref['std'] ** 2:.5g}"
+                + (f", bound b = √3·std = {ref['bound']:.5g}" if uniform else "")
+                + f"), with fan_in = {ref['fan_in']}, fan_out = {ref['fan_out']}{fan}, gain = {ref['gain']:.5g}")
+    return text + f"\n  torch's own sample ({ref['source']}, seed {ref['seed']}): " + _show_stats(ref["torch_stats"])
+
+
+def _show_call(function: str, kwargs: dict) -> str:
+    return f"{function}(shape" + "".join(f", {k}={v!r}" for k, v in kwargs.items()) + ")"
 
 
 def _stats_reference(case: Case) -> dict:
-    function, shape = case.data["function"], case.args[0]
+    function, shape, seed, same_as = case.data["function"], case.args[0], case.data["seed"], case.data["same_as"]
     kwargs = {k: v for k, v in case.kwargs.items() if k != "rng"}
-    ref = dict(torch_std(function, shape, kwargs), function=function, shape=shape, seed=case.data["seed"])
-    sample = torch_sample(function, shape, kwargs, case.data["seed"])
+    ref = dict(law_of(function, shape, kwargs), function=function, shape=shape, seed=seed)
+    if same_as is None:
+        sample = torch_draw(function, shape, kwargs, seed)
+        ref["source"] = _torch_name(function, kwargs)
+    else:  # an identity of the docstring: torch's initialiser for the special case has the same law
+        other, other_kwargs = same_as
+        theirs = law_of(other, shape, other_kwargs)
+        if theirs["dist"] != ref["dist"] or abs(theirs["std"] / ref["std"] - 1) > 1e-12:
+            raise RuntimeError(f"kit bug: {_show_call(function, kwargs)} is not {_show_call(other, other_kwargs)} "
+                               f"({ref['dist']}, σ = {ref['std']}) vs ({theirs['dist']}, σ = {theirs['std']})")
+        sample = torch_draw(other, shape, other_kwargs, seed)
+        ref["source"] = f"nn.init.{INITS[other][0]}, the torch counterpart of {_show_call(other, other_kwargs)}"
     ref["torch_stats"] = _stats(sample)
-    problem = _assess(ref["torch_stats"], INITS[function][1], ref["std"])
+    problem = _assess(ref["torch_stats"], ref)
     if problem:  # torch's own sample must pass the test the students get
         raise RuntimeError(f"kit bug: torch's sample fails the check for {function}{shape}: {problem}")
     ref["mistakes"] = _mistakes(function, shape, ref)
@@ -388,7 +544,7 @@ def _stats_reference(case: Case) -> dict:
 def _compare_stats(got, ref: dict, case) -> None:
     w = _weights(got.value, ref["shape"])
     st = _stats(w)
-    problem = _assess(st, INITS[ref["function"]][1], ref["std"])
+    problem = _assess(st, ref)
     if problem is None:
         return
     matches = [what for what, v in ref["mistakes"] if abs(st["var"] / v - 1) <= VAR_TOL]
@@ -396,22 +552,36 @@ def _compare_stats(got, ref: dict, case) -> None:
     raise Mismatch(f"{problem}\n  yours: {_show_stats(st)}\n  torch: {_describe_torch(ref)}{why}")
 
 
-def stats_check(function: str, points: float, name: str, shape, kwargs=None, *, seed: int,
-                hidden: bool = False, what: str = "", hint: str = "") -> Check:
+def _torch_name(function: str, kwargs: dict) -> str:
+    if function in INITS:
+        return f"nn.init.{INITS[function][0]}"
+    return {"truncated_normal": "nn.init.trunc_normal_", "untruncated_normal": "nn.init.normal_",
+            "uniform": "nn.init.uniform_"}[kwargs.get("distribution", "truncated_normal")]
+
+
+def stats_check(name: str, *, points: float, shape, seed: int, kwargs=None, same_as=None, hidden: bool = False,
+                what: str = "", hint: str = "") -> Check:
     """One seeded sample of ``function(shape, **kwargs)``: mean, variance and shape of the law
-    against torch's formula (see the module docstring for the tolerances and their reasoning)."""
+    against torch's formula (see the module docstring for the tolerances and their reasoning).
+
+    ``same_as=(other, other_kwargs)`` (variance_scaling only): the identity
+    ``function(shape, **kwargs)`` = ``other(shape, **other_kwargs)``; the reference asserts that
+    torch's std for ``other`` is this call's and draws torch's sample with ``other``'s initialiser."""
+    function = function_of(name)
     kwargs = dict(kwargs or {})
     n = math.prod(shape)
     assert MIN_N <= n <= MAX_N, f"{function}{shape}: the tolerances need {MIN_N} <= n <= {MAX_N}"
     shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    dist = law_of(function, shape, kwargs)["dist"]
+    torch_name = _torch_name(*same_as) if same_as else _torch_name(function, kwargs)
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=(f"{function}({tuple(shape)}{', ' + shown if shown else ''}): mean, variance and "
-               f"{'bound' if INITS[function][1] == 'uniform' else 'tails'} match nn.init.{INITS[function][0]}"
+               f"{'tails' if dist == 'normal' else 'bound'} match {torch_name}"
                + (f" ({what})" if what else "")),
         hint=HINTS[function] + hint,
         make_case=lambda: Case((tuple(shape),), {**kwargs, "rng": Recipe("rng", seed=seed)}, ("shape",),
-                               {"function": function, "seed": seed}),
+                               {"function": function, "seed": seed, "same_as": same_as}),
         reference=_stats_reference, compare=_compare_stats,
     )
 
@@ -421,7 +591,7 @@ SMALL_SHAPES = [(3, 5), (6, 4, 3), (2, 3, 3, 3), (4, 2, 2, 3, 2)]
 
 def _shape_reference(function: str, c: Case):
     kwargs = {k: v for k, v in c.kwargs.items() if k != "rng"}
-    w = torch_sample(function, c.args[0], kwargs, 0)
+    w = torch_draw(function, c.args[0], kwargs, 0)
     return w.shape, w.dtype
 
 
@@ -432,10 +602,11 @@ def _compare_shape(got, expected, c) -> None:
         raise Mismatch(f"all your weights are equal; an initialiser draws random values\n  yours: {show_value(w)}")
 
 
-def shape_check(function: str, points: float, kwargs=None, *, seed: int, shapes=None,
+def shape_check(name: str, *, points: float, seed: int, kwargs=None, shapes=None,
                 hidden: bool = False) -> Check:
     """float64 arrays of exactly torch's shape for Linear and 1-, 2-, 3-d conv weights; also
     with rng omitted (the default None makes a fresh generator)."""
+    function = function_of(name)
     kwargs = dict(kwargs or {})
     shapes = shapes or SMALL_SHAPES
 
@@ -446,7 +617,7 @@ def shape_check(function: str, points: float, kwargs=None, *, seed: int, shapes=
         return Case(data={"calls": calls, "function": function})
 
     return Check(
-        name=f"{function}: shape and dtype", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function} returns float64 arrays of torch's shape (Linear and conv weights, rng given or not)",
         hint=HINTS[function] + " Return an array of exactly `shape` (rng.uniform/rng.normal take size=shape), "
                                "float64, and make np.random.default_rng() when rng is None.",
@@ -476,9 +647,10 @@ def _compare_seeded(got, expected, case) -> None:
     raise err
 
 
-def seed_check(function: str, points: float, kwargs=None, *, seed: int, shape=(30, 20),
+def seed_check(name: str, *, points: float, seed: int, kwargs=None, shape=(30, 20),
                hidden: bool = False) -> Check:
     """The same seed twice gives the same array, another seed a different one."""
+    function = function_of(name)
     kwargs = dict(kwargs or {})
     seeds = (seed, seed, seed + 1)
 
@@ -488,7 +660,7 @@ def seed_check(function: str, points: float, kwargs=None, *, seed: int, shape=(3
         return Case(data={"calls": calls, "function": function, "seeds": seeds})
 
     return Check(
-        name=f"{function}: rng reproducible", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function} draws only from rng: the same seed gives the same weights, another seed other ones",
         hint=HINTS[function] + RNG_HINT, make_case=make_case,
         reference=lambda case: tuple(torch.empty(tuple(shape)).shape),
@@ -498,70 +670,100 @@ def seed_check(function: str, points: float, kwargs=None, *, seed: int, shape=(3
 
 # --- the public checks -------------------------------------------------------------------------
 
-def _fans_gain_public():
-    return [
-        fans_check(2, "linear", [(5, 3), (10, 20), (1, 1), (128, 784)], what="Linear weights (out, in)"),
-        fans_check(3, "conv", [(8, 4, 3), (16, 8, 3, 3), (4, 2, 3, 5, 7), (6, 3, 1, 1)],
-                   what="conv1d/2d/3d weights (out, in, *kernel)"),
-        raises_check("compute_fans", 2, "fewer than 2 dims", [(((5,),), {}, "shape=(5,)")],
-                     lambda s: torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(s)),
-                     what="a 1-d shape (a bias vector)"),
-        gain_check(4, "standard", [((n,), {}) for n in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                                                        "conv_transpose2d", "conv_transpose3d", "sigmoid",
-                                                        "tanh", "relu", "selu")],
-                   what="linear, conv*, sigmoid, tanh, relu, selu"),
-        gain_check(3, "leaky_relu", [(("leaky_relu",), {}), (("leaky_relu", 0.2), {}),
-                                     (("leaky_relu",), {"param": math.sqrt(5)})],
-                   what="leaky_relu with the default slope, 0.2 and √5"),
-    ]
+STANDARD_GAINS = [((n,), {}) for n in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                                      "conv_transpose3d", "sigmoid", "tanh", "relu", "selu")]
 
 
-def _random_public():
-    return [
-        # glorot_uniform: fan_in 100 / fan_out 500 (fan_in alone: 3x, fan_out alone: 0.6x)
-        shape_check("glorot_uniform", 2, seed=11),
-        seed_check("glorot_uniform", 2, seed=12),
-        stats_check("glorot_uniform", 3, "linear", (500, 100), seed=13, what="fan_in ≠ fan_out"),
-        stats_check("glorot_uniform", 2, "conv", (64, 32, 5, 5), seed=14, hint=CONV_HINT),
-        stats_check("glorot_uniform", 2, "gain", (128, 400), {"gain": 2.0}, seed=15,
-                    hint=" The gain multiplies b (and the std), so the variance gets gain²."),
-        # glorot_normal
-        shape_check("glorot_normal", 1, seed=21),
-        seed_check("glorot_normal", 2, seed=22),
-        stats_check("glorot_normal", 3, "linear", (100, 500), seed=23, what="fan_in ≠ fan_out"),
-        stats_check("glorot_normal", 2, "conv", (32, 64, 5, 5), seed=24, hint=CONV_HINT),
-        stats_check("glorot_normal", 2, "gain", (400, 128), {"gain": 5 / 3}, seed=25,
-                    hint=" The gain multiplies the std, so the variance gets gain²."),
-        # he_uniform: fan_in 500, fan_out 100
-        shape_check("he_uniform", 1, seed=31),
-        seed_check("he_uniform", 1, seed=32),
-        stats_check("he_uniform", 2, "default", (100, 500), seed=33, what="a=0, fan_in, leaky_relu: Var = 2/fan_in"),
-        stats_check("he_uniform", 2, "mode=fan_out", (100, 500), {"mode": "fan_out"}, seed=34,
-                    hint=" mode='fan_out' divides by fan_out = shape[0]·receptive field."),
-        stats_check("he_uniform", 2, "a", (200, 300), {"a": math.sqrt(5)}, seed=35,
-                    what="nn.Linear's a = √5", hint=" With 'leaky_relu' the gain is √(2/(1 + a²))."),
-        stats_check("he_uniform", 2, "nonlinearity", (300, 200), {"nonlinearity": "tanh"}, seed=36,
-                    hint=" The gain is calculate_gain(nonlinearity, a): 5/3 for tanh."),
-        # he_normal
-        shape_check("he_normal", 1, seed=41),
-        seed_check("he_normal", 1, seed=42),
-        stats_check("he_normal", 2, "default", (100, 500), seed=43, what="a=0, fan_in, leaky_relu: Var = 2/fan_in"),
-        stats_check("he_normal", 2, "mode=fan_out", (100, 500), {"mode": "fan_out"}, seed=44,
-                    hint=" mode='fan_out' divides by fan_out = shape[0]·receptive field."),
-        stats_check("he_normal", 1, "a", (300, 200), {"a": 1.0}, seed=45,
-                    hint=" With 'leaky_relu' the gain is √(2/(1 + a²))."),
-        stats_check("he_normal", 1, "nonlinearity", (200, 300), {"nonlinearity": "selu"}, seed=46,
-                    hint=" The gain is calculate_gain(nonlinearity, a): 3/4 for selu."),
-        # lecun
-        shape_check("lecun_uniform", 1, seed=51),
-        seed_check("lecun_uniform", 2, seed=52),
-        stats_check("lecun_uniform", 3, "linear", (100, 500), seed=53, what="Var = 1/fan_in"),
-        stats_check("lecun_uniform", 2, "conv", (64, 16, 7, 7), seed=54, hint=CONV_HINT),
-        shape_check("lecun_normal", 1, seed=61),
-        seed_check("lecun_normal", 2, seed=62),
-        stats_check("lecun_normal", 3, "linear", (500, 100), seed=63, what="Var = 1/fan_in"),
-        stats_check("lecun_normal", 2, "conv", (16, 64, 7, 7), seed=64, hint=CONV_HINT),
-    ]
+def torch_fans_of(shape):
+    """torch's _calculate_fan_in_and_fan_out on torch.empty(shape) (raises for fewer than 2 dims)."""
+    return torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
 
 
-CHECKS = _fans_gain_public() + _random_public()
+CHECKS = [
+    # compute_fans, calculate_gain
+    fans_check("compute_fans: linear", points=2, shapes=[(5, 3), (10, 20), (1, 1), (128, 784)],
+               what="Linear weights (out, in)"),
+    fans_check("compute_fans: conv", points=2, shapes=[(8, 4, 3), (16, 8, 3, 3), (4, 2, 3, 5, 7), (6, 3, 1, 1)],
+               what="conv1d/2d/3d weights (out, in, *kernel)"),
+    raises_check("compute_fans: fewer than 2 dims", points=2, calls=[(((5,),), {}, "shape=(5,)")],
+                 torch_fn=torch_fans_of, what="a 1-d shape (a bias vector)"),
+    gain_check("calculate_gain: standard", points=3, calls=STANDARD_GAINS,
+               what="linear, conv*, sigmoid, tanh, relu, selu"),
+    gain_check("calculate_gain: leaky_relu", points=2,
+               calls=[(("leaky_relu",), {}), (("leaky_relu", 0.2), {}), (("leaky_relu",), {"param": math.sqrt(5)})],
+               what="leaky_relu with the default slope, 0.2 and √5"),
+
+    # glorot_uniform: fan_in 100 / fan_out 500 (fan_in alone: 3x, fan_out alone: 0.6x)
+    shape_check("glorot_uniform: shape and dtype", points=2, seed=11),
+    seed_check("glorot_uniform: rng reproducible", points=1, seed=12),
+    stats_check("glorot_uniform: linear", points=2, shape=(500, 100), seed=13, what="fan_in ≠ fan_out"),
+    stats_check("glorot_uniform: conv", points=2, shape=(64, 32, 5, 5), seed=14, hint=CONV_HINT),
+    stats_check("glorot_uniform: gain", points=2, shape=(128, 400), kwargs={"gain": 2.0}, seed=15,
+                hint=" The gain multiplies b (and the std), so the variance gets gain²."),
+    # glorot_normal
+    shape_check("glorot_normal: shape and dtype", points=1, seed=21),
+    seed_check("glorot_normal: rng reproducible", points=1, seed=22),
+    stats_check("glorot_normal: linear", points=2, shape=(100, 500), seed=23, what="fan_in ≠ fan_out"),
+    stats_check("glorot_normal: conv", points=2, shape=(32, 64, 5, 5), seed=24, hint=CONV_HINT),
+    stats_check("glorot_normal: gain", points=2, shape=(400, 128), kwargs={"gain": 5 / 3}, seed=25,
+                hint=" The gain multiplies the std, so the variance gets gain²."),
+    # he_uniform: fan_in 500, fan_out 100
+    shape_check("he_uniform: shape and dtype", points=1, seed=31),
+    seed_check("he_uniform: rng reproducible", points=1, seed=32),
+    stats_check("he_uniform: default", points=2, shape=(100, 500), seed=33,
+                what="a=0, fan_in, leaky_relu: Var = 2/fan_in"),
+    stats_check("he_uniform: mode=fan_out", points=2, shape=(100, 500), kwargs={"mode": "fan_out"}, seed=34,
+                hint=" mode='fan_out' divides by fan_out = shape[0]·receptive field."),
+    stats_check("he_uniform: a", points=2, shape=(200, 300), kwargs={"a": math.sqrt(5)}, seed=35,
+                what="nn.Linear's a = √5", hint=" With 'leaky_relu' the gain is √(2/(1 + a²))."),
+    stats_check("he_uniform: nonlinearity", points=2, shape=(300, 200), kwargs={"nonlinearity": "tanh"}, seed=36,
+                hint=" The gain is calculate_gain(nonlinearity, a): 5/3 for tanh."),
+    # he_normal
+    shape_check("he_normal: shape and dtype", points=1, seed=41),
+    seed_check("he_normal: rng reproducible", points=1, seed=42),
+    stats_check("he_normal: default", points=2, shape=(100, 500), seed=43,
+                what="a=0, fan_in, leaky_relu: Var = 2/fan_in"),
+    stats_check("he_normal: mode=fan_out", points=2, shape=(100, 500), kwargs={"mode": "fan_out"}, seed=44,
+                hint=" mode='fan_out' divides by fan_out = shape[0]·receptive field."),
+    stats_check("he_normal: a", points=1, shape=(300, 200), kwargs={"a": 1.0}, seed=45,
+                hint=" With 'leaky_relu' the gain is √(2/(1 + a²))."),
+    stats_check("he_normal: nonlinearity", points=1, shape=(200, 300), kwargs={"nonlinearity": "selu"}, seed=46,
+                hint=" The gain is calculate_gain(nonlinearity, a): 3/4 for selu."),
+    # lecun
+    shape_check("lecun_uniform: shape and dtype", points=1, seed=51),
+    seed_check("lecun_uniform: rng reproducible", points=1, seed=52),
+    stats_check("lecun_uniform: linear", points=2, shape=(100, 500), seed=53, what="Var = 1/fan_in"),
+    stats_check("lecun_uniform: conv", points=2, shape=(64, 16, 7, 7), seed=54, hint=CONV_HINT),
+    shape_check("lecun_normal: shape and dtype", points=1, seed=61),
+    seed_check("lecun_normal: rng reproducible", points=1, seed=62),
+    stats_check("lecun_normal: linear", points=2, shape=(500, 100), seed=63, what="Var = 1/fan_in"),
+    stats_check("lecun_normal: conv", points=2, shape=(16, 64, 7, 7), seed=64, hint=CONV_HINT),
+
+    # variance_scaling: fan_in 500 / fan_out 100 on (100, 500); 100 / 400 on (400, 100)
+    shape_check("variance_scaling: shape and dtype", points=1, seed=71),
+    seed_check("variance_scaling: rng reproducible", points=1, seed=72),
+    stats_check("variance_scaling: truncated_normal, fan_in", points=2, shape=(100, 500), seed=73,
+                what="the defaults: Var = 1/fan_in, cut at ±2 std"),
+    stats_check("variance_scaling: untruncated_normal, fan_out", points=2, shape=(400, 100),
+                kwargs={"scale": 3.0, "mode": "fan_out", "distribution": "untruncated_normal"}, seed=74,
+                what="Var = 3/fan_out"),
+    stats_check("variance_scaling: uniform, fan_avg", points=2, shape=(64, 32, 5, 5),
+                kwargs={"scale": 2.0, "mode": "fan_avg", "distribution": "uniform"}, seed=75,
+                what="the notes' VarianceScaling(scale=2, mode='fan_avg', distribution='uniform')", hint=CONV_HINT),
+    stats_check("variance_scaling: = glorot_uniform", points=1, shape=(128, 400),
+                kwargs={"scale": 4.0, "mode": "fan_avg", "distribution": "uniform"}, seed=76,
+                same_as=("glorot_uniform", {"gain": 2.0}), what="glorot_uniform(shape, gain=2)"),
+    stats_check("variance_scaling: = he_normal", points=1, shape=(100, 500),
+                kwargs={"scale": 2.0, "mode": "fan_in", "distribution": "untruncated_normal"}, seed=77,
+                same_as=("he_normal", {"nonlinearity": "relu"}), what="he_normal(shape, nonlinearity='relu')"),
+    stats_check("variance_scaling: = lecun_normal", points=1, shape=(16, 64, 7, 7),
+                kwargs={"scale": 1.0, "mode": "fan_in", "distribution": "untruncated_normal"}, seed=78,
+                same_as=("lecun_normal", {}), what="lecun_normal(shape)", hint=CONV_HINT),
+    raises_check("variance_scaling: bad mode or distribution", points=1,
+                 calls=[(((30, 20),), {"mode": "fan_sum"}, "mode='fan_sum'"),
+                        (((30, 20),), {"distribution": "gaussian"}, "distribution='gaussian'")],
+                 torch_fn=torch_variance_scaling, what="an unknown mode or distribution"),
+    raises_check("variance_scaling: scale <= 0", points=1,
+                 calls=[(((30, 20),), {"scale": 0.0}, "scale=0.0"), (((30, 20),), {"scale": -2.0}, "scale=-2.0")],
+                 torch_fn=torch_variance_scaling, what="scale = 0 and scale < 0"),
+]

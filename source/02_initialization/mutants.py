@@ -34,6 +34,44 @@ def {function}(shape, {params}rng=None):
 '''
 
 
+
+VS_CHECKS = """if not scale > 0:
+        raise ValueError("scale must be positive")
+    if mode not in ("fan_in", "fan_out", "fan_avg"):
+        raise ValueError(f"unknown mode {mode}")
+    if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+        raise ValueError(f"unknown distribution {distribution}")"""
+VS_FANS = 'n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]'
+TRUNC_STD = "std = math.sqrt(scale / n) / 0.87962566103423978"
+RESAMPLE = """bad = np.abs(w) > 2 * std
+        while bad.any():
+            w[bad] = rng.normal(0.0, std, size=int(bad.sum()))
+            bad = np.abs(w) > 2 * std"""
+
+
+def _vs(truncated_std: str, *, checks: str = VS_CHECKS, fans: str = VS_FANS, cut: str = RESAMPLE,
+        untruncated: str = "math.sqrt(scale / n)", bound: str = "math.sqrt(3.0 * scale / n)",
+        rng: str = "rng = np.random.default_rng() if rng is None else rng", out: str = "w") -> str:
+    """variance_scaling with one part replaced: the argument checks, the fan n, the truncated std,
+    the cut, the untruncated std, the uniform bound, the generator or the returned array."""
+    return f'''
+def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", rng=None):
+    {checks}
+    {rng}
+    fan_in, fan_out = compute_fans(shape)
+    {fans}
+    if distribution == "uniform":
+        b = {bound}
+        w = rng.uniform(-b, b, size=tuple(shape))
+    elif distribution == "untruncated_normal":
+        w = rng.normal(0.0, {untruncated}, size=tuple(shape))
+    else:
+        {truncated_std}
+        w = rng.normal(0.0, std, size=tuple(shape))
+        {cut}
+    return {out}
+'''
+
 G = "gain=1.0, "
 HE = 'a=0.0, mode="fan_in", nonlinearity="leaky_relu", '
 HE_STD = ('std = calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)')
@@ -218,4 +256,22 @@ def lecun_uniform(shape, rng=None):
     "lecun_normal_uniform": ("lecun_normal", _draw("lecun_normal", "", "b = math.sqrt(3.0 / fan_in)", "rng.uniform(-b, b, size=tuple(shape))")),
     "lecun_normal_global_random": ("lecun_normal", _draw("lecun_normal", "", "std = 1 / math.sqrt(fan_in)", "np.random.normal(0.0, std, size=tuple(shape))")),
     "lecun_normal_list": ("lecun_normal", _draw("lecun_normal", "", "std = 1 / math.sqrt(fan_in)", "rng.normal(0.0, std, size=tuple(shape)).tolist()")),
+    # variance_scaling
+    "variance_scaling_no_truncation_factor": ("variance_scaling", _vs("std = math.sqrt(scale / n)")),
+    "variance_scaling_truncated_not_cut": ("variance_scaling", _vs(TRUNC_STD, cut="")),
+    "variance_scaling_clipped": ("variance_scaling", _vs(TRUNC_STD, cut="w = np.clip(w, -2 * std, 2 * std)")),
+    "variance_scaling_untruncated_divided": ("variance_scaling", _vs(TRUNC_STD, untruncated="std")),
+    "variance_scaling_uniform_without_3": ("variance_scaling", _vs(TRUNC_STD, bound="math.sqrt(scale / n)")),
+    "variance_scaling_fan_sum": ("variance_scaling", _vs(TRUNC_STD, fans=VS_FANS.replace("(fan_in + fan_out) / 2", "fan_in + fan_out"))),
+    "variance_scaling_mode_ignored": ("variance_scaling", _vs(TRUNC_STD, fans="n = fan_in")),
+    "variance_scaling_keras_fans": ("variance_scaling", _vs(TRUNC_STD, fans=(
+        "fan_in, fan_out = math.prod(shape[:-2]) * shape[-2], math.prod(shape[:-2]) * shape[-1]\n    " + VS_FANS))),
+    "variance_scaling_scale_on_std": ("variance_scaling", _vs("std = scale / math.sqrt(n) / 0.87962566103423978",
+                                                             untruncated="scale / math.sqrt(n)",
+                                                             bound="scale * math.sqrt(3.0 / n)")),
+    "variance_scaling_no_checks": ("variance_scaling", _vs(TRUNC_STD, checks="")),
+    "variance_scaling_scale_zero_allowed": ("variance_scaling", _vs(TRUNC_STD, checks=VS_CHECKS.replace("not scale > 0", "scale < 0"))),
+    "variance_scaling_mode_lowered": ("variance_scaling", _vs(TRUNC_STD, checks="mode = mode.lower()\n    " + VS_CHECKS)),
+    "variance_scaling_global_random": ("variance_scaling", _vs(TRUNC_STD, rng="rng = np.random")),
+    "variance_scaling_float32": ("variance_scaling", _vs(TRUNC_STD, out="w.astype(np.float32)")),
 }

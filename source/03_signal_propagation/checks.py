@@ -10,14 +10,21 @@ dL/dx = s^L g, dL/dW_l = s^(L-1) g^T x, ‖a_l‖ = s^l sqrt(dim), σ'(5) ≈ 0.
 against torch's numbers when the reference is computed, so no check expects a value torch does
 not give.
 
+``collapse_linear``'s reference multiplies out torch's layers: W = torch.linalg.multi_dot of the
+layers' ``.weight`` in reverse order (the one layer's weight for a one-layer list), asserted when
+the reference is computed to give ``x @ W.T`` = the nn.Linear stack's output on a random x
+(rtol 1e-10, atol 1e-12), so W is what the stack computes.
+
 The checks send each function its inputs themselves (the backward pass gets torch's activations,
 not the student's forward), so a wrong function loses only its own points — except
 ``plot_signal_propagation``, which is meant to call the student's other functions.
 
 Tolerances (``|yours - torch| <= atol + rtol*|torch|``):
-- random weights: ``F64`` (rtol 1e-7, atol 1e-12). Entries are O(1); numpy's and torch's BLAS
+- random weights (and collapse_linear's W): ``F64`` (rtol 1e-7, atol 1e-12). Entries are O(1); numpy's and torch's BLAS
   sum in different orders, which moves a result by ~1e-15 absolute; atol 1e-12 absorbs that for
-  entries that cancel to near 0. A transposed weight or a missing transpose is off by O(1).
+  entries that cancel to near 0. A transposed weight or a missing transpose is off by O(1), and so is a product in the wrong order
+  (W_1 ... W_L) or with a layer left out. W = s^L·I for the stacks of s·I: a product of diagonal
+  matrices, exact to L x 1.1e-16 relative, with exact zeros off the diagonal.
 - forward passes through s·I, identity weights, norms (``EXACT``: rtol 1e-10, atol 0), sigmoid
   chains (``CHAIN``: rtol 1e-7, atol 0), plotted norms (rtol 1e-6, atol 0): relative only,
   because the values span 1e-234..1e9 and any absolute tolerance would accept 0 for the
@@ -41,7 +48,7 @@ import torch
 from torch import nn
 
 from gradkit.compare import F64, compare_array, compare_each, run_each, show_value
-from gradkit.core import Case, Check, Mismatch, StudentError
+from gradkit.core import Case, Check, Mismatch, StudentError, function_of
 from gradkit.protocol import Opaque
 
 MODULE = "signal_propagation"  # the student's file: signal_propagation.py
@@ -55,6 +62,10 @@ HINTS = {
                        "shape), then g = g @ W_l (no transpose on the way back). Return ([dW_1, ..., dW_L], "
                        "[g_0, ..., g_L]) in layer order, grad_activations[-1] = grad_output, no division by "
                        "the batch size.",
+    "collapse_linear": "Start from W = W_1 (as float64, a copy) and multiply every later layer on the LEFT: "
+                       "W = W_l @ W for l = 2..L, so W = W_L @ ... @ W_1 of shape (d_L, d_0). x @ W.T then "
+                       "equals linear_forward(x, weights)[-1]. One layer gives W_1 itself (np.linalg.multi_dot "
+                       "needs two arrays); never write into the weights.",
     "layer_norms": "One number per array: np.linalg.norm(a) with no ord and no axis (the 2-norm of all entries; "
                    "norm(a, 2) is a matrix's largest singular value, axis=-1 gives one norm per row). The arrays "
                    "may have different shapes. Return np.array([...], dtype=float64) of shape (len(arrays),).",
@@ -215,9 +226,9 @@ def _multi(function: str, calls: list[Case]) -> Case:
 
 # --- scaled_identity_weights -----------------------------------------------------------------
 
-def identity_weights_check(name: str, points: float, sizes, *, hidden: bool = False, what: str = "") -> Check:
+def identity_weights_check(name: str, *, points: float, sizes, hidden: bool = False, what: str = "") -> Check:
     """``sizes``: (n_layers, dim, scale) triples; each result against ``nn.init.eye_`` times scale."""
-    function = "scaled_identity_weights"
+    function = function_of(name)
 
     def make_case():
         return _multi(function, [Case((n, d, s), {}, ("n_layers", "dim", "scale"),
@@ -228,7 +239,7 @@ def identity_weights_check(name: str, points: float, sizes, *, hidden: bool = Fa
                      count=" (one dim x dim array per layer)", item="weights")
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"scaled_identity_weights matches torch's nn.init.eye_ times the scale ({what})",
         hint=HINTS[function], make_case=make_case,
         reference=lambda case: [torch_identity_weights(*c.args) for c in case.data["calls"]],
@@ -253,11 +264,11 @@ def _forward_calls(stacks) -> list[Case]:
     return [Case((x, w), {}, ("x", "weights"), {"label": label}) for x, w, label in stacks]
 
 
-def forward_check(name: str, points: float, make_stacks, *, hidden: bool = False, what: str = "",
+def forward_check(name: str, *, points: float, stacks, hidden: bool = False, what: str = "",
                   tol=None, closed_form: bool = False) -> Check:
-    """``make_stacks() -> [(x, weights, label)]``; every activation against torch's nn.Linear stack.
+    """``stacks() -> [(x, weights, label)]``; every activation against torch's nn.Linear stack.
     With ``closed_form`` every W is s·I and torch's a_L is also asserted to be s^L x."""
-    function = "linear_forward"
+    function = function_of(name)
     tol = tol or F64
 
     def reference(case):
@@ -284,9 +295,9 @@ def forward_check(name: str, points: float, make_stacks, *, hidden: bool = False
             raise
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"linear_forward matches a torch stack of bias-free nn.Linear layers ({what})",
-        hint=HINTS[function], make_case=lambda: _multi(function, _forward_calls(make_stacks())),
+        hint=HINTS[function], make_case=lambda: _multi(function, _forward_calls(stacks())),
         reference=reference, run=run_each, compare=compare_each(inner),
     )
 
@@ -304,12 +315,12 @@ def _backward_pair(value):
                    f"  yours: {_shapes(value)}")
 
 
-def backward_check(name: str, points: float, make_stacks, *, parts=("grad_weights", "grad_activations"),
+def backward_check(name: str, *, points: float, stacks, parts=("grad_weights", "grad_activations"),
                    hidden: bool = False, what: str = "", tol=None, closed_form: bool = False) -> Check:
-    """``make_stacks() -> [(x, weights, grad_output, label)]``; ``parts`` of the result against
+    """``stacks() -> [(x, weights, grad_output, label)]``; ``parts`` of the result against
     torch.autograd through the nn.Linear stack. With ``closed_form`` (W = s·I) torch's gradients
     are also asserted to be dL/dx = s^L g and dL/dW_l = s^(L-1) g^T x."""
-    function = "linear_backward"
+    function = function_of(name)
     tol = tol or F64
     counts = {"grad_weights": WEIGHT_COUNT, "grad_activations": ACT_COUNT}
 
@@ -343,9 +354,9 @@ def backward_check(name: str, points: float, make_stacks, *, parts=("grad_weight
                 raise
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"linear_backward's {' and '.join(parts)} match torch.autograd through nn.Linear layers ({what})",
-        hint=HINTS[function], make_case=lambda: _multi(function, _backward_calls(make_stacks())),
+        hint=HINTS[function], make_case=lambda: _multi(function, _backward_calls(stacks())),
         reference=reference, run=run_each, compare=compare_each(inner),
     )
 
@@ -363,22 +374,81 @@ def identity_stacks(seed: int, scales, depths, batch: int = 2, dim: int = 3, gra
     return out
 
 
+# --- collapse_linear -------------------------------------------------------------------------
+
+def torch_collapse(weights) -> np.ndarray:
+    """The one matrix of torch's stack: multi_dot of the layers' weights, last layer first."""
+    ws = [layer.weight.detach() for layer in torch_layers(weights)]
+    W = ws[0] if len(ws) == 1 else torch.linalg.multi_dot(ws[::-1])
+    return W.numpy().copy()
+
+
+def _collapse_reference(case) -> list[np.ndarray]:
+    out = []
+    for c in case.data["calls"]:
+        (weights,), x = c.args, c.data["x"]
+        W = torch_collapse(weights)
+        stack = torch_pass(x, weights)["activations"][-1]
+        assert np.allclose(x @ W.T, stack, rtol=1e-10, atol=1e-12), "torch's stack is not x @ W.T"
+        out.append(W)
+    return out
+
+
+def _collapse_note(value, weights, rtol, atol) -> str:
+    """A guess at the mistake, when a simple one explains the numbers."""
+    product = np.array(weights[0], dtype=np.float64)
+    forward_order = np.array(weights[0], dtype=np.float64)
+    for W_l in weights[1:]:
+        product = W_l @ product
+        if forward_order.shape[1] == W_l.shape[0]:
+            forward_order = forward_order @ W_l
+    if _matches(value, product.T, rtol, atol):
+        return "yours is the transpose of torch's: W has the shape of a weight, (d_L, d_0) = (out, in)"
+    if len(weights) > 1 and _matches(value, forward_order, rtol, atol):
+        return "yours is W_1 @ W_2 @ ... @ W_L: the layers act last-to-first on the left, W = W_L @ ... @ W_1"
+    return ""
+
+
+def collapse_check(name: str, *, points: float, stacks, hidden: bool = False, what: str = "") -> Check:
+    """``stacks() -> [(x, weights, label)]``; collapse_linear(weights) against multi_dot of torch's
+    layers (F64), whose ``x @ W.T`` is asserted to be the nn.Linear stack's output on x."""
+    function = function_of(name)
+
+    def make_case():
+        return _multi(function, [Case((w,), {}, ("weights",), {"label": label, "x": x}) for x, w, label in stacks()])
+
+    def inner(got, expected, c):
+        _check_unmodified(got, ("weights",))
+        try:
+            compare_array(got.value, expected, **F64, label="W")
+        except Mismatch as m:
+            note = _collapse_note(got.value, c.args[0], **F64)
+            raise Mismatch(str(m) + (f"\n  note: {note}" if note else "")) from None
+
+    return Check(
+        name=name, function=function, points=points, hidden=hidden,
+        title=f"collapse_linear's W gives x @ W.T = a torch stack of bias-free nn.Linear layers ({what})",
+        hint=HINTS[function], make_case=make_case, reference=_collapse_reference, run=run_each,
+        compare=compare_each(inner),
+    )
+
+
 # --- layer_norms -----------------------------------------------------------------------------
 
-def norms_check(name: str, points: float, make_lists, *, hidden: bool = False, what: str = "") -> Check:
-    """``make_lists() -> [(arrays, label)]``; each result against torch.linalg.norm of every array."""
-    function = "layer_norms"
+def norms_check(name: str, *, points: float, lists, hidden: bool = False, what: str = "") -> Check:
+    """``lists() -> [(arrays, label)]``; each result against torch.linalg.norm of every array."""
+    function = function_of(name)
 
     def inner(got, expected, c):
         _check_unmodified(got, ("arrays",))
         compare_array(got.value, expected, **EXACT, label="the array of norms")
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"layer_norms matches torch.linalg.norm of each array ({what})",
         hint=HINTS[function],
         make_case=lambda: _multi(function, [Case((arrays,), {}, ("arrays",), {"label": label})
-                                            for arrays, label in make_lists()]),
+                                            for arrays, label in lists()]),
         reference=lambda case: [torch_norms(c.args[0]) for c in case.data["calls"]],
         run=run_each, compare=compare_each(inner),
     )
@@ -391,14 +461,14 @@ def random_arrays(seed: int, shapes, scale: float = 1.0) -> list[np.ndarray]:
 
 # --- sigmoid_chain_gradient ------------------------------------------------------------------
 
-def chain_check(name: str, points: float, make_zs, *, hidden: bool = False, what: str = "",
+def chain_check(name: str, *, points: float, zs, hidden: bool = False, what: str = "",
                 no_warnings: bool = False, worked_example: bool = False) -> Check:
-    """``make_zs() -> [(z, label)]``; Π σ'(z_i) against autograd through a chain of torch.sigmoid.
+    """``zs() -> [(z, label)]``; Π σ'(z_i) against autograd through a chain of torch.sigmoid.
 
     Every positive z_i used is <= 9 unless the product is exactly 0 (a z_i = ±1000 in the chain):
     there torch's (1 − σ)σ is accurate to 1e-12 relative, so the exact value and torch's agree.
     """
-    function = "sigmoid_chain_gradient"
+    function = function_of(name)
 
     def reference(case):
         out = [torch_sigmoid_chain(c.args[0]) for c in case.data["calls"]]
@@ -413,11 +483,11 @@ def chain_check(name: str, points: float, make_zs, *, hidden: bool = False, what
         compare_array(got.value, expected, **CHAIN, label="the product")
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"sigmoid_chain_gradient matches torch.autograd through a chain of sigmoids ({what})",
         hint=HINTS[function],
         make_case=lambda: _multi(function, [Case((np.asarray(z, dtype=np.float64),), {}, ("z",), {"label": label})
-                                            for z, label in make_zs()]),
+                                            for z, label in zs()]),
         reference=reference, run=run_each, compare=compare_each(inner),
     )
 
@@ -530,9 +600,9 @@ ASPECTS = {
 }
 
 
-def figure_check(name: str, points: float, aspects, calls=({},), *, hidden: bool = False) -> Check:
+def figure_check(name: str, *, points: float, aspects, calls=({},), hidden: bool = False) -> Check:
     """The Figure (seen through ``call.viewing("figure", ...)``) for each kwargs in ``calls``."""
-    function = "plot_signal_propagation"
+    function = function_of(name)
 
     def make_case():
         cases = [Case((), dict(kw), (), {"label": ", ".join(f"{k}={v!r}" for k, v in kw.items()) or "the defaults"})
@@ -560,7 +630,7 @@ def figure_check(name: str, points: float, aspects, calls=({},), *, hidden: bool
             ASPECTS[aspect][0](got.value, expected)
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title="the Figure " + " and ".join(ASPECTS[a][1] for a in aspects),
         hint=HINTS[function], make_case=make_case, reference=_figure_reference, run=run,
         compare=compare_each(inner),
@@ -569,52 +639,68 @@ def figure_check(name: str, points: float, aspects, calls=({},), *, hidden: bool
 
 # --- the public checks -----------------------------------------------------------------------
 
-def _public():
-    return [
-        identity_weights_check("values", 3, [(4, 3, 1.5)], what="4 layers of 1.5·I, dim 3"),
-        identity_weights_check("several sizes", 2, [(1, 1, 0.5), (6, 2, 0.9), (3, 5, 1.0)],
-                               what="one layer of dim 1, six of dim 2, three of dim 5"),
-
-        forward_check("random weights", 6, lambda: [(*random_stack(31, 4, (5, 5, 5, 5)), "3 random 5x5 layers")],
-                      what="3 random non-symmetric 5x5 layers, batch 4"),
-        forward_check("1.5·I and 0.5·I", 6, lambda: identity_stacks(32, (1.5, 0.5), (1, 5, 20, 50)),
-                      tol=EXACT, closed_form=True,
-                      what="W = 1.5·I and 0.5·I for 1, 5, 20 and 50 layers: a_L = s^L x"),
-
-        backward_check("grad_weights", 7, lambda: [(*random_stack(33, 4, (5, 5, 5, 5)),
-                                                    np.random.default_rng(34).normal(size=(4, 5)),
-                                                    "3 random 5x5 layers")],
-                       parts=("grad_weights",), what="3 random non-symmetric 5x5 layers, batch 4"),
-        backward_check("grad_activations", 7, lambda: [(*random_stack(35, 4, (5, 5, 5, 5)),
-                                                        np.random.default_rng(36).normal(size=(4, 5)),
-                                                        "3 random 5x5 layers")],
-                       parts=("grad_activations",), what="3 random non-symmetric 5x5 layers, batch 4"),
-        backward_check("1.5·I and 0.5·I", 6, lambda: identity_stacks(37, (1.5, 0.5), (1, 5, 20), grad=True),
-                       tol=BACK_EXACT, closed_form=True,
-                       what="W = 1.5·I and 0.5·I for 1, 5 and 20 layers: dL/dx = s^L g"),
-
-        norms_check("values", 4, lambda: [(random_arrays(38, [(3, 4), (5,), (2, 3, 2), (1, 6)]),
-                                           "arrays of shapes (3, 4), (5,), (2, 3, 2), (1, 6)")],
-                    what="arrays of different shapes"),
-        norms_check("activations of a stack", 3,
-                    lambda: [(torch_pass(*random_stack(39, 3, (4,) * 7))["activations"],
-                              "the 7 activations of 6 random 4x4 layers, batch 3")],
-                    what="the activations of a 6-layer stack, batch 3"),
-
-        chain_check("values", 4, lambda: [(np.clip(np.random.default_rng(40).normal(0, 3, 12), -9, 9),
-                                           "12 random pre-activations")], what="12 random pre-activations"),
-        chain_check("worked example", 3, lambda: [(np.array([5.0]), "z = [5]: σ'(5) ≈ 0.0066"),
-                                                  (np.full(10, 5.0), "ten layers at z = 5"),
-                                                  (np.zeros(4), "four layers at z = 0: 0.25^4")],
-                    worked_example=True, what="σ'(5) ≈ 0.0066, ten layers at z = 5, 0.25^4"),
-        chain_check("large |z|", 3, lambda: [(np.array([-1000.0, 1000.0, 2.0, -3.0]), "z = ±1000 in the chain"),
-                                             (np.array([-400.0, -30.0, 0.5, -3.0, -100.0]), "z down to -400")],
-                    no_warnings=True, what="|z| up to 1e3, finite and warning-free"),
-
-        figure_check("one log-scale Axes", 4, ("axes",)),
-        figure_check("one line per scale", 6, ("lines",)),
-        figure_check("labels and legend", 4, ("labels",)),
-    ]
+def _output_grad(seed: int, batch: int = 4, dim: int = 5) -> np.ndarray:
+    """A random dL/da_L of shape (batch, dim)."""
+    return np.random.default_rng(seed).normal(size=(batch, dim))
 
 
-CHECKS = _public()
+CHECKS = [
+    identity_weights_check("scaled_identity_weights: values", points=3, sizes=[(4, 3, 1.5)],
+                           what="4 layers of 1.5·I, dim 3"),
+    identity_weights_check("scaled_identity_weights: several sizes", points=2,
+                           sizes=[(1, 1, 0.5), (6, 2, 0.9), (3, 5, 1.0)],
+                           what="one layer of dim 1, six of dim 2, three of dim 5"),
+
+    forward_check("linear_forward: random weights", points=5,
+                  stacks=lambda: [(*random_stack(31, 4, (5, 5, 5, 5)), "3 random 5x5 layers")],
+                  what="3 random non-symmetric 5x5 layers, batch 4"),
+    forward_check("linear_forward: 1.5·I and 0.5·I", points=5,
+                  stacks=lambda: identity_stacks(32, (1.5, 0.5), (1, 5, 20, 50)), tol=EXACT, closed_form=True,
+                  what="W = 1.5·I and 0.5·I for 1, 5, 20 and 50 layers: a_L = s^L x"),
+
+    backward_check("linear_backward: grad_weights", points=6,
+                   stacks=lambda: [(*random_stack(33, 4, (5, 5, 5, 5)), _output_grad(34), "3 random 5x5 layers")],
+                   parts=("grad_weights",), what="3 random non-symmetric 5x5 layers, batch 4"),
+    backward_check("linear_backward: grad_activations", points=6,
+                   stacks=lambda: [(*random_stack(35, 4, (5, 5, 5, 5)), _output_grad(36), "3 random 5x5 layers")],
+                   parts=("grad_activations",), what="3 random non-symmetric 5x5 layers, batch 4"),
+    backward_check("linear_backward: 1.5·I and 0.5·I", points=5,
+                   stacks=lambda: identity_stacks(37, (1.5, 0.5), (1, 5, 20), grad=True), tol=BACK_EXACT,
+                   closed_form=True, what="W = 1.5·I and 0.5·I for 1, 5 and 20 layers: dL/dx = s^L g"),
+
+    collapse_check("collapse_linear: square layers", points=3,
+                   stacks=lambda: [(*random_stack(45, 4, (5, 5, 5, 5)), "3 random 5x5 layers")],
+                   what="3 random non-symmetric 5x5 layers"),
+    collapse_check("collapse_linear: non-square layers", points=2,
+                   stacks=lambda: [(*random_stack(46, 4, (4, 6, 3, 2)), "layers 4 -> 6 -> 3 -> 2")],
+                   what="3 random layers 4 -> 6 -> 3 -> 2"),
+    collapse_check("collapse_linear: one layer", points=2,
+                   stacks=lambda: [(*random_stack(47, 4, (3, 4)), "one 3 -> 4 layer"),
+                                   (*random_stack(48, 4, (5, 5)), "one 5x5 layer")],
+                   what="a list of one layer: W = W_1"),
+
+    norms_check("layer_norms: values", points=4,
+                lists=lambda: [(random_arrays(38, [(3, 4), (5,), (2, 3, 2), (1, 6)]),
+                                "arrays of shapes (3, 4), (5,), (2, 3, 2), (1, 6)")],
+                what="arrays of different shapes"),
+    norms_check("layer_norms: activations of a stack", points=3,
+                lists=lambda: [(torch_pass(*random_stack(39, 3, (4,) * 7))["activations"],
+                                "the 7 activations of 6 random 4x4 layers, batch 3")],
+                what="the activations of a 6-layer stack, batch 3"),
+
+    chain_check("sigmoid_chain_gradient: values", points=4,
+                zs=lambda: [(np.clip(np.random.default_rng(40).normal(0, 3, 12), -9, 9), "12 random pre-activations")],
+                what="12 random pre-activations"),
+    chain_check("sigmoid_chain_gradient: worked example", points=3,
+                zs=lambda: [(np.array([5.0]), "z = [5]: σ'(5) ≈ 0.0066"), (np.full(10, 5.0), "ten layers at z = 5"),
+                            (np.zeros(4), "four layers at z = 0: 0.25^4")],
+                worked_example=True, what="σ'(5) ≈ 0.0066, ten layers at z = 5, 0.25^4"),
+    chain_check("sigmoid_chain_gradient: large |z|", points=3,
+                zs=lambda: [(np.array([-1000.0, 1000.0, 2.0, -3.0]), "z = ±1000 in the chain"),
+                            (np.array([-400.0, -30.0, 0.5, -3.0, -100.0]), "z down to -400")],
+                no_warnings=True, what="|z| up to 1e3, finite and warning-free"),
+
+    figure_check("plot_signal_propagation: one log-scale Axes", points=4, aspects=("axes",)),
+    figure_check("plot_signal_propagation: one line per scale", points=5, aspects=("lines",)),
+    figure_check("plot_signal_propagation: labels and legend", points=4, aspects=("labels",)),
+]

@@ -150,6 +150,40 @@ def linear_backward(activations, weights, grad_output):
         g = g @ weights[l - 1]
         ga.insert(0, g)
     return gw, ga'''),
+    # collapse_linear
+    "collapse_forward_order": ("collapse_linear", '''
+def collapse_linear(weights):
+    W = weights[0]
+    for W_l in weights[1:]:
+        W = W @ W_l
+    return W'''),
+    "collapse_transposed": ("collapse_linear", '''
+def collapse_linear(weights):
+    W = weights[0].T
+    for W_l in weights[1:]:
+        W = W @ W_l.T
+    return W'''),
+    "collapse_multi_dot": ("collapse_linear", '''
+def collapse_linear(weights):
+    return np.linalg.multi_dot(weights[::-1])'''),
+    "collapse_eye_of_the_output_width": ("collapse_linear", '''
+def collapse_linear(weights):
+    W = np.eye(weights[0].shape[0])
+    for W_l in weights:
+        W = W_l @ W
+    return W'''),
+    "collapse_skips_the_last_layer": ("collapse_linear", '''
+def collapse_linear(weights):
+    W = weights[0]
+    for l in range(1, len(weights) - 1):
+        W = weights[l] @ W
+    return W'''),
+    "collapse_in_place": ("collapse_linear", '''
+def collapse_linear(weights):
+    W = weights[-1]
+    for W_l in weights[-2::-1]:
+        W[...] = W @ W_l
+    return W'''),
     # layer_norms
     "norms_spectral": ("layer_norms", '''
 def layer_norms(arrays):

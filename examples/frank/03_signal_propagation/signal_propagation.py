@@ -19,6 +19,10 @@ Backpropagation runs the same product in reverse. Given g = dL/da_L (shape (batc
 With W_l = s·I: dL/dx = s^L g, and every layer gets dL/dW_l = s^(L-l) g^T s^(l-1) x = s^(L-1) g^T x.
 The gradient explodes or vanishes exactly like the signal.
 
+The product also shows what such a stack can compute: a_L = x (W_L ... W_1)^T, one linear layer
+W = W_L ... W_1 whatever the depth. Depth only adds expressive power with a non-linearity
+between the layers.
+
 An activation between the layers adds one more factor per layer: the chain rule multiplies
 by σ'(z_l) at every sigmoid. Since σ'(z) <= 1/4 and σ'(5) ≈ 0.0066, ten saturated layers
 scale the gradient by about 1e-22 — the vanishing gradient in one line.
@@ -101,6 +105,29 @@ def linear_backward(activations, weights, grad_output):
         grad_activations[l - 1] = g
     return grad_weights, grad_activations
 
+
+
+def collapse_linear(weights):
+    """The one matrix W that does what the whole stack of linear layers does.
+
+    a_L = x W_1^T W_2^T ... W_L^T = x (W_L ... W_2 W_1)^T,  so  W = W_L @ ... @ W_2 @ W_1
+
+    and x @ W.T == linear_forward(x, weights)[-1] for every x (up to rounding). The stack,
+    however deep, is one linear layer: without a non-linearity between them, hidden layers add
+    no expressive power.
+
+    Inputs:
+    - weights: a non-empty list of L arrays; W_l has shape (d_l, d_{l-1}) — (out, in), as torch
+      stores it.
+
+    Returns:
+    - W, a float64 array of shape (d_L, d_0); the weights are not modified. For one layer W is
+      (a copy of) W_1.
+    """
+    W = np.array(weights[0], dtype=np.float64)
+    for W_l in weights[1:]:
+        W = np.asarray(W_l, dtype=np.float64) @ W
+    return W
 
 def layer_norms(arrays):
     """The Frobenius norm of each array of a list: ‖A‖_F = sqrt(Σ_ij A_ij^2).
