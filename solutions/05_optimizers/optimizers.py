@@ -18,6 +18,14 @@ Keras and many textbooks write v_t = β v_{t−1} − η g_t, θ_t = θ_{t−1} 
 both give the same parameters (v_t = −η b_t), but the velocities differ, and as soon as η
 changes between steps (a schedule) the trajectories differ too. Here the convention is torch's.
 
+Weight decay (``SGD(..., weight_decay=λ)``) is an L2 penalty λ/2 ‖θ‖² on the loss: its gradient
+λ θ is added to the gradient *before* it enters the momentum buffer,
+
+    g_t ← g_t + λ θ_{t−1}           (then b_t and θ_t as above)
+
+so the decay is accumulated by momentum like any other gradient. AdamW's *decoupled* decay,
+θ ← θ − η λ θ applied beside the update, is a different rule: torch's SGD does not do that.
+
 Nesterov's accelerated gradient evaluates the gradient at the point momentum is about to carry
 the parameters to. The textbook form (Sutskever et al., 2013), with m_0 = 0:
 
@@ -57,9 +65,10 @@ def _as_float(x):
     return x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False)
 
 
-def momentum_update(param, grad, velocity, lr, momentum=0.9):
-    """One step of SGD with momentum, exactly as ``torch.optim.SGD(params, lr, momentum=β)``.
+def momentum_update(param, grad, velocity, lr, momentum=0.9, weight_decay=0.0):
+    """One step of SGD with momentum, exactly as ``torch.optim.SGD(params, lr, momentum=β, weight_decay=λ)``.
 
+        g = g + λ · param         (weight decay; skipped when λ = 0)
         b = g                     if velocity is None (the first step)
         b = β · velocity + g      otherwise
         param_new = param − η · b
@@ -71,6 +80,8 @@ def momentum_update(param, grad, velocity, lr, momentum=0.9):
       previous step (torch's momentum buffer b_{t−1}, param's shape).
     - lr: the learning rate η (a float; it may change from one step to the next).
     - momentum: β in [0, 1).
+    - weight_decay: λ ≥ 0, the L2 penalty's coefficient (torch's ``weight_decay``); the
+      default 0 is plain momentum.
 
     Returns a tuple (param_new, velocity_new):
     - param_new: array of param's shape, θ_t.
@@ -78,10 +89,13 @@ def momentum_update(param, grad, velocity, lr, momentum=0.9):
       ``optimizer.state[p]["momentum_buffer"]``); pass it back in on the next step.
 
     Notes: the velocity is torch's buffer b, not the Keras velocity v = −η b (v ← βv − ηg). Both
-    give the same parameters while η is constant, not once it changes. Do not update param or
-    velocity in place (no ``-=``): return new arrays.
+    give the same parameters while η is constant, not once it changes. The decay enters the
+    gradient, so it is in the buffer too (not a separate param − η λ param, AdamW's decoupled
+    decay). Do not update param or velocity in place (no ``-=``): return new arrays.
     """
     param, grad = _as_float(param), _as_float(grad)
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
     if velocity is None:
         buf = grad.copy()
     else:
@@ -89,9 +103,11 @@ def momentum_update(param, grad, velocity, lr, momentum=0.9):
     return param - lr * buf, buf
 
 
-def nesterov_update(param, grad, velocity, lr, momentum=0.9):
-    """One step of Nesterov momentum, exactly as ``torch.optim.SGD(..., momentum=β, nesterov=True)``.
+def nesterov_update(param, grad, velocity, lr, momentum=0.9, weight_decay=0.0):
+    """One step of Nesterov momentum, exactly as ``torch.optim.SGD(..., momentum=β, nesterov=True,
+    weight_decay=λ)``.
 
+        g = g + λ · param         (weight decay; skipped when λ = 0)
         b = g                     if velocity is None (the first step)
         b = β · velocity + g      otherwise
         param_new = param − η · (g + β · b)
@@ -106,13 +122,17 @@ def nesterov_update(param, grad, velocity, lr, momentum=0.9):
       (torch's momentum buffer b_{t−1}).
     - lr: the learning rate η (a float; it may change from one step to the next).
     - momentum: β in [0, 1).
+    - weight_decay: λ ≥ 0, as in ``momentum_update``.
 
     Returns a tuple (param_new, velocity_new), both arrays of param's shape: p_t and the new
     buffer b_t. On the first step param_new = param − η (1 + β) g.
 
-    Notes: the step uses g + β b, not b (that would be plain momentum). Return new arrays.
+    Notes: the step uses g + β b, not b (that would be plain momentum); with weight decay, g is
+    the decayed gradient g + λ · param in both the buffer and the step. Return new arrays.
     """
     param, grad = _as_float(param), _as_float(grad)
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
     if velocity is None:
         buf = grad.copy()
     else:

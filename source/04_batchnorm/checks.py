@@ -28,12 +28,14 @@ Tolerances
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from gradkit.compare import F64, compare_array, modified_in_place, show_value
-from gradkit.core import Case, Check, Mismatch, StudentError
+from gradkit.core import Case, Check, Mismatch, StudentError, function_of
 from gradkit.protocol import Handle, Opaque
 
 MODULE = "batchnorm"  # the student's file: batchnorm.py
@@ -91,6 +93,21 @@ def bn_inputs(seed: int, shape, *, loc: float = 0.0, scale: float = 1.0, dtype=n
     gamma, beta = rng.uniform(0.5, 2.0, c), rng.normal(0.0, 1.0, c)
     running_mean, running_var = rng.normal(0.0, 1.0, c), rng.uniform(0.5, 2.0, c)
     return tuple(a.astype(dtype) for a in (x, gamma, beta, running_mean, running_var))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A row's inputs, made when the check is first run: ``Batch(seed, shape)()`` is
+    ``bn_inputs(seed, shape, loc=..., scale=..., dtype=...)``."""
+
+    seed: int
+    shape: tuple
+    loc: float = 0.0
+    scale: float = 1.0
+    dtype: type = np.float64
+
+    def __call__(self) -> tuple:
+        return bn_inputs(self.seed, self.shape, loc=self.loc, scale=self.scale, dtype=self.dtype)
 
 
 def random_dout(seed: int, shape, dtype=np.float64) -> np.ndarray:
@@ -187,15 +204,15 @@ def forward_compare(parts, tol=None, unmodified: bool = False):
     return compare
 
 
-def forward_check(name: str, points: float, make, *, what: str, hint: str, parts=FORWARD_PARTS,
-                  kwargs=None, hidden: bool = False, tol=None, unmodified: bool = False) -> Check:
-    """``make() -> (x, gamma, beta, running_mean, running_var)``; the ``parts`` of the result
+def forward_check(name: str, *, points: float, hidden: bool = False, inputs: Batch, what: str, hint: str,
+                  parts=FORWARD_PARTS, kwargs=None, tol=None, unmodified: bool = False) -> Check:
+    """``inputs() -> (x, gamma, beta, running_mean, running_var)``; the ``parts`` of the result
     against F.batch_norm (out, and the running statistics torch updated in place)."""
     kwargs = dict(kwargs or {})
     return Check(
-        name=f"{FORWARD}: {name}", function=FORWARD, points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"{FORWARD} gives torch's {', '.join(parts)} on {what}", hint=HINTS[hint],
-        make_case=lambda: BNCase(make(), kwargs, ARG_NAMES),
+        make_case=lambda: BNCase(inputs(), kwargs, ARG_NAMES),
         reference=lambda case: torch_batchnorm(case.args, case.kwargs),
         run=run_forward, compare=forward_compare(parts, tol, unmodified),
     )
@@ -244,15 +261,15 @@ def _compare_calls(got, expected, case):
             raise err from None
 
 
-def one_value_check(name: str, points: float, calls, *, what: str, hidden: bool = False) -> Check:
-    """``calls``: list of (label, make, kwargs); torch decides whether each raises ValueError."""
+def one_value_check(name: str, *, points: float, hidden: bool = False, calls, what: str) -> Check:
+    """``calls``: list of (label, inputs, kwargs); torch decides whether each raises ValueError."""
 
     def make_case():
-        return Case(data={"calls": [BNCase(make(), dict(kwargs), ARG_NAMES, {"label": label})
-                                    for label, make, kwargs in calls]})
+        return Case(data={"calls": [BNCase(inputs(), dict(kwargs), ARG_NAMES, {"label": label})
+                                    for label, inputs, kwargs in calls]})
 
     return Check(
-        name=f"{FORWARD}: {name}", function=FORWARD, points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"{FORWARD} raises ValueError exactly when torch does: {what}", hint=HINTS["value_error"],
         make_case=make_case, run=_run_calls, compare=_compare_calls,
         reference=lambda case: [torch_batchnorm(c.args, c.kwargs) for c in case.data["calls"]],
@@ -285,18 +302,18 @@ def backward_compare(parts, tol=None):
     return compare
 
 
-def backward_check(name: str, points: float, make, dout_seed: int, *, what: str, hint: str,
-                   parts=BACKWARD_PARTS, kwargs=None, hidden: bool = False, tol=None) -> Check:
-    """Forward on ``make()``, then backward with a random ``dout``; against torch.autograd."""
+def backward_check(name: str, *, points: float, hidden: bool = False, inputs: Batch, dout_seed: int, what: str,
+                   hint: str, parts=BACKWARD_PARTS, kwargs=None, tol=None) -> Check:
+    """Forward on ``inputs()``, then backward with a random ``dout``; against torch.autograd."""
     kwargs = dict(kwargs or {})
 
     def make_case():
-        args = make()
+        args = inputs()
         return BNCase(args, kwargs, ARG_NAMES, {"dout": random_dout(dout_seed, args[0].shape, args[0].dtype)})
 
     mode = "training" if _kw(kwargs)["training"] else "evaluation"
     return Check(
-        name=f"{BACKWARD}: {name}", function=BACKWARD, points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"{BACKWARD} gives autograd's {', '.join(parts)} of F.batch_norm ({mode}) on {what}",
         hint=HINTS[hint], make_case=make_case,
         reference=lambda case: torch_batchnorm(case.args, case.kwargs, case.data["dout"]),
@@ -310,34 +327,35 @@ EVAL = {"training": False}
 RUNNING = ("running_mean", "running_var")
 
 CHECKS = [
-    forward_check("training output, (N, D)", 7, lambda: bn_inputs(1, (8, 5)), parts=("out",),
+    forward_check("batchnorm_forward: training output, (N, D)", points=7, inputs=Batch(1, (8, 5)), parts=("out",),
                   what="an (8, 5) batch in training", hint="train"),
-    forward_check("running statistics, (N, D)", 7, lambda: bn_inputs(2, (8, 5)), parts=RUNNING,
+    forward_check("batchnorm_forward: running statistics, (N, D)", points=7, inputs=Batch(2, (8, 5)), parts=RUNNING,
                   what="an (8, 5) batch in training (momentum 0.1)", hint="running"),
-    forward_check("training output, (N, C, H, W)", 7, lambda: bn_inputs(3, (4, 3, 5, 6)), parts=("out",),
-                  what="a (4, 3, 5, 6) batch in training (statistics per channel over N, H, W)", hint="train"),
-    forward_check("running statistics, (N, C, H, W)", 5, lambda: bn_inputs(4, (2, 3, 4, 5)), parts=RUNNING,
-                  what="a (2, 3, 4, 5) batch in training (M = 40 values per channel)", hint="running"),
-    forward_check("evaluation, (N, D)", 5, lambda: bn_inputs(5, (6, 4)), kwargs=EVAL,
+    forward_check("batchnorm_forward: training output, (N, C, H, W)", points=7, inputs=Batch(3, (4, 3, 5, 6)),
+                  parts=("out",), what="a (4, 3, 5, 6) batch in training (statistics per channel over N, H, W)",
+                  hint="train"),
+    forward_check("batchnorm_forward: running statistics, (N, C, H, W)", points=5, inputs=Batch(4, (2, 3, 4, 5)),
+                  parts=RUNNING, what="a (2, 3, 4, 5) batch in training (M = 40 values per channel)", hint="running"),
+    forward_check("batchnorm_forward: evaluation, (N, D)", points=5, inputs=Batch(5, (6, 4)), kwargs=EVAL,
                   what="a (6, 4) batch in evaluation", hint="eval"),
-    forward_check("evaluation, (N, C, H, W)", 4, lambda: bn_inputs(6, (3, 2, 4, 5)), kwargs=EVAL,
+    forward_check("batchnorm_forward: evaluation, (N, C, H, W)", points=4, inputs=Batch(6, (3, 2, 4, 5)), kwargs=EVAL,
                   what="a (3, 2, 4, 5) batch in evaluation", hint="eval"),
-    forward_check("inputs unmodified", 4, lambda: bn_inputs(7, (4, 3, 2, 5)), unmodified=True,
+    forward_check("batchnorm_forward: inputs unmodified", points=4, inputs=Batch(7, (4, 3, 2, 5)), unmodified=True,
                   what="a (4, 3, 2, 5) batch in training, leaving every input unmodified", hint="train"),
-    one_value_check("one value per channel", 4, [
-        ("training on a (1, 4) batch", lambda: bn_inputs(8, (1, 4)), {}),
-        ("evaluation on the same (1, 4) batch", lambda: bn_inputs(8, (1, 4)), EVAL),
+    one_value_check("batchnorm_forward: one value per channel", points=4, calls=[
+        ("training on a (1, 4) batch", Batch(8, (1, 4)), {}),
+        ("evaluation on the same (1, 4) batch", Batch(8, (1, 4)), EVAL),
     ], what="a (1, 4) batch in training (raises), and in evaluation (does not)"),
-    forward_check("float32", 4, lambda: bn_inputs(903, (4, 3, 2, 3), dtype=np.float32),
+    forward_check("batchnorm_forward: float32", points=4, inputs=Batch(903, (4, 3, 2, 3), dtype=np.float32),
                   hint="float32", what="float32 inputs, (4, 3, 2, 3), training (results stay float32)"),
-    backward_check("dx, training, (N, D)", 7, lambda: bn_inputs(11, (8, 5)), 12, parts=("dx",),
-                   what="an (8, 5) batch", hint="dx"),
-    backward_check("dgamma and dbeta, training, (N, D)", 5, lambda: bn_inputs(13, (8, 5)), 14,
-                   parts=("dgamma", "dbeta"), what="an (8, 5) batch", hint="dparams"),
-    backward_check("training, (N, C, H, W)", 6, lambda: bn_inputs(15, (4, 3, 5, 6)), 16,
+    backward_check("batchnorm_backward: dx, training, (N, D)", points=7, inputs=Batch(11, (8, 5)), dout_seed=12,
+                   parts=("dx",), what="an (8, 5) batch", hint="dx"),
+    backward_check("batchnorm_backward: dgamma and dbeta, training, (N, D)", points=5, inputs=Batch(13, (8, 5)),
+                   dout_seed=14, parts=("dgamma", "dbeta"), what="an (8, 5) batch", hint="dparams"),
+    backward_check("batchnorm_backward: training, (N, C, H, W)", points=6, inputs=Batch(15, (4, 3, 5, 6)), dout_seed=16,
                    what="a (4, 3, 5, 6) batch", hint="back4d"),
-    backward_check("evaluation, (N, D)", 4, lambda: bn_inputs(17, (6, 4)), 18, kwargs=EVAL,
-                   what="a (6, 4) batch", hint="back_eval"),
-    backward_check("float32", 3, lambda: bn_inputs(915, (6, 3, 2, 2), dtype=np.float32), 916,
-                   hint="back_float32", tol=BN32, what="float32 inputs, (6, 3, 2, 2)"),
+    backward_check("batchnorm_backward: evaluation, (N, D)", points=4, inputs=Batch(17, (6, 4)), dout_seed=18,
+                   kwargs=EVAL, what="a (6, 4) batch", hint="back_eval"),
+    backward_check("batchnorm_backward: float32", points=3, inputs=Batch(915, (6, 3, 2, 2), dtype=np.float32),
+                   dout_seed=916, hint="back_float32", tol=BN32, what="float32 inputs, (6, 3, 2, 2)"),
 ]

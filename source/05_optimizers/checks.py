@@ -1,4 +1,5 @@
-"""Checks for 05_optimizers, against torch.optim.SGD (momentum, nesterov=True) and torch.optim.Adam.
+"""Checks for 05_optimizers, against torch.optim.SGD (momentum, nesterov=True, weight_decay) and
+torch.optim.Adam.
 
 Update rules are checked on whole trajectories. The check runs the student's loop itself: at
 every step it computes the gradient (torch.autograd, in the judge) at the parameters the student
@@ -6,6 +7,13 @@ returned on the previous step, sends one plain-data call ``momentum_update(param
 lr, momentum=...)`` and feeds the returned velocity back in (None on the first step, as torch's
 momentum buffer). torch.optim.SGD runs the same problem; parameters and velocities are compared
 step by step, and the first step that differs is reported with the inputs it was called with.
+
+Weight decay is checked the same way, with ``weight_decay=λ`` passed to both: torch's SGD adds
+λ·param to the gradient before the momentum buffer, so a decay added after the buffer (or applied
+AdamW-style as a separate param − η·λ·param) leaves the buffer without it, and a sign error or an
+ignored argument moves the parameters by η·λ·param per step. Only these checks pass
+``weight_decay``: a submission written before the argument existed passes every other check, and
+these fail with a message that names the missing argument.
 
 ``nesterov_lookahead_step`` is the textbook form (gradient at θ + βm). It is checked against
 torch's SGD(nesterov=True) through the change of variables between the two forms: torch's
@@ -19,13 +27,17 @@ the start, ``exp_avg.lerp_(grad, 1 − β1)`` = β v + (1 − β) x), fed the va
 bias correction divides by Adam's ``bias_correction1 = 1 − β1^t``.
 
 Tolerances
-- ``TRAJ`` (rtol 1e-9, atol 1e-9), float64 trajectories of 50+ steps. A correct NumPy loop and
+- ``TRAJ`` (rtol 1e-9, atol 1e-9), float64 trajectories of 30+ steps. A correct NumPy loop and
   torch differ only in rounding (operation order, fused multiply-add): measured ≤ 1e-15 on the
   parameters and ≤ 4e-13 on velocities of size up to ~1e3. Rounding errors do not grow: on the
   quadratic (condition number 100, η λ_max ≤ 1, β = 0.9) every mode of the momentum iteration is
   a damped rotation with spectral radius √β ≈ 0.95, so a perturbation decays; on Rosenbrock a
   1e-12 perturbation of the start was measured to grow at most ~7x over 60 steps. The wrong
   conventions the checks target change the parameters or velocities by ≥ 1e-4 (usually O(η g)).
+  Weight decay adds λ to every eigenvalue of the quadratic (λ = 0.1, η (λ_max + λ) = 0.9 < 2(1 + β)
+  / (1 + 2β), Nesterov's bound), so errors still decay; measured on the weight-decay checks, the
+  solution is within 4e-15 of torch at every step, while each weight-decay mistake is off by
+  ≥ 0.14 in the velocity (the decay λ·param missing from or doubled in the buffer) at step 1.
 - ``FIRST`` (rtol 1e-12, atol 1e-14): one step from velocity None is p − η g and b = g; only
   the last bit of p − η g can differ (torch may fuse the multiply-add).
 - ``TRAJ32`` (rtol 1e-4, atol 1e-4) for float32 trajectories of 20 steps on a quadratic with
@@ -46,7 +58,7 @@ import numpy as np
 import torch
 
 from gradkit.compare import close, compare_array, compare_each, modified_in_place, run_each, show_value
-from gradkit.core import Case, Check, Mismatch, Returned, StudentError
+from gradkit.core import Case, Check, Mismatch, Returned, StudentError, function_of
 from gradkit.protocol import Recipe
 
 MODULE = "optimizers"  # the student's file: optimizers.py
@@ -64,6 +76,11 @@ HINTS = {
         "that b = momentum * velocity + grad; then param_new = param - lr * b; return (param_new, b). "
         "The velocity is torch's momentum buffer b, not the Keras v = momentum * v - lr * grad, and "
         "there is no (1 - momentum) factor. Use the momentum argument; return new arrays (no -=)."),
+    "weight_decay": (
+        "torch.optim.SGD(weight_decay=wd) adds the decay to the gradient FIRST: g = grad + weight_decay * param, "
+        "then the buffer (b = g on the first step, else momentum * velocity + g) and the step use this g, as "
+        "without decay. The decay is in the returned velocity too: not added after the buffer, not a separate "
+        "param - lr * weight_decay * param (that is AdamW's decoupled decay), and with a + sign."),
     "nesterov_update": (
         "Same buffer as momentum_update (b = grad on the first step, else momentum * velocity + grad), "
         "then param_new = param - lr * (grad + momentum * b) with the NEW b; return (param_new, b). "
@@ -142,10 +159,11 @@ def logcosh(seed: int, shape) -> Problem:
 
 # --- torch references -------------------------------------------------------------------------
 
-def torch_sgd(problem: Problem, lrs, momentum: float, nesterov: bool) -> dict:
-    """Parameters and momentum buffers after each step of torch.optim.SGD (lr set per step)."""
+def torch_sgd(problem: Problem, lrs, momentum: float, nesterov: bool, weight_decay: float = 0.0) -> dict:
+    """Parameters and momentum buffers after each step of torch.optim.SGD (lr set per step), and the
+    loss gradient at each step's start (without the decay, which SGD adds itself)."""
     p = torch.tensor(problem.x0.copy(), requires_grad=True)
-    opt = torch.optim.SGD([p], lr=float(lrs[0]), momentum=momentum, nesterov=nesterov)
+    opt = torch.optim.SGD([p], lr=float(lrs[0]), momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
     params, bufs, grads = [], [], []
     for lr in lrs:
         opt.param_groups[0]["lr"] = float(lr)
@@ -193,6 +211,17 @@ LABELS = {  # how each returned item is named in messages, with what torch's val
 }
 
 
+def no_argument(err: StudentError, function: str, kwargs: dict) -> Mismatch | None:
+    """A Mismatch that says which keyword argument the student's function lacks, if that is why it raised
+    (a submission written before ``weight_decay`` existed); None otherwise."""
+    for key in kwargs:
+        if err.kind == "exception" and f"unexpected keyword argument '{key}'" in err.message:
+            return Mismatch(f"has no {key} argument (it raised {err.message[:200]})\n"
+                            f"  add `{key}=0.0` to the signature of {function} and use it; "
+                            f"the checks without {key} do not pass it")
+    return None
+
+
 def run_trajectory(check: Check, call, case: Case) -> Returned:
     """The student's loop, all steps in one request (``Call.chain``): each step gets the param and
     velocity (theta and m) the student's previous step returned.
@@ -226,6 +255,9 @@ def run_trajectory(check: Check, call, case: Case) -> Returned:
     try:
         done = call.chain(check.function, steps, case.kwargs, feed, fed_shape=problem.x0.shape)
     except StudentError as err:
+        missing = no_argument(err, check.function, case.kwargs)
+        if missing is not None:
+            raise missing from None
         k = getattr(err, "step", 0)
         if k:  # explain_error shows err.called: the call of this step, not of the first one
             err.message += (f" (at step {k + 1} of {len(lrs)}; each step's input is what your "
@@ -291,34 +323,41 @@ def compare_trajectory(tol: dict):
     return compare
 
 
-def update_check(function: str, points: float, name: str, problem: Problem, lrs, momentum: float, *,
-                 hidden: bool = False, what: str = "", tol=None) -> Check:
-    """``momentum_update`` or ``nesterov_update`` stepped len(lrs) times against torch.optim.SGD."""
+def update_check(name: str, *, points: float, hidden: bool = False, problem: Problem, lrs, momentum: float,
+                 weight_decay: float | None = None, what: str = "", tol=None) -> Check:
+    """``momentum_update`` or ``nesterov_update`` (the function the name says) stepped len(lrs) times
+    from velocity None against torch.optim.SGD(momentum=..., nesterov=..., weight_decay=...).
+
+    ``weight_decay`` None sends no ``weight_decay`` argument (the default, 0, in torch)."""
+    function = function_of(name)
     lrs = [float(lr) for lr in lrs]
     nesterov = function == "nesterov_update"
     tol = tol or (FIRST if len(lrs) == 1 else TRAJ)
+    kwargs = {"momentum": momentum} if weight_decay is None else {"momentum": momentum, "weight_decay": weight_decay}
+    decay = kwargs.get("weight_decay", 0.0)
 
     def make_case():
         x0 = problem.x0.copy()
-        grads = torch_sgd(problem, lrs, momentum, nesterov)["grads"]
-        return Case((x0, grads[0], None, lrs[0]), {"momentum": momentum}, UPDATE_NAMES,
+        grads = torch_sgd(problem, lrs, momentum, nesterov, decay)["grads"]
+        return Case((x0, grads[0], None, lrs[0]), dict(kwargs), UPDATE_NAMES,
                     {"function": function, "problem": problem, "lrs": lrs, "lookahead": False, "grads": grads})
 
     steps = "one step from velocity=None" if len(lrs) == 1 else f"{len(lrs)} steps"
-    torch_name = f"SGD(momentum={momentum:g}{', nesterov=True' if nesterov else ''})"
+    torch_name = (f"SGD(momentum={momentum:g}{', nesterov=True' if nesterov else ''}"
+                  f"{f', weight_decay={decay:g}' if decay else ''})")
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function}: {steps} on {problem.label}{what} match torch.optim.{torch_name}",
-        hint=HINTS[function], make_case=make_case,
-        reference=lambda case: torch_sgd(problem, lrs, momentum, nesterov),
+        hint=(HINTS["weight_decay"] + " " if decay else "") + HINTS[function], make_case=make_case,
+        reference=lambda case: torch_sgd(problem, lrs, momentum, nesterov, decay),
         run=run_trajectory, compare=compare_trajectory(tol),
     )
 
 
-def lookahead_check(points: float, name: str, problem: Problem, lr: float, momentum: float, steps: int, *,
-                    hidden: bool = False) -> Check:
+def lookahead_check(name: str, *, points: float, hidden: bool = False, problem: Problem, lr: float,
+                    momentum: float, steps: int) -> Check:
     """``nesterov_lookahead_step`` from m = 0 against SGD(nesterov=True) via θ = p + βηb, m = −ηb."""
-    function = "nesterov_lookahead_step"
+    function = function_of(name)
 
     def make_case():
         return Case((problem.x0.copy(), np.zeros_like(problem.x0), problem.recipe(), float(lr)),
@@ -327,7 +366,7 @@ def lookahead_check(points: float, name: str, problem: Problem, lr: float, momen
 
     what = "one step from m = 0" if steps == 1 else f"{steps} steps from m = 0"
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=(f"{function}: {what} on {problem.label} (momentum={momentum:g}) follow torch's "
                f"SGD(nesterov=True) through θ = p + β·lr·b, m = −lr·b"),
         hint=HINTS[function], make_case=make_case,
@@ -349,20 +388,21 @@ def _ewma_reference(case: Case):
     return torch_ewma(case.args[0], **case.kwargs)
 
 
-def ewma_check(points: float, name: str, values_fn, beta: float, bias_correction: bool, *,
-               hidden: bool = False, what: str = "") -> Check:
+def ewma_check(name: str, *, points: float, hidden: bool = False, seed: int, shape, dtype=np.float64,
+               beta: float, bias_correction: bool, what: str = "") -> Check:
+    """``ewma`` of ``ewma_values(seed, shape, dtype)`` against Adam's exp_avg (see ``torch_ewma``)."""
     kwargs = {"beta": beta, "bias_correction": bias_correction}
     return Check(
-        name=f"ewma: {name}", function="ewma", points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"ewma of {what} ({kwargs}) matches torch.optim.Adam's exp_avg"
               + (" / (1 − β^t)" if bias_correction else ""),
         hint=HINTS["ewma"],
-        make_case=lambda: Case((values_fn(),), kwargs, ("values",), {"function": "ewma"}),
+        make_case=lambda: Case((ewma_values(seed, shape, dtype),), kwargs, ("values",), {"function": "ewma"}),
         reference=_ewma_reference, compare=close(unmodified=True, input_arg=None),
     )
 
 
-def ewma_edge_check(points: float, *, hidden: bool = True) -> Check:
+def ewma_edge_check(name: str, *, points: float, hidden: bool = False) -> Check:
     """Integer input (float64 out), a single value with bias correction (= the value), an empty series."""
 
     def make_case():
@@ -377,7 +417,7 @@ def ewma_edge_check(points: float, *, hidden: bool = True) -> Check:
         return Case(data={"calls": calls, "function": "ewma"})
 
     return Check(
-        name="ewma: integer, one step, empty", function="ewma", points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title="ewma gives float64 for integers, x_1 after one corrected step, and handles T = 0",
         hint=HINTS["ewma"] + " Allocate the output as float (np.zeros_like of an int array is int) and "
                              "do not index values[0] when T may be 0.",
@@ -392,38 +432,37 @@ QUAD = quadratic(51, 10, 100.0)  # condition number 100; lr 0.01 puts lr·λ_max
 ROSEN = rosenbrock([-1.2, 1.0, -0.5, 0.8, 0.3, 1.1])
 # float32: 20 steps on a well-conditioned quadratic (condition number 10), torch run in float32.
 QUAD32 = quadratic(63, 8, 10.0, dtype=np.float32)
+# weight decay: a quadratic whose minimum (b far from 0) the decay visibly pulls toward 0.
+QUAD_WD = quadratic(57, 8, 30.0)
+IN_FLOAT32 = " in float32 (results stay float32)"
 
-
-def _updates_public():
-    checks = []
-    for function, pts in [("momentum_update", (4, 7, 6)), ("nesterov_update", (4, 6, 5))]:
-        checks.append(update_check(function, pts[0], "first step", QUAD, [0.01], 0.9))
-        checks.append(update_check(function, pts[1], "ill-conditioned quadratic", QUAD, [0.01] * 60, 0.9))
-        checks.append(update_check(function, pts[2], "Rosenbrock", ROSEN, [2e-4] * 60, 0.9))
-        checks.append(update_check(function, 3, "float32", QUAD32, [0.05] * 20, 0.9,
-                                   what=" in float32 (results stay float32)", tol=TRAJ32))
-    return checks
-
-
-def _lookahead_public():
-    return [
-        lookahead_check(4, "first step", QUAD, 0.01, 0.9, 1),
-        lookahead_check(7, "ill-conditioned quadratic", QUAD, 0.01, 0.9, 60),
-        lookahead_check(6, "Rosenbrock", ROSEN, 2e-4, 0.9, 60),
-    ]
-
-
-def _ewma_public():
-    return [
-        ewma_check(5, "1-D", lambda: ewma_values(53, (100,)), 0.9, False, what="100 noisy values"),
-        ewma_check(5, "bias correction", lambda: ewma_values(54, (50,)), 0.95, True, what="50 noisy values"),
-        ewma_check(4, "(T, D) series", lambda: ewma_values(55, (40, 3)), 0.8, False,
-                   what="3 series of 40 values side by side, shape (40, 3)"),
-        ewma_check(3, "float32", lambda: ewma_values(65, (30, 2), dtype=np.float32), 0.9, True,
-                   what="float32 values of shape (30, 2) (the result stays float32)"),
-    ]
-
-
-CHECKS = _updates_public() + _lookahead_public() + _ewma_public()
+CHECKS = [
+    update_check("momentum_update: first step", points=3, problem=QUAD, lrs=[0.01], momentum=0.9),
+    update_check("momentum_update: ill-conditioned quadratic", points=6, problem=QUAD, lrs=[0.01] * 60, momentum=0.9),
+    update_check("momentum_update: Rosenbrock", points=5, problem=ROSEN, lrs=[2e-4] * 60, momentum=0.9),
+    update_check("momentum_update: float32", points=3, problem=QUAD32, lrs=[0.05] * 20, momentum=0.9,
+                 what=IN_FLOAT32, tol=TRAJ32),
+    update_check("momentum_update: weight decay", points=4, problem=QUAD_WD, lrs=[0.03] * 40, momentum=0.9,
+                 weight_decay=0.1),
+    update_check("nesterov_update: first step", points=3, problem=QUAD, lrs=[0.01], momentum=0.9),
+    update_check("nesterov_update: ill-conditioned quadratic", points=5, problem=QUAD, lrs=[0.01] * 60, momentum=0.9),
+    update_check("nesterov_update: Rosenbrock", points=4, problem=ROSEN, lrs=[2e-4] * 60, momentum=0.9),
+    update_check("nesterov_update: float32", points=3, problem=QUAD32, lrs=[0.05] * 20, momentum=0.9,
+                 what=IN_FLOAT32, tol=TRAJ32),
+    update_check("nesterov_update: weight decay", points=4, problem=QUAD_WD, lrs=[0.03] * 40, momentum=0.9,
+                 weight_decay=0.1),
+    lookahead_check("nesterov_lookahead_step: first step", points=3, problem=QUAD, lr=0.01, momentum=0.9, steps=1),
+    lookahead_check("nesterov_lookahead_step: ill-conditioned quadratic", points=6, problem=QUAD, lr=0.01,
+                    momentum=0.9, steps=60),
+    lookahead_check("nesterov_lookahead_step: Rosenbrock", points=5, problem=ROSEN, lr=2e-4, momentum=0.9, steps=60),
+    ewma_check("ewma: 1-D", points=4, seed=53, shape=(100,), beta=0.9, bias_correction=False,
+               what="100 noisy values"),
+    ewma_check("ewma: bias correction", points=4, seed=54, shape=(50,), beta=0.95, bias_correction=True,
+               what="50 noisy values"),
+    ewma_check("ewma: (T, D) series", points=4, seed=55, shape=(40, 3), beta=0.8, bias_correction=False,
+               what="3 series of 40 values side by side, shape (40, 3)"),
+    ewma_check("ewma: float32", points=3, seed=65, shape=(30, 2), dtype=np.float32, beta=0.9, bias_correction=True,
+               what="float32 values of shape (30, 2) (the result stays float32)"),
+]
 
 __all__ = ["CHECKS", "TRAJ", "TRAJ32", "FIRST"]

@@ -3,13 +3,22 @@
 Not here because it is not wrong: a velocity initialised to zeros on the first step
 (b = β·0 + g = g) gives exactly torch's first buffer, since SGD's dampening is 0 in this API.
 The zero start only differs from torch with the (1 − β) factor, which ``momentum_ema_form`` covers.
+
+The mutants of other mistakes apply weight decay correctly (``_DECAY``), so the weight-decay checks
+are failed only by the weight-decay mutants: the decay added to the step after the buffer, applied
+AdamW-style to the new parameter, with the wrong sign, ignored, or a function written before the
+argument existed (the weight-decay checks fail it with a message naming the argument; every other
+check passes it).
 """
 
+_DECAY = "grad = grad + weight_decay * param"
 
-def _update(function: str, body: str) -> str:
+
+def _update(function: str, body: str, decay: str = _DECAY, signature: str = "momentum=0.9, weight_decay=0.0") -> str:
     return f'''
-def {function}(param, grad, velocity, lr, momentum=0.9):
+def {function}(param, grad, velocity, lr, {signature}):
     param, grad = _as_float(param), _as_float(grad)
+    {decay}
     {body}
 '''
 
@@ -36,6 +45,8 @@ def ewma(values, beta=0.9, bias_correction=False):
 
 
 _BUF = "buf = grad.copy() if velocity is None else momentum * velocity + grad"
+_NO_DECAY = "# (grad is not decayed here)"
+_OLD = "momentum=0.9"  # the signature before weight_decay
 _STEP = "v = beta * v + (1 - beta) * x[t]\n        out[t] = v / (1 - beta ** (t + 1)) if bias_correction else v"
 
 MUTANTS = {
@@ -72,6 +83,17 @@ MUTANTS = {
     "momentum_float64": ("momentum_update", _update("momentum_update", f'''param, grad = param.astype(np.float64), grad.astype(np.float64)
     {_BUF}
     return param - lr * buf, buf''')),
+    "momentum_decay_after_buffer": ("momentum_update", _update("momentum_update", f'''{_BUF}
+    return param - lr * (buf + weight_decay * param), buf''', decay=_NO_DECAY)),
+    "momentum_decoupled_decay": ("momentum_update", _update("momentum_update", f'''{_BUF}
+    new = param - lr * buf
+    return new - lr * weight_decay * new, buf  # AdamW-style, on the updated parameter''', decay=_NO_DECAY)),
+    "momentum_decay_sign": ("momentum_update", _update("momentum_update", f'''{_BUF}
+    return param - lr * buf, buf''', decay="grad = grad - weight_decay * param")),
+    "momentum_ignores_weight_decay": ("momentum_update", _update("momentum_update", f'''{_BUF}
+    return param - lr * buf, buf''', decay="# weight_decay accepted and ignored")),
+    "momentum_without_weight_decay": ("momentum_update", _update("momentum_update", f'''{_BUF}
+    return param - lr * buf, buf''', decay="# (written before weight_decay existed)", signature=_OLD)),
     # nesterov_update
     "nesterov_steps_with_buffer": ("nesterov_update", _update("nesterov_update", f'''{_BUF}
     return param - lr * buf, buf''')),
@@ -91,6 +113,17 @@ MUTANTS = {
     "nesterov_float64": ("nesterov_update", _update("nesterov_update", f'''param, grad = param.astype(np.float64), grad.astype(np.float64)
     {_BUF}
     return param - lr * (grad + momentum * buf), buf''')),
+    "nesterov_decay_after_buffer": ("nesterov_update", _update("nesterov_update", f'''{_BUF}
+    return param - lr * (grad + momentum * buf + weight_decay * param), buf''', decay=_NO_DECAY)),
+    "nesterov_decoupled_decay": ("nesterov_update", _update("nesterov_update", f'''{_BUF}
+    new = param - lr * (grad + momentum * buf)
+    return new - lr * weight_decay * new, buf  # AdamW-style, on the updated parameter''', decay=_NO_DECAY)),
+    "nesterov_decay_sign": ("nesterov_update", _update("nesterov_update", f'''{_BUF}
+    return param - lr * (grad + momentum * buf), buf''', decay="grad = grad - weight_decay * param")),
+    "nesterov_ignores_weight_decay": ("nesterov_update", _update("nesterov_update", f'''{_BUF}
+    return param - lr * (grad + momentum * buf), buf''', decay="# weight_decay accepted and ignored")),
+    "nesterov_without_weight_decay": ("nesterov_update", _update("nesterov_update", f'''{_BUF}
+    return param - lr * (grad + momentum * buf), buf''', decay="# (written before weight_decay existed)", signature=_OLD)),
     # nesterov_lookahead_step
     "lookahead_grad_at_theta": ("nesterov_lookahead_step", _lookahead('''m_new = momentum * m - lr * np.asarray(grad_fn(theta))
     return theta + m_new, m_new''')),

@@ -18,6 +18,14 @@ Keras and many textbooks write v_t = β v_{t−1} − η g_t, θ_t = θ_{t−1} 
 both give the same parameters (v_t = −η b_t), but the velocities differ, and as soon as η
 changes between steps (a schedule) the trajectories differ too. Here the convention is torch's.
 
+Weight decay (``SGD(..., weight_decay=λ)``) is an L2 penalty λ/2 ‖θ‖² on the loss: its gradient
+λ θ is added to the gradient *before* it enters the momentum buffer,
+
+    g_t ← g_t + λ θ_{t−1}           (then b_t and θ_t as above)
+
+so the decay is accumulated by momentum like any other gradient. AdamW's *decoupled* decay,
+θ ← θ − η λ θ applied beside the update, is a different rule: torch's SGD does not do that.
+
 Nesterov's accelerated gradient evaluates the gradient at the point momentum is about to carry
 the parameters to. The textbook form (Sutskever et al., 2013), with m_0 = 0:
 
@@ -57,15 +65,17 @@ def _as_float(x):
     return x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False)
 
 
-def momentum_update(param, grad, velocity, lr, momentum=0.9):
+def momentum_update(param, grad, velocity, lr, momentum=0.9, weight_decay=0.0):
     param, grad = _as_float(param), _as_float(grad)
+    grad = grad + weight_decay * param
     v = np.zeros_like(param) if velocity is None else velocity
     v = momentum * v - lr * grad
     return param + v, v
 
 
-def nesterov_update(param, grad, velocity, lr, momentum=0.9):
+def nesterov_update(param, grad, velocity, lr, momentum=0.9, weight_decay=0.0):
     param, grad = _as_float(param), _as_float(grad)
+    grad = grad + weight_decay * param
     buf = grad.copy() if velocity is None else momentum * velocity + grad
     return param - lr * buf, buf
 
