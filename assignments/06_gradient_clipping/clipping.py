@@ -20,11 +20,20 @@ size of the update without touching the rest of training. There are three common
 Clipping only ever scales *down*: a gradient whose norm is already below max_norm is returned
 unchanged (a copy of it).
 
+A **weight penalty** acts earlier: an L1 or L2 term added to the loss pulls every weight towards
+0 at each step, so the weights cannot grow until the products of the layers' Jacobians blow up.
+With Keras' convention (``regularizers.L1(l1=λ)``, ``regularizers.L2(l2=λ)``):
+
+- **L1**: λ Σ|w|, gradient λ sign(w) (0 at w = 0, as torch.autograd);
+- **L2**: λ Σw², gradient 2λw. One SGD step on loss + λ Σw² is
+  w ← w − η (g + 2λw), exactly ``torch.optim.SGD(lr=η, weight_decay=2λ)``: torch's weight decay
+  wd adds wd·w to the gradient, the gradient of (wd/2) Σw².
+
 Rules for every function here (the checks enforce them against PyTorch):
 - NumPy only (no torch, tensorflow or jax); inputs are never modified — not the arrays, and
   not the list that holds them. Return new arrays.
 - Any shape, including 0-d and empty arrays. float32 in gives float32 out; any other input
-  gives float64.
+  gives float64 (for the returned arrays; a norm or a penalty value may be a float).
 - A zero gradient must not produce a NaN or a divide-by-zero warning.
 
 Run the public checks with ``pytest`` in this folder.
@@ -112,6 +121,52 @@ def clip_by_global_norm(grads, max_norm, norm_type=2.0):
     - clipped: a new list of new arrays, shapes and float dtypes as in ``grads``.
     - total_norm: the norm *before* clipping, a float (or 0-d array); 0.0 for an empty list.
       An empty array contributes nothing (also for p = inf).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def l1_penalty(weights, lam):
+    """The L1 penalty λ Σ|w| over a list of weight arrays, and its gradient (Keras' ``L1(l1=lam)``).
+
+        value  = λ · Σ_j Σ_i |w_ji|       over every entry of every array
+        grad_j = λ · sign(w_j)            elementwise, with sign(0) = 0
+
+    |w| has no derivative at w = 0: any number in [−λ, λ] is a subgradient there. torch.autograd
+    (the gradient of ``lam * w.abs().sum()``) and ``np.sign`` both take 0, and so does this
+    function: the penalty alone leaves a weight that is exactly 0 where it is.
+
+    Inputs:
+    - weights: a list of arrays, any shapes (0-d and empty included); may be empty.
+    - lam: λ >= 0, the strength of the penalty.
+
+    Returns a tuple (value, grads):
+    - value: the penalty, a float (or a 0-d array); 0.0 for an empty list, and an empty array
+      adds nothing to it.
+    - grads: a new list of new arrays, grads[j] with the shape and float dtype of weights[j].
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def l2_penalty(weights, lam):
+    """The L2 penalty λ Σw² over a list of weight arrays, and its gradient (Keras' ``L2(l2=lam)``).
+
+        value  = λ · Σ_j Σ_i w_ji²        over every entry of every array (no ½, no square root)
+        grad_j = 2λ · w_j
+
+    Hence one SGD step on loss + penalty, w ← w − η (g + 2λ w), is
+    ``torch.optim.SGD(lr=η, weight_decay=2λ)``. The other common convention, ½λ Σw² (gradient λw),
+    is ``weight_decay=λ``: same idea, a penalty half as strong for the same λ.
+
+    Inputs:
+    - weights: a list of arrays, any shapes (0-d and empty included); may be empty.
+    - lam: λ >= 0, the strength of the penalty.
+
+    Returns a tuple (value, grads):
+    - value: the penalty, a float (or a 0-d array); 0.0 for an empty list, and an empty array
+      adds nothing to it.
+    - grads: a new list of new arrays, grads[j] with the shape and float dtype of weights[j].
     """
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -1,4 +1,4 @@
-"""Checks for 06_gradient_clipping, against ``torch.nn.utils``.
+"""Checks for 06_gradient_clipping, against ``torch.nn.utils``, ``torch.autograd`` and ``torch.optim``.
 
 References:
 - ``clip_by_value``: ``torch.nn.utils.clip_grad_value_`` on parameters whose ``.grad`` are the
@@ -8,6 +8,12 @@ References:
 - ``clip_by_norm`` (Keras' ``clipnorm``, one tensor): the exact formula
   g * max_norm / ||g||_2 if ||g||_2 > max_norm, computed with ``torch.linalg.vector_norm`` and
   torch ops, as the notes' worked example ([0.9, 100] -> [0.00899964, 0.9999595]) is exact.
+- ``l1_penalty`` / ``l2_penalty`` (Keras' ``L1(l1=lam)`` / ``L2(l2=lam)``): the value
+  ``lam * sum(w.abs().sum())`` / ``lam * sum(w.pow(2).sum())`` with torch ops, the gradients from
+  ``backward()`` on it (torch.autograd's gradient of |w| is 0 at w = 0; the inputs hold exact
+  zeros). The SGD check feeds the student's penalty gradients into the step
+  p - lr * (g + grad) and compares it with one ``torch.optim.SGD(lr, weight_decay=2 * lam)`` step
+  on the same parameters and loss gradients g.
 
 References are computed in float64 and cast to the input's dtype.
 
@@ -23,8 +29,14 @@ Tolerances (each element passes when |yours - torch| <= atol + rtol * |torch|):
   total ~ 3e-3, where it changes the result by 3e-4 relative) instead of by every check.
   The subtlest wrong answers we know (norm of each row, sum of per-tensor norms, p ignored)
   are off by 1e-2 or more.
-- total_norm: ``compare.F64`` for float64 gradients (a norm is a sum and a root, ~1e-15
-  relative), ``compare.F32`` for float32 ones (torch sums in float32; a float64 sum is also fine).
+- total_norm and the penalty value: ``compare.F64`` for float64 arrays (a sum of at most a few
+  hundred terms and a root or a product: ~1e-15 relative; the penalties measured 0 apart),
+  ``compare.F32`` when an input is float32 (torch sums in float32; a float64 sum is also fine).
+- the penalty gradients and the SGD step: ``compare.F64`` / ``F32``. lam * sign(w) is exact and
+  2 * lam * w is one or two roundings (measured: 0 difference); the step adds two more (2e-16).
+  The wrong answers are off by far more: the ½·lam convention by a factor 2 in the gradient and
+  by lr * lam * |w| ~ 5e-3 in the step, a missing lam or a subgradient of lam at w = 0 by
+  lam or more at some entry.
 """
 
 from __future__ import annotations
@@ -32,14 +44,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gradkit.compare import F32, F64, compare_array, compare_each, modified_in_place, run_each, show_value
-from gradkit.core import Case, Check, Mismatch
+from gradkit.compare import F32, F64, as_array, compare_array, compare_each, modified_in_place, run_each, show_value
+from gradkit.core import Case, Check, Mismatch, function_of
 from gradkit.protocol import Opaque
 
 MODULE = "clipping"  # the student's file: clipping.py
 
-INPLACE = ("Build the result from new arrays: np.clip(g, -c, c) or g * coef, never g *= coef, np.clip(g, ..., out=g) "
-           "or grads[i] = ...; the caller's gradients must be unchanged after the call.")
+INPLACE = ("Build the result from new arrays: np.clip(g, -c, c), g * coef or lam * np.sign(w), never g *= coef, "
+           "np.clip(g, ..., out=g) or grads[i] = ...; the caller's arrays and list must be unchanged after the call.")
 
 CLIP_TOL = dict(rtol=1e-5, atol=1e-12)
 
@@ -52,6 +64,11 @@ HINTS = {
     "clip_by_global_norm": "total = ((Σ over all arrays Σ |g|^p))^(1/p) as if all arrays were one vector "
                            "(for p = inf: the largest |g| anywhere); coef = min(1, max_norm / (total + 1e-6)); "
                            "return ([coef * g for g in grads], total) with total the norm BEFORE clipping.",
+    "l1_penalty": "value = lam * (sum over ALL arrays of np.sum(np.abs(w))), entry by entry (not a matrix "
+                  "norm); grads = [lam * np.sign(w) for w in weights] (0 where w == 0, as torch); "
+                  "return (value, grads).",
+    "l2_penalty": "value = lam * (sum over ALL arrays of np.sum(w ** 2)) (Keras' convention: no 1/2, no "
+                  "square root); grads = [2 * lam * w for w in weights]; return (value, grads).",
 }
 
 
@@ -101,23 +118,48 @@ def torch_clip_norm(grad, max_norm) -> np.ndarray:
     return out.numpy().astype(_dtype(grad))
 
 
+# the penalty of one tensor, summed over the list and multiplied by lam (Keras' convention)
+PENALTY_TERMS = {"l1_penalty": lambda t: t.abs().sum(), "l2_penalty": lambda t: t.pow(2).sum()}
+
+
+def torch_penalty(function: str, weights, lam):
+    """(value, grads): lam * Σ_j term(w_j) with torch ops, grads by torch.autograd; (0.0, []) for []."""
+    ts = [torch.tensor(np.asarray(w, dtype=np.float64), requires_grad=True) for w in weights]
+    value = lam * sum((PENALTY_TERMS[function](t) for t in ts), torch.zeros((), dtype=torch.float64))
+    if ts:
+        value.backward()
+    return value.item(), [t.grad.numpy().astype(_dtype(w)) for t, w in zip(ts, weights)]
+
+
+def torch_sgd_decay(params, grads, lr, lam) -> list:
+    """The parameters after one torch.optim.SGD(lr, weight_decay=2 * lam) step with gradients ``grads``."""
+    ps = [torch.nn.Parameter(torch.tensor(np.asarray(p, dtype=np.float64))) for p in params]
+    for p, g in zip(ps, grads):
+        p.grad = torch.tensor(np.asarray(g, dtype=np.float64))
+    torch.optim.SGD(ps, lr=lr, weight_decay=2 * lam).step()
+    return [p.detach().numpy().astype(_dtype(p0)) for p, p0 in zip(ps, params)]
+
+
 # --- comparisons -----------------------------------------------------------------------------
 
-def _unmodified(got) -> None:
+def _clean(got, no_warnings: bool = False) -> None:
+    """Inputs untouched (arrays and list), and no NumPy warning when ``no_warnings``."""
     if got.mutated:
         raise modified_in_place(got.mutated, advice="functions must leave their inputs untouched: build a new "
-                                "list of new arrays (np.clip(g, ...), g * coef), never g *= ..., "
-                                "np.clip(..., out=g) or grads[i] = ...", hint=INPLACE)
+                                "list of new arrays (np.clip(g, ...), g * coef, lam * np.sign(w)), never "
+                                "g *= ..., np.clip(..., out=g) or grads[i] = ...", hint=INPLACE)
+    if no_warnings and got.warnings:
+        raise Mismatch("NumPy warned during the call: " + "; ".join(got.warnings[:3]))
 
 
 def _as_list(value, n: int, label: str) -> list:
     if isinstance(value, Opaque):
         raise Mismatch(f"{label} is a {value.type_name}, not a list of arrays: {value.text}")
     if not isinstance(value, (list, tuple)):
-        raise Mismatch(f"{label} is a {type(value).__name__}, not a list of arrays (one per gradient in the "
+        raise Mismatch(f"{label} is a {type(value).__name__}, not a list of arrays (one per array in the "
                        f"input list; expected {n})\n  yours: {show_value(value)}")
     if len(value) != n:
-        raise Mismatch(f"{label} holds {len(value)} arrays; expected {n}, one per gradient in the input list\n"
+        raise Mismatch(f"{label} holds {len(value)} arrays; expected {n}, one per array in the input list\n"
                        f"  yours: {show_value(list(value))}")
     return list(value)
 
@@ -129,13 +171,28 @@ def _compare_list(values, expected, inputs, label: str, tol=None) -> None:
         compare_array(v, e, t["rtol"], t["atol"], label=f"{label}[{i}]", input_at=inputs[i])
 
 
+def _pair(value, first: str, second: str, what: str) -> tuple:
+    """The student's result as the pair (first, second) the function must return."""
+    if isinstance(value, Opaque) or not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise Mismatch(f"the result is not a pair ({first}, {second}); return a tuple of {what}\n"
+                       f"  yours: {show_value(value)}")
+    return value[0], value[1]
+
+
+def _compare_number(value, expected: float, arrays, label: str) -> None:
+    """One number (a float or a 0-d array) against torch's, F32 when an input array is float32."""
+    tol = F32 if any(np.asarray(a).dtype == np.float32 for a in arrays) else F64
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.shape != ()):
+        raise Mismatch(f"{label} should be one number (a float or a 0-d array)\n"
+                       f"  yours: {show_value(value)}\n  torch: {expected!r}")
+    compare_array(value, np.asarray(expected), tol["rtol"], tol["atol"], label=label, check_dtype=False)
+
+
 def list_close(no_warnings: bool = False):
     """``compare`` for clip_by_value: a list of arrays, F64/F32, inputs untouched."""
 
     def compare(got, expected, case):
-        _unmodified(got)
-        if no_warnings and got.warnings:
-            raise Mismatch("NumPy warned during the call: " + "; ".join(got.warnings[:3]))
+        _clean(got, no_warnings)
         _compare_list(got.value, expected, case.args[0], "the result")
 
     return compare
@@ -145,9 +202,7 @@ def norm_close(no_warnings: bool = False):
     """``compare`` for clip_by_norm: one array, CLIP_TOL (float64) or F32, input untouched."""
 
     def compare(got, expected, case):
-        _unmodified(got)
-        if no_warnings and got.warnings:
-            raise Mismatch("NumPy warned during the call: " + "; ".join(got.warnings[:3]))
+        _clean(got, no_warnings)
         tol = F32 if expected.dtype == np.float32 else CLIP_TOL
         compare_array(got.value, expected, tol["rtol"], tol["atol"], input_at=case.args[0])
 
@@ -158,14 +213,9 @@ def global_close(parts=("clipped", "total"), no_warnings: bool = False):
     """``compare`` for clip_by_global_norm: the pair (clipped list, total norm before clipping)."""
 
     def compare(got, expected, case):
-        _unmodified(got)
-        if no_warnings and got.warnings:
-            raise Mismatch("NumPy warned during the call: " + "; ".join(got.warnings[:3]))
-        value = got.value
-        if isinstance(value, Opaque) or not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise Mismatch("the result is not a pair (clipped, total_norm); return a tuple of the list of "
-                           f"clipped arrays and the total norm before clipping\n  yours: {show_value(value)}")
-        clipped, total = value
+        _clean(got, no_warnings)
+        clipped, total = _pair(got.value, "clipped", "total_norm",
+                               "the list of clipped arrays and the total norm before clipping")
         exp_clipped, exp_total = expected
         if "clipped" in parts:
             try:
@@ -176,68 +226,141 @@ def global_close(parts=("clipped", "total"), no_warnings: bool = False):
                 raise Mismatch(f"{m}\n  torch: total_norm = {exp_total!r}, coefficient min(1, max_norm / "
                                f"(total_norm + 1e-6)) = {coef!r}") from None
         if "total" in parts:
-            f32 = any(np.asarray(g).dtype == np.float32 for g in case.args[0])
-            tol = F32 if f32 else F64
-            if isinstance(total, (list, tuple)) or (isinstance(total, np.ndarray) and total.shape != ()):
-                raise Mismatch(f"total_norm should be one number (a float or a 0-d array)\n"
-                               f"  yours: {show_value(total)}\n  torch: {exp_total!r}")
-            compare_array(total, np.asarray(exp_total), tol["rtol"], tol["atol"],
-                          label="total_norm (the norm before clipping)", check_dtype=False)
+            _compare_number(total, exp_total, case.args[0], "total_norm (the norm before clipping)")
 
     return compare
 
 
-# --- check factories -------------------------------------------------------------------------
+def penalty_close(parts=("value", "grads"), no_warnings: bool = False):
+    """``compare`` for l1_penalty / l2_penalty: the pair (value, grads), inputs untouched."""
 
-def value_check(points: float, name: str, make, clip_value, *, what: str, hidden: bool = False) -> Check:
-    """clip_by_value(make(), clip_value) against clip_grad_value_."""
+    def compare(got, expected, case):
+        _clean(got, no_warnings)
+        value, grads = _pair(got.value, "value", "grads", "the penalty and the list of its gradients")
+        exp_value, exp_grads = expected
+        weights, lam = case.args
+        if "value" in parts:
+            _compare_number(value, exp_value, weights, f"the penalty value (lam = {lam!r})")
+        if "grads" in parts:
+            _compare_list(grads, exp_grads, weights, f"grads (lam = {lam!r})")
+
+    return compare
+
+
+def sgd_close(got, expected, case) -> None:
+    """``compare`` for the SGD check: p - lr * (g + your grad) against torch's step with weight decay."""
+    _clean(got)
+    params, lam = case.args
+    loss_grads, lr = case.data["grads"], case.data["lr"]
+    _, grads = _pair(got.value, "value", "grads", "the penalty and the list of its gradients")
+    grads = _as_list(grads, len(params), "grads")
+    stepped = []
+    for i, (p, g, pg) in enumerate(zip(params, loss_grads, grads)):
+        pg = as_array(pg, np.asarray(p), f"grads[{i}]")
+        if pg.shape != np.shape(p):
+            raise Mismatch(f"grads[{i}] has shape {pg.shape}; weights[{i}] has shape {np.shape(p)}")
+        stepped.append(p - lr * (g + pg))
+    try:
+        _compare_list(stepped, expected, params, "new_params")
+    except Mismatch as m:
+        raise Mismatch(f"one SGD step on loss + l2_penalty, new_params = p - lr * (g + grads) with your grads, "
+                       f"is not torch.optim.SGD(lr={lr!r}, weight_decay=2 * lam = {2 * lam!r}): {m}") from None
+
+
+# --- check factories -------------------------------------------------------------------------
+# Every factory reads `xxx_check("<function>: <aspect>", points=..., <inputs>..., hidden=...)`;
+# an input given as a function (grads=value_grads) is called when the check is prepared.
+
+def value_check(name: str, *, points: float, grads, clip_value, what: str, hidden: bool = False) -> Check:
+    """clip_by_value(grads(), clip_value) against clip_grad_value_."""
     return Check(
-        name=f"clip_by_value: {name}", function="clip_by_value", points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"clip_by_value matches torch.nn.utils.clip_grad_value_ on {what}",
         hint=HINTS["clip_by_value"],
-        make_case=lambda: Case((make(), clip_value), {}, ("grads", "clip_value")),
+        make_case=lambda: Case((grads(), clip_value), {}, ("grads", "clip_value")),
         reference=lambda case: torch_clip_value(*case.args),
         compare=list_close(),
     )
 
 
-def norm_check(points: float, name: str, make, max_norm, *, what: str, hidden: bool = False,
+def norm_check(name: str, *, points: float, grad, max_norm, what: str, hidden: bool = False,
                no_warnings: bool = False) -> Check:
-    """clip_by_norm(make(), max_norm) against the exact formula with torch ops."""
+    """clip_by_norm(grad(), max_norm) against the exact formula with torch ops."""
     return Check(
-        name=f"clip_by_norm: {name}", function="clip_by_norm", points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"clip_by_norm matches g * max_norm / ||g|| (torch.linalg.vector_norm) on {what}",
         hint=HINTS["clip_by_norm"],
-        make_case=lambda: Case((make(), max_norm), {}, ("grad", "max_norm")),
+        make_case=lambda: Case((grad(), max_norm), {}, ("grad", "max_norm")),
         reference=lambda case: torch_clip_norm(*case.args),
         compare=norm_close(no_warnings),
     )
 
 
-def global_check(points: float, name: str, make, max_norm, norm_type=None, *, what: str,
+def global_check(name: str, *, points: float, grads, max_norm, norm_type=None, what: str,
                  parts=("clipped", "total"), hidden: bool = False, hint: str = "") -> Check:
-    """clip_by_global_norm(make(), max_norm[, norm_type=...]) against clip_grad_norm_."""
+    """clip_by_global_norm(grads(), max_norm[, norm_type=...]) against clip_grad_norm_."""
     kwargs = {} if norm_type is None else {"norm_type": norm_type}
     return Check(
-        name=f"clip_by_global_norm: {name}", function="clip_by_global_norm", points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"clip_by_global_norm matches torch.nn.utils.clip_grad_norm_ on {what}",
         hint=(hint + " " if hint else "") + HINTS["clip_by_global_norm"],
-        make_case=lambda: Case((make(), max_norm), kwargs, ("grads", "max_norm")),
+        make_case=lambda: Case((grads(), max_norm), kwargs, ("grads", "max_norm")),
         reference=lambda case: torch_clip_global(*case.args, **case.kwargs),
         compare=global_close(parts),
     )
 
 
-def edge_check(function: str, points: float, name: str, calls, *, title: str, hint: str = "",
-               hidden: bool = False, no_warnings: bool = False) -> Check:
-    """Several calls in one check: ``calls`` is a list of (label, args, kwargs)."""
-    ref = {"clip_by_value": lambda c: torch_clip_value(*c.args),
-           "clip_by_norm": lambda c: torch_clip_norm(*c.args),
-           "clip_by_global_norm": lambda c: torch_clip_global(*c.args, **c.kwargs)}[function]
-    inner = {"clip_by_value": list_close, "clip_by_norm": norm_close,
-             "clip_by_global_norm": lambda no_warnings: global_close(no_warnings=no_warnings)}[function]
-    names = {"clip_by_value": ("grads", "clip_value"), "clip_by_norm": ("grad", "max_norm"),
-             "clip_by_global_norm": ("grads", "max_norm")}[function]
+def penalty_check(name: str, *, points: float, weights, lam, what: str, parts=("value", "grads"),
+                  hidden: bool = False, hint: str = "") -> Check:
+    """l1_penalty or l2_penalty (the function the name says) of (weights(), lam) against torch.autograd."""
+    function = function_of(name)
+    formula = {"l1_penalty": "lam * Σ|w|", "l2_penalty": "lam * Σ w²"}[function]
+    return Check(
+        name=name, function=function, points=points, hidden=hidden,
+        title=f"{function} matches {formula} with torch ops and its torch.autograd gradient on {what}",
+        hint=(hint + " " if hint else "") + HINTS[function],
+        make_case=lambda: Case((weights(), lam), {}, ("weights", "lam")),
+        reference=lambda case: torch_penalty(function, *case.args),
+        compare=penalty_close(parts),
+    )
+
+
+def sgd_check(name: str, *, points: float, params, grads, lr, lam, what: str, hidden: bool = False) -> Check:
+    """p - lr * (g + l2_penalty(params(), lam) gradient) against torch.optim.SGD(lr, weight_decay=2 * lam)."""
+    def make_case():
+        ps = params()
+        return Case((ps, lam), {}, ("weights", "lam"), data={"grads": grads(), "lr": lr})
+
+    return Check(
+        name=name, function=function_of(name), points=points, hidden=hidden,
+        title=f"one SGD step on loss + l2_penalty, p - lr * (g + grad), equals torch.optim.SGD(lr={lr}, "
+              f"weight_decay=2 * lam) on {what}",
+        hint="torch's weight_decay wd adds wd * p to the gradient: the gradient of (wd / 2) * Σ p², so "
+             "Keras' lam * Σ p² is weight_decay = 2 * lam. " + HINTS["l2_penalty"],
+        make_case=make_case,
+        reference=lambda case: torch_sgd_decay(case.args[0], case.data["grads"], case.data["lr"], case.args[1]),
+        compare=sgd_close,
+    )
+
+
+# function -> (torch reference of one call, compare factory of (no_warnings), argument names)
+EDGES = {
+    "clip_by_value": (lambda c: torch_clip_value(*c.args), list_close, ("grads", "clip_value")),
+    "clip_by_norm": (lambda c: torch_clip_norm(*c.args), norm_close, ("grad", "max_norm")),
+    "clip_by_global_norm": (lambda c: torch_clip_global(*c.args, **c.kwargs),
+                            lambda no_warnings: global_close(no_warnings=no_warnings), ("grads", "max_norm")),
+    "l1_penalty": (lambda c: torch_penalty("l1_penalty", *c.args),
+                   lambda no_warnings: penalty_close(no_warnings=no_warnings), ("weights", "lam")),
+    "l2_penalty": (lambda c: torch_penalty("l2_penalty", *c.args),
+                   lambda no_warnings: penalty_close(no_warnings=no_warnings), ("weights", "lam")),
+}
+
+
+def edge_check(name: str, *, points: float, calls, title: str, hint: str = "", hidden: bool = False,
+               no_warnings: bool = False) -> Check:
+    """Several calls in one check: ``calls()`` is a list of (label, args, kwargs)."""
+    function = function_of(name)
+    ref, inner, names = EDGES[function]
 
     def make_case():
         cases = [Case(args, dict(kwargs), names, {"label": label, "function": function})
@@ -245,7 +368,7 @@ def edge_check(function: str, points: float, name: str, calls, *, title: str, hi
         return Case(data={"calls": cases, "function": function})
 
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden, title=title,
+        name=name, function=function, points=points, hidden=hidden, title=title,
         hint=(hint + " " if hint else "") + HINTS[function], make_case=make_case,
         reference=lambda case: [ref(c) for c in case.data["calls"]],
         run=run_each, compare=compare_each(inner(no_warnings)),
@@ -285,21 +408,11 @@ def inf_grads():
     return grads
 
 
-# --- the public checks -----------------------------------------------------------------------
-
-def _value_public():
-    return [
-        value_check(8, "values", value_grads, 1.0,
-                    what="three arrays of different shapes, entries inside, outside and on [-1, 1]"),
-        value_check(4, "inside the bounds", inside_grads, 0.5,
-                    what="entries all within [-0.5, 0.5] (nothing changes, even though the norms exceed 0.5)"),
-        edge_check("clip_by_value", 4, "float32, 0-d, empty", _value_edges,
-                   title="clip_by_value keeps float32, handles 0-d and empty arrays and an empty list",
-                   hint="Keep each array's float dtype and shape; [] gives []."),
-    ]
+def l2_grads():
+    return normal_arrays(65, [(4, 3), (6,), (2, 2, 2)], [1.0, 3.0, 0.5])
 
 
-def _value_edges():
+def value_edges():
     return [
         ("float32 arrays and an int clip_value", (normal_arrays(601, [(4, 3), (6,)], [3.0, 3.0], np.float32), 2), {}),
         ("0-d arrays", ([np.array(-3.5), np.array(0.25)], 1.0), {}),
@@ -308,7 +421,7 @@ def _value_edges():
     ]
 
 
-def _norm_edges():
+def norm_edges():
     return [
         ("a float32 gradient", (normal_arrays(603, [(5, 4)], [3.0], np.float32)[0], 1.5), {}),
         ("a 0-d gradient", (np.array(-3.0), 2.0), {}),
@@ -316,46 +429,105 @@ def _norm_edges():
     ]
 
 
-def _norm_public():
+def layer_weights(seed: int, shapes, zeros: int = 3, dtype=np.float64) -> list:
+    """N(0, 1) weights of a small network with ``zeros`` entries of each array of two or more entries
+    set to exactly 0 (where |w| has its kink: torch's L1 gradient is 0 there)."""
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0.0, 1.0, size=shape) for shape in shapes]
+    for w in weights:
+        if w.size >= 2:
+            w.flat[rng.choice(w.size, size=min(zeros, w.size - 1), replace=False)] = 0.0
+    return [w.astype(dtype) for w in weights]
+
+
+def penalty_weights():
+    """A 4x3 and a 2x2x3 weight array and a bias of 6, three exact zeros in each."""
+    return layer_weights(71, [(4, 3), (6,), (2, 2, 3)])
+
+
+def penalty_edges():
+    """float32 weights, 0-d arrays (one of them 0), empty arrays, and an empty list."""
     return [
-        norm_check(5, "worked example", lambda: np.array([0.9, 100.0]), 1.0,
-                   what="the notes' example [0.9, 100] with max_norm 1 -> [0.00899964, 0.9999595]"),
-        norm_check(7, "above max_norm", lambda: normal_arrays(63, [(4, 5)], [2.0])[0], 2.5,
-                   what="a 4x5 gradient of norm ~9 with max_norm 2.5 (one norm over all entries)"),
-        norm_check(5, "below max_norm", lambda: normal_arrays(64, [(3, 4)], [0.1])[0], 1.0,
-                   what="a gradient of norm ~0.35 with max_norm 1 (returned unchanged, never scaled up)"),
-        norm_check(4, "zero gradient", lambda: np.zeros((2, 3)), 1.0, no_warnings=True,
-                   what="an all-zero gradient (unchanged, no NaN, no divide-by-zero warning)"),
-        edge_check("clip_by_norm", 5, "float32, 0-d, empty", _norm_edges,
-                   title="clip_by_norm keeps float32 and handles 0-d and empty arrays",
-                   hint="Keep the input's float dtype and shape; the norm of a 0-d array is its |value|."),
+        ("float32 weights", (layer_weights(611, [(5, 3), (4,)], dtype=np.float32), 0.01), {}),
+        ("0-d arrays", ([np.array(-2.0), np.array(0.0), np.array(0.5)], 0.5), {}),
+        ("an empty array beside a full one", ([np.zeros((0, 3)), np.array([1.5, -2.0, 0.0])], 0.1), {}),
+        ("an empty list", ([], 0.1), {}),
     ]
 
 
-def _global_public():
-    l2 = lambda: normal_arrays(65, [(4, 3), (6,), (2, 2, 2)], [1.0, 3.0, 0.5])  # noqa: E731
-    return [
-        global_check(7, "L2 clipping", l2, 2.0, parts=("clipped",),
-                     what="three arrays, total L2 norm ~8, max_norm 2 (one common factor for all arrays)"),
-        global_check(5, "returned total norm",
-                     lambda: normal_arrays(67, [(5, 2), (3,)], [2.0, 2.0]), 1.0, parts=("total",),
-                     what="the returned total_norm: the L2 norm of all gradients before clipping",
-                     hint="Return the total computed before scaling, not the norm of the clipped arrays."),
-        global_check(5, "L1 norm", lambda: normal_arrays(68, [(3, 3), (4,)], [1.0, 1.0]), 5.0, 1.0,
-                     what="norm_type=1 (sum of |entries| of all arrays), max_norm 5"),
-        global_check(5, "inf norm", inf_grads, 1.5, float("inf"),
-                     what="norm_type=inf (largest |entry|, here a negative one: -6), max_norm 1.5",
-                     hint="For p = inf the norm is max |g| over every entry of every array (np.abs first)."),
-        global_check(5, "below max_norm", lambda: normal_arrays(69, [(3,), (2, 4)], [0.1, 0.1]), 1.0,
-                     what="total norm ~0.33 with max_norm 1: nothing changes and the total is returned",
-                     hint="The coefficient is clamped to 1: clipping never scales a gradient up."),
-        global_check(4, "eps in the coefficient", lambda: normal_arrays(70, [(4,), (2, 3)], [1e-3, 1e-3]),
-                     1e-3, what="small gradients (total ~3e-3, max_norm 1e-3), where torch's 1e-6 changes "
-                                "the result by 3e-4",
-                     hint="torch's coefficient is max_norm / (total + 1e-6), clamped to 1."),
-        global_check(4, "float32", lambda: normal_arrays(605, [(5, 4), (3,)], [2.0, 2.0], np.float32), 1.0,
-                     what="float32 gradients (results stay float32)"),
-    ]
+def sgd_params():
+    """The weights and biases of a 3-5-2 network."""
+    return layer_weights(73, [(5, 3), (5,), (2, 5), (2,)], zeros=0)
 
 
-CHECKS = _value_public() + _norm_public() + _global_public()
+def sgd_grads():
+    """The loss gradients for sgd_params(), of the same shapes."""
+    return normal_arrays(74, [(5, 3), (5,), (2, 5), (2,)], [0.5, 0.5, 0.5, 0.5])
+
+
+# --- the public checks: one row per check ----------------------------------------------------
+
+CHECKS = [
+    value_check("clip_by_value: values", points=6, grads=value_grads, clip_value=1.0,
+                what="three arrays of different shapes, entries inside, outside and on [-1, 1]"),
+    value_check("clip_by_value: inside the bounds", points=3, grads=inside_grads, clip_value=0.5,
+                what="entries all within [-0.5, 0.5] (nothing changes, even though the norms exceed 0.5)"),
+    edge_check("clip_by_value: float32, 0-d, empty", points=3, calls=value_edges,
+               title="clip_by_value keeps float32, handles 0-d and empty arrays and an empty list",
+               hint="Keep each array's float dtype and shape; [] gives []."),
+
+    norm_check("clip_by_norm: worked example", points=4, grad=lambda: np.array([0.9, 100.0]), max_norm=1.0,
+               what="the notes' example [0.9, 100] with max_norm 1 -> [0.00899964, 0.9999595]"),
+    norm_check("clip_by_norm: above max_norm", points=5, grad=lambda: normal_arrays(63, [(4, 5)], [2.0])[0],
+               max_norm=2.5, what="a 4x5 gradient of norm ~9 with max_norm 2.5 (one norm over all entries)"),
+    norm_check("clip_by_norm: below max_norm", points=4, grad=lambda: normal_arrays(64, [(3, 4)], [0.1])[0],
+               max_norm=1.0, what="a gradient of norm ~0.35 with max_norm 1 (returned unchanged, never scaled up)"),
+    norm_check("clip_by_norm: zero gradient", points=3, grad=lambda: np.zeros((2, 3)), max_norm=1.0,
+               no_warnings=True, what="an all-zero gradient (unchanged, no NaN, no divide-by-zero warning)"),
+    edge_check("clip_by_norm: float32, 0-d, empty", points=4, calls=norm_edges,
+               title="clip_by_norm keeps float32 and handles 0-d and empty arrays",
+               hint="Keep the input's float dtype and shape; the norm of a 0-d array is its |value|."),
+
+    global_check("clip_by_global_norm: L2 clipping", points=5, grads=l2_grads, max_norm=2.0, parts=("clipped",),
+                 what="three arrays, total L2 norm ~8, max_norm 2 (one common factor for all arrays)"),
+    global_check("clip_by_global_norm: returned total norm", points=4,
+                 grads=lambda: normal_arrays(67, [(5, 2), (3,)], [2.0, 2.0]), max_norm=1.0, parts=("total",),
+                 what="the returned total_norm: the L2 norm of all gradients before clipping",
+                 hint="Return the total computed before scaling, not the norm of the clipped arrays."),
+    global_check("clip_by_global_norm: L1 norm", points=4,
+                 grads=lambda: normal_arrays(68, [(3, 3), (4,)], [1.0, 1.0]), max_norm=5.0, norm_type=1.0,
+                 what="norm_type=1 (sum of |entries| of all arrays), max_norm 5"),
+    global_check("clip_by_global_norm: inf norm", points=4, grads=inf_grads, max_norm=1.5, norm_type=float("inf"),
+                 what="norm_type=inf (largest |entry|, here a negative one: -6), max_norm 1.5",
+                 hint="For p = inf the norm is max |g| over every entry of every array (np.abs first)."),
+    global_check("clip_by_global_norm: below max_norm", points=4,
+                 grads=lambda: normal_arrays(69, [(3,), (2, 4)], [0.1, 0.1]), max_norm=1.0,
+                 what="total norm ~0.33 with max_norm 1: nothing changes and the total is returned",
+                 hint="The coefficient is clamped to 1: clipping never scales a gradient up."),
+    global_check("clip_by_global_norm: eps in the coefficient", points=3,
+                 grads=lambda: normal_arrays(70, [(4,), (2, 3)], [1e-3, 1e-3]), max_norm=1e-3,
+                 what="small gradients (total ~3e-3, max_norm 1e-3), where torch's 1e-6 changes the result by 3e-4",
+                 hint="torch's coefficient is max_norm / (total + 1e-6), clamped to 1."),
+    global_check("clip_by_global_norm: float32", points=3,
+                 grads=lambda: normal_arrays(605, [(5, 4), (3,)], [2.0, 2.0], np.float32), max_norm=1.0,
+                 what="float32 gradients (results stay float32)"),
+
+    penalty_check("l1_penalty: value", points=3, weights=penalty_weights, lam=0.01, parts=("value",),
+                  what="a 4x3, a 6 and a 2x2x3 array, lam 0.01 (the value: every entry of every array)"),
+    penalty_check("l1_penalty: gradients", points=3, weights=penalty_weights, lam=0.1, parts=("grads",),
+                  what="the same arrays with lam 0.1, three exact zeros in each (the gradient there is 0)",
+                  hint="At w == 0 torch's gradient of |w| is 0 (np.sign(0) == 0), not 1 or -1."),
+    edge_check("l1_penalty: float32, 0-d, empty", points=3, calls=penalty_edges,
+               title="l1_penalty keeps float32, handles 0-d and empty arrays and an empty list",
+               hint="Keep each array's float dtype and shape; [] gives (0.0, []); an empty array adds 0."),
+
+    penalty_check("l2_penalty: value", points=3, weights=penalty_weights, lam=0.01, parts=("value",),
+                  what="a 4x3, a 6 and a 2x2x3 array, lam 0.01 (lam * Σ w², Keras' convention)"),
+    penalty_check("l2_penalty: gradients", points=3, weights=penalty_weights, lam=0.1, parts=("grads",),
+                  what="the same arrays with lam 0.1 (2 * lam * w)"),
+    edge_check("l2_penalty: float32, 0-d, empty", points=2, calls=penalty_edges,
+               title="l2_penalty keeps float32, handles 0-d and empty arrays and an empty list",
+               hint="Keep each array's float dtype and shape; [] gives (0.0, []); an empty array adds 0."),
+    sgd_check("l2_penalty: SGD step is weight_decay 2 lam", points=3, params=sgd_params, grads=sgd_grads,
+              lr=0.1, lam=0.05, what="the four weight and bias arrays of a 3-5-2 network, lam 0.05"),
+]

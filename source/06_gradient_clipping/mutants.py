@@ -156,4 +156,82 @@ def clip_by_global_norm(grads, max_norm, norm_type=2.0):
         total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) ** (1 / p)
     coef = min(1.0, max_norm / (total + EPS))
     return [g * coef for g in grads], total'''),
+    # l1_penalty
+    "l1_penalty_no_lambda": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    return float(sum(np.sum(np.abs(w)) for w in weights)), [np.sign(_as_float(w)) for w in weights]'''),
+    "l1_penalty_grad_not_scaled": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    value = lam * float(sum(np.sum(np.abs(w)) for w in weights))
+    return value, [np.sign(_as_float(w)) for w in weights]  # the derivative of |w|, without lam'''),
+    "l1_penalty_subgradient_one_at_zero": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    value = lam * float(sum(np.sum(np.abs(w)) for w in weights))
+    return value, [lam * np.where(_as_float(w) >= 0, 1.0, -1.0).astype(_as_float(w).dtype) for w in weights]'''),
+    "l1_penalty_matrix_norm": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    value = lam * float(sum(np.linalg.norm(w, 1) for w in weights))  # the max column sum for a matrix
+    return value, [lam * np.sign(_as_float(w)) for w in weights]'''),
+    "l1_penalty_first_array_only": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    value = lam * float(np.sum(np.abs(weights[0])))
+    return value, [lam * np.sign(_as_float(w)) for w in weights]'''),
+    "l1_penalty_concatenates": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    flat = np.concatenate([np.ravel(w) for w in weights])  # fails on an empty list
+    return lam * float(np.sum(np.abs(flat))), [lam * np.sign(_as_float(w)) for w in weights]'''),
+    "l1_penalty_float64": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    weights = [np.asarray(w, dtype=np.float64) for w in weights]
+    return lam * float(sum(np.sum(np.abs(w)) for w in weights)), [lam * np.sign(w) for w in weights]'''),
+    "l1_penalty_replaces_list_items": ("l1_penalty", '''
+def l1_penalty(weights, lam):
+    value = lam * float(sum(np.sum(np.abs(w)) for w in weights))
+    for i, w in enumerate(weights):
+        weights[i] = lam * np.sign(_as_float(w))  # new arrays, but in the caller's list
+    return value, weights'''),
+    # l2_penalty
+    "l2_penalty_no_lambda": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    return float(sum(np.sum(np.square(w)) for w in weights)), [2 * _as_float(w) for w in weights]'''),
+    "l2_penalty_half_convention": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    value = 0.5 * lam * float(sum(np.sum(np.square(w)) for w in weights))  # the textbooks' lam/2 * Σ w²
+    return value, [lam * _as_float(w) for w in weights]'''),
+    "l2_penalty_grad_missing_2": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    value = lam * float(sum(np.sum(np.square(w)) for w in weights))
+    return value, [lam * _as_float(w) for w in weights]'''),
+    "l2_penalty_grad_not_scaled": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    value = lam * float(sum(np.sum(np.square(w)) for w in weights))
+    return value, [2 * _as_float(w) for w in weights]  # the derivative of w², without lam'''),
+    "l2_penalty_norm_not_squared": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    norms = [np.sqrt(np.sum(np.square(w))) for w in weights]
+    value = lam * float(sum(norms))
+    return value, [lam * _as_float(w) / max(n, 1e-12) for w, n in zip(weights, norms)]'''),
+    "l2_penalty_spectral_norm": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    value = lam * float(sum(np.linalg.norm(w, 2) ** 2 for w in weights))  # ord=2 of a matrix: its largest singular value
+    return value, [2 * lam * _as_float(w) for w in weights]'''),
+    "l2_penalty_first_array_only": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    value = lam * float(np.sum(np.square(weights[0])))
+    return value, [2 * lam * _as_float(w) for w in weights]'''),
+    "l2_penalty_value_per_array": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    return [lam * float(np.sum(np.square(w))) for w in weights], [2 * lam * _as_float(w) for w in weights]'''),
+    "l2_penalty_float64": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    weights = [np.asarray(w, dtype=np.float64) for w in weights]
+    return lam * float(sum(np.sum(w ** 2) for w in weights)), [2 * lam * w for w in weights]'''),
+    "l2_penalty_in_place": ("l2_penalty", '''
+def l2_penalty(weights, lam):
+    value = lam * float(sum(np.sum(np.square(w)) for w in weights))
+    grads = []
+    for w in weights:
+        w *= 2 * lam  # the gradient, computed in the caller's array
+        grads.append(w)
+    return value, grads'''),
 }
