@@ -18,6 +18,11 @@ Handles and recipes
     A ``Recipe`` is the plain-data description of an object built on the student's side
     (a ``numpy.random.Generator`` from a seed, a gradient function from a matrix).
 
+Views
+    A call may ask for its result to be turned into plain data on the student's side by one of
+    ``VIEWS``: "figure" (a matplotlib Figure's axes and lines), "ties" (the result, and which of
+    its arrays share memory with the arguments', found by writing into them).
+
 Invoker
     ``Invoker`` loads student modules by path (never through ``sys.path``) and calls one
     function with warnings recorded, NumPy's error state reset, and the array arguments

@@ -41,6 +41,37 @@ init seeds 0-19 on data seeds 0, 5, 1, 2, 3 (100 runs). Measured on this machine
 - linear, 1.5·I hidden weights, 10 epochs: without clipping the loss is inf/NaN after the first
   epoch in every run; with clip=1.0 every loss is finite (the largest 9.9x the initial one).
 
+Transfer learning. ``sgd_step`` and ``train`` with ``frozen`` and ``lr_scale`` against
+``torch.optim.SGD`` with one parameter group per layer (group l's lr = lr * lr_scale[l]) and
+``requires_grad=False`` (no .grad) on frozen layers, so SGD skips them: no update and no momentum
+buffer; a buffer made before a layer is frozen survives it, and a layer unfrozen without one
+starts from v = g. The velocity is compared buffer by buffer, so a scale put into the buffer
+instead of the step, or a frozen layer whose buffer still moves, fails even where the parameters
+agree. ``train`` from given parameters runs one full batch per epoch (batch_size = len(x), so the
+shuffle cannot change the gradient beyond rounding) and every entry of its history is compared
+with ``torch_train`` at ``compare.F64``: a few steps of a small net, ~1e-14 apart. The wrong
+answers are off by >= 1e-3 relative (a frozen layer that moves, a missing rate factor, clipping
+that counts the frozen layers). ``transfer_params``: the reused layers must equal pretrained's
+exactly and the fresh ones exactly what the student's own ``init_params(dims, seed=seed)`` gives
+(no tolerance: copies and the same random draws); the copies are checked by writing
+(``protocol.describe_ties``): every array of the result, then every array of pretrained, is
+overwritten in the student's process and restored, and no write may show on the other side.
+
+The transfer experiment: the judge's ``pretrained_net`` (dims [2, 64, 64, 2], ReLU, trained by
+torch on 256 points of its own spirals: 100% training accuracy) gives its two hidden layers to
+task B, the spirals turned by 30° with the labels exchanged, of which ``train`` sees 64 points
+(30 full-batch epochs, lr 0.05, momentum 0.9): from scratch, with the reused layers frozen under a
+fresh output layer (``transfer_start``), and with the top reused layer unfrozen at 0.1 x the rate.
+The best accuracy within the 30 epochs, measured over 100 runs of the solution (init seeds 0-19 on
+data seeds 0, 5, 1, 2, 3; the first 40 of them are init seeds 0-9 on data seeds 0, 5, 1, 2):
+- from scratch: mean 0.711, worst 0.625, best 0.875 (40 runs: mean 0.718, 0.656..0.875);
+- reused layers frozen: mean 0.963, worst 0.891 (40 runs: mean 0.959, worst 0.922);
+- top reused layer fine-tuned: mean 0.970, worst 0.891 (40 runs: mean 0.964, worst 0.922);
+- frozen − scratch: worst 0.109 (mean 0.253); fine-tuned − frozen: worst −0.016 (one point of 64).
+→ thresholds: frozen >= TRANSFER_ACC = 0.8, frozen >= scratch + TRANSFER_GAP = 0.05, fine-tuned >=
+frozen − FINE_SLACK = 0.05 (three points of 64). A train that ignores ``params`` starts from
+random layers, freezes them, and stays far below 0.8.
+
 Timing: every check on the solution, public and hidden, through the sandboxed grader: 3.5-4.4 s
 of grading (torch references included) and 5.5-6.6 s wall for ``python -m autograder grade``
 on this 2-core machine; the student's calls take ~1.2 s of it (12 training runs).

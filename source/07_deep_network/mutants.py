@@ -1,7 +1,10 @@
 """Plausible wrong implementations of deep_network.py (07, the capstone).
 
 Few on purpose: every mutant grades the whole capstone (~2 s, training runs included), and
-tests/test_mutants.py grades each one twice. Each check is failed by at least one of them.
+tests/test_mutants.py grades each one twice. Each check is failed by at least one of them; the
+transfer-learning ones (frozen layers, per-layer rates, copies) are the mistakes the torch
+semantics invite: frozen as a zero rate (the buffer still moves), the rate put into the buffer,
+a frozen layer that forgets its buffer, copies of the dicts that share the arrays.
 """
 
 MUTANTS = {
