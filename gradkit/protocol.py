@@ -18,6 +18,11 @@ Handles and recipes
     A ``Recipe`` is the plain-data description of an object built on the student's side
     (a ``numpy.random.Generator`` from a seed, a gradient function from a matrix).
 
+Views
+    A call may ask for its result to be turned into plain data on the student's side by one of
+    ``VIEWS``: "figure" (a matplotlib Figure's axes and lines), "ties" (the result, and which of
+    its arrays share memory with the arguments', found by writing into them).
+
 Invoker
     ``Invoker`` loads student modules by path (never through ``sys.path``) and calls one
     function with warnings recorded, NumPy's error state reset, and the array arguments
@@ -242,7 +247,47 @@ def describe_figure(fig) -> dict:
     return {"type": type(fig).__name__, "axes": axes}
 
 
-VIEWS = {"figure": describe_figure}
+def _arrays(obj, path: str, depth: int = 0):
+    """(path, array) for every NumPy array in nested lists, tuples and dicts."""
+    if isinstance(obj, np.ndarray):
+        yield path, obj
+    elif depth < MAX_DEPTH and isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from _arrays(v, f"{path}[{i}]", depth + 1)
+    elif depth < MAX_DEPTH and isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _arrays(v, f"{path}[{k!r}]", depth + 1)
+
+
+def _seen_through(target: np.ndarray, others: list) -> list[int]:
+    """Indices of ``others`` that change while every entry of ``target`` is overwritten (it is
+    restored afterwards); [] when ``target`` cannot be written."""
+    if not target.flags.writeable or target.size == 0:
+        return []
+    before, old = [np.array(o, copy=True) for o in others], np.array(target, copy=True)
+    target[...] = np.where(old == 0, 1, 0)  # differs from the old value in every entry
+    seen = [i for i, (o, b) in enumerate(zip(others, before)) if not np.array_equal(o, b, equal_nan=True)]
+    target[...] = old
+    return seen
+
+
+def describe_ties(value, inputs: dict) -> dict:
+    """The result, and which of its arrays are tied to an argument's: writing into one changes
+    the other (the same array, or a view of it). Each array of the result is overwritten in
+    turn, then each array of the arguments, and restored. ``{"value": value, "tied":
+    [[result path, argument path], ...]}``, paths such as ``result[0]['W']``."""
+    mine = list(_arrays(value, "result"))
+    given = [item for name, v in inputs.items() for item in _arrays(v, name)]
+    tied = set()
+    for i, (_, r) in enumerate(mine):
+        tied.update((i, j) for j in _seen_through(r, [a for _, a in given]))
+    for j, (_, a) in enumerate(given):
+        tied.update((i, j) for i in _seen_through(a, [r for _, r in mine]))
+    return {"value": value, "tied": [[mine[i][0], given[j][0]] for i, j in sorted(tied)]}
+
+
+VIEWS = {"figure": describe_figure, "ties": describe_ties}
+VIEWS_OF_INPUTS = ("ties",)  # views that also see the call's arguments
 
 
 def _copy(v):
@@ -364,7 +409,11 @@ class Invoker:
         view = request.get("view")
         if view is not None:
             try:
-                value = VIEWS[view](value)
+                if view in VIEWS_OF_INPUTS:
+                    names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
+                    value = VIEWS[view](value, dict(zip(names, args + list(kwargs.values()))))
+                else:
+                    value = VIEWS[view](value)
             except BaseException as exc:
                 return {"ok": False, "error": {"type": "WrongType", "traceback": "",
                                                "message": f"the result is not a {view} ({type(value).__name__}: {exc})"}}, None

@@ -10,7 +10,10 @@ on one data set what the notes claim:
 - ReLU with He initialisation trains;
 - SELU with LeCun initialisation keeps every layer's activations near mean 0 and std 1;
 - batch normalisation rescues the sigmoid network with the same N(0, 1) weights;
-- with 1.5·I weights the loss overflows, and clipping the global gradient norm keeps it finite.
+- with 1.5·I weights the loss overflows, and clipping the global gradient norm keeps it finite;
+- on a new task with few labels, the lower layers of a network trained on a related task,
+  reused and frozen under a new output layer, beat training from scratch, and unfreezing the
+  top reused layer at a lower learning rate does at least as well (transfer learning).
 
 The network. ``params`` is a list with one dict per layer, input side first:
 ``{"W": (out, in) array, "b": (out,) array}``, plus ``"gamma"`` and ``"beta"`` ((out,) arrays)
@@ -18,7 +21,8 @@ on a hidden layer that has batch normalisation. Layer l computes z = a @ W.T + b
 layer then applies batch normalisation if it has gamma/beta (training mode: the batch's mean
 and biased variance, eps = BN_EPS, then gamma * x_hat + beta) and then the activation; the
 last layer is linear and its output are the logits. Gradients have the same structure as
-``params`` (``grads[l]["W"]`` is dL/dW_l, ...).
+``params`` (``grads[l]["W"]`` is dL/dW_l, ...). Layers are numbered from 0 wherever a function
+takes layer indices (``frozen``) or one value per layer (``lr_scale``).
 
 Rules (the checks enforce them against PyTorch):
 - NumPy only (no torch, tensorflow or jax); float64 throughout; inputs are never modified.
@@ -218,28 +222,69 @@ def clip_by_global_norm(grads, max_norm):
     ### END SOLUTION
 
 
-def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False):
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
     """One step of ``torch.optim.SGD(lr=lr, momentum=momentum, nesterov=nesterov)`` on every
-    array: v = momentum * v + g (v = g on the first step, when ``velocity`` is None), then
-    p - lr * v, or p - lr * (g + momentum * v) with Nesterov. Returns ``(params, velocity)`` as
-    new lists of dicts; the inputs are not modified."""
+    array of every layer that is not frozen. For layer l with rate lr_l = lr * lr_scale[l]
+    (lr_l = lr when ``lr_scale`` is None) and each of its arrays p with gradient g:
+
+        v = momentum * v + g          (v = g when there is no buffer yet)
+        p = p - lr_l * v              (p - lr_l * (g + momentum * v) with Nesterov)
+
+    ``velocity`` is None on the first step, else the velocity this function returned last:
+    one dict per layer, holding the momentum buffer of every array that has one. A layer whose
+    index is in ``frozen`` is left alone, as torch leaves a parameter with
+    ``requires_grad=False``: its arrays are copied unchanged, and so is its velocity dict
+    (``{}`` when it has no buffer: a layer frozen from the start never gets one). ``lr_scale``
+    is torch's parameter groups, one group per layer with its own lr: it scales the step, never
+    the buffer. Returns ``(params, velocity)`` as new lists of dicts; the inputs are not modified.
+    """
     ### BEGIN SOLUTION
     new_params, new_velocity = [], []
     for l, layer in enumerate(params):
+        old_v = {} if velocity is None else velocity[l]
+        if l in frozen:
+            new_params.append({k: p.copy() for k, p in layer.items()})
+            new_velocity.append({k: v.copy() for k, v in old_v.items()})
+            continue
+        lr_l = lr if lr_scale is None else lr * lr_scale[l]
         p_out, v_out = {}, {}
         for k, p in layer.items():
             g = grads[l][k]
-            v = g.copy() if velocity is None else momentum * velocity[l][k] + g
+            v = momentum * old_v[k] + g if k in old_v else g.copy()
             step = g + momentum * v if nesterov else v
-            p_out[k], v_out[k] = p - lr * step, v
+            p_out[k], v_out[k] = p - lr_l * step, v
         new_params.append(p_out)
         new_velocity.append(v_out)
     return new_params, new_velocity
     ### END SOLUTION
 
 
+def transfer_params(pretrained, n_reuse, dims, seed=0):
+    """The starting parameters of transfer learning: reuse the lower layers of a trained
+    network, initialise the rest afresh (at least the output layer, whose classes are new).
+
+    ``pretrained`` is a list of layer dicts (see the module docstring), ``dims`` the layer sizes
+    of the new network; its first n_reuse layers have the shapes of pretrained's
+    (W_l is (dims[l+1], dims[l]) for l < n_reuse, 0 <= n_reuse <= len(dims) - 1). Returns a list
+    of len(dims) - 1 dicts:
+    - layers 0 .. n_reuse - 1: copies of pretrained's, every array copied (writing into the
+      result never changes ``pretrained``, nor the reverse: training the new network leaves the
+      old one intact);
+    - layers n_reuse .. len(dims) - 2: exactly the layers ``init_params(dims, seed=seed,
+      batchnorm=bn)`` gives for them (He initialisation, b = 0), where bn says whether
+      ``pretrained`` has batch norm (a "gamma" in any layer).
+    """
+    ### BEGIN SOLUTION
+    bn = any("gamma" in layer for layer in pretrained)
+    fresh = init_params(dims, seed=seed, batchnorm=bn)
+    reused = [{k: np.array(v, dtype=np.float64, copy=True) for k, v in layer.items()} for layer in pretrained[:n_reuse]]
+    return reused + fresh[n_reuse:]
+    ### END SOLUTION
+
+
 def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
-          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0):
+          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
+          frozen=(), lr_scale=None):
     """Train an MLP on (x, y) with mini-batch SGD; returns a dict of measurements.
 
     Parameters from ``init_params(dims, init, gain, seed, batchnorm)``. Each epoch shuffles the
@@ -247,6 +292,13 @@ def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, mom
     takes one ``sgd_step`` per batch of ``batch_size`` (the last batch may be smaller), after
     ``clip_by_global_norm(grads, clip)`` when ``clip`` is not None. Once the loss is not finite,
     stop and fill the remaining entries with NaN.
+
+    Transfer learning: with ``params`` (a list of layer dicts, e.g. from ``transfer_params``)
+    training starts from copies of them instead (init, gain and batchnorm are unused; ``params``
+    is not modified). Every step is ``sgd_step(..., frozen=frozen, lr_scale=lr_scale)``: the
+    layers in ``frozen`` never change, layer l steps at lr * lr_scale[l]. Clipping then measures
+    and scales the gradients of the layers not frozen only (torch: a frozen layer has no
+    gradient). "grad_norms" still covers every layer.
 
     Returns a dict of NumPy arrays:
     - "loss": (epochs + 1,), the mean cross-entropy on all of (x, y) before training and after
@@ -260,7 +312,10 @@ def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, mom
     ### BEGIN SOLUTION
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y)
-    params = init_params(dims, init, gain, seed, batchnorm)
+    if params is None:
+        params = init_params(dims, init, gain, seed, batchnorm)
+    else:
+        params = [{k: np.array(v, dtype=np.float64, copy=True) for k, v in layer.items()} for layer in params]
     rng = np.random.default_rng(seed + 1)
     losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
 
@@ -287,8 +342,11 @@ def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, mom
                 _, dlogits = cross_entropy(logits, y[idx])
                 grads = backward(params, cache, dlogits)
                 if clip is not None:
-                    grads, _ = clip_by_global_norm(grads, clip)
-                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov)
+                    free = [l for l in range(len(grads)) if l not in frozen]
+                    clipped, _ = clip_by_global_norm([grads[l] for l in free], clip)
+                    for l, g in zip(free, clipped):
+                        grads[l] = g
+                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
         logits, _, loss, _ = evaluate(params)
         losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
         if not np.isfinite(loss):

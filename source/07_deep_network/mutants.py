@@ -1,7 +1,10 @@
 """Plausible wrong implementations of deep_network.py (07, the capstone).
 
 Few on purpose: every mutant grades the whole capstone (~2 s, training runs included), and
-tests/test_mutants.py grades each one twice. Each check is failed by at least one of them.
+tests/test_mutants.py grades each one twice. Each check is failed by at least one of them; the
+transfer-learning ones (frozen layers, per-layer rates, copies) are the mistakes the torch
+semantics invite: frozen as a zero rate (the buffer still moves), the rate put into the buffer,
+a frozen layer that forgets its buffer, copies of the dicts that share the arrays.
 """
 
 MUTANTS = {
@@ -185,24 +188,140 @@ def clip_by_global_norm(grads, max_norm):
     return out, total'''),
     # sgd_step
     "sgd_step_ignores_nesterov": ("sgd_step", '''
-def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False):
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
     new_params, new_velocity = [], []
     for l, layer in enumerate(params):
+        old_v = {} if velocity is None else velocity[l]
+        if l in frozen:
+            new_params.append({k: p.copy() for k, p in layer.items()})
+            new_velocity.append({k: v.copy() for k, v in old_v.items()})
+            continue
+        lr_l = lr if lr_scale is None else lr * lr_scale[l]
         p_out, v_out = {}, {}
         for k, p in layer.items():
             g = grads[l][k]
-            v = g.copy() if velocity is None else momentum * velocity[l][k] + g
-            p_out[k], v_out[k] = p - lr * v, v
+            v = momentum * old_v[k] + g if k in old_v else g.copy()
+            p_out[k], v_out[k] = p - lr_l * v, v  # the Nesterov look-ahead is missing
         new_params.append(p_out)
         new_velocity.append(v_out)
     return new_params, new_velocity'''),
+    "sgd_step_ignores_frozen": ("sgd_step", '''
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
+    new_params, new_velocity = [], []
+    for l, layer in enumerate(params):  # frozen is never read: every layer moves
+        old_v = {} if velocity is None else velocity[l]
+        lr_l = lr if lr_scale is None else lr * lr_scale[l]
+        p_out, v_out = {}, {}
+        for k, p in layer.items():
+            g = grads[l][k]
+            v = momentum * old_v[k] + g if k in old_v else g.copy()
+            step = g + momentum * v if nesterov else v
+            p_out[k], v_out[k] = p - lr_l * step, v
+        new_params.append(p_out)
+        new_velocity.append(v_out)
+    return new_params, new_velocity'''),
+    "sgd_step_frozen_layer_keeps_momentum": ("sgd_step", '''
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
+    new_params, new_velocity = [], []
+    for l, layer in enumerate(params):
+        old_v = {} if velocity is None else velocity[l]
+        lr_l = 0.0 if l in frozen else lr if lr_scale is None else lr * lr_scale[l]  # frozen as a zero rate
+        p_out, v_out = {}, {}
+        for k, p in layer.items():
+            g = grads[l][k]
+            v = momentum * old_v[k] + g if k in old_v else g.copy()  # the frozen layer's buffer still moves
+            step = g + momentum * v if nesterov else v
+            p_out[k], v_out[k] = p - lr_l * step, v
+        new_params.append(p_out)
+        new_velocity.append(v_out)
+    return new_params, new_velocity'''),
+    "sgd_step_frozen_layer_loses_its_buffer": ("sgd_step", '''
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
+    new_params, new_velocity = [], []
+    for l, layer in enumerate(params):
+        old_v = {} if velocity is None else velocity[l]
+        if l in frozen:
+            new_params.append({k: p.copy() for k, p in layer.items()})
+            new_velocity.append({})  # torch keeps the buffer of a parameter while it is frozen
+            continue
+        lr_l = lr if lr_scale is None else lr * lr_scale[l]
+        p_out, v_out = {}, {}
+        for k, p in layer.items():
+            g = grads[l][k]
+            v = momentum * old_v[k] + g if k in old_v else g.copy()
+            step = g + momentum * v if nesterov else v
+            p_out[k], v_out[k] = p - lr_l * step, v
+        new_params.append(p_out)
+        new_velocity.append(v_out)
+    return new_params, new_velocity'''),
+    "sgd_step_lr_scale_in_the_buffer": ("sgd_step", '''
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
+    new_params, new_velocity = [], []
+    for l, layer in enumerate(params):
+        old_v = {} if velocity is None else velocity[l]
+        if l in frozen:
+            new_params.append({k: p.copy() for k, p in layer.items()})
+            new_velocity.append({k: v.copy() for k, v in old_v.items()})
+            continue
+        scale = 1.0 if lr_scale is None else lr_scale[l]
+        p_out, v_out = {}, {}
+        for k, p in layer.items():
+            g = scale * grads[l][k]  # scales the gradient that enters the buffer, not the step
+            v = momentum * old_v[k] + g if k in old_v else g.copy()
+            step = g + momentum * v if nesterov else v
+            p_out[k], v_out[k] = p - lr * step, v
+        new_params.append(p_out)
+        new_velocity.append(v_out)
+    return new_params, new_velocity'''),
+    "sgd_step_ignores_lr_scale": ("sgd_step", '''
+def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
+    new_params, new_velocity = [], []
+    for l, layer in enumerate(params):
+        old_v = {} if velocity is None else velocity[l]
+        if l in frozen:
+            new_params.append({k: p.copy() for k, p in layer.items()})
+            new_velocity.append({k: v.copy() for k, v in old_v.items()})
+            continue
+        p_out, v_out = {}, {}
+        for k, p in layer.items():
+            g = grads[l][k]
+            v = momentum * old_v[k] + g if k in old_v else g.copy()
+            step = g + momentum * v if nesterov else v
+            p_out[k], v_out[k] = p - lr * step, v  # one rate for every layer
+        new_params.append(p_out)
+        new_velocity.append(v_out)
+    return new_params, new_velocity'''),
+    # transfer_params
+    "transfer_params_returns_views": ("transfer_params", '''
+def transfer_params(pretrained, n_reuse, dims, seed=0):
+    bn = any("gamma" in layer for layer in pretrained)
+    fresh = init_params(dims, seed=seed, batchnorm=bn)
+    return list(pretrained[:n_reuse]) + fresh[n_reuse:]  # the same dicts, the same arrays'''),
+    "transfer_params_copies_only_the_dicts": ("transfer_params", '''
+def transfer_params(pretrained, n_reuse, dims, seed=0):
+    bn = any("gamma" in layer for layer in pretrained)
+    fresh = init_params(dims, seed=seed, batchnorm=bn)
+    return [dict(layer) for layer in pretrained[:n_reuse]] + fresh[n_reuse:]  # new dicts, shared arrays'''),
+    "transfer_params_reinitialises_everything": ("transfer_params", '''
+def transfer_params(pretrained, n_reuse, dims, seed=0):
+    bn = any("gamma" in layer for layer in pretrained)
+    return init_params(dims, seed=seed, batchnorm=bn)  # nothing of pretrained is kept'''),
+    "transfer_params_fresh_part_as_its_own_net": ("transfer_params", '''
+def transfer_params(pretrained, n_reuse, dims, seed=0):
+    bn = any("gamma" in layer for layer in pretrained)
+    reused = [{k: v.copy() for k, v in layer.items()} for layer in pretrained[:n_reuse]]
+    return reused + init_params(dims[n_reuse:], seed=seed, batchnorm=bn)  # other random draws than init_params(dims)'''),
     # train
     "train_ignores_clip": ("train", '''
 def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
-          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0):
+          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
+          frozen=(), lr_scale=None):
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y)
-    params = init_params(dims, init, gain, seed, batchnorm)
+    if params is None:
+        params = init_params(dims, init, gain, seed, batchnorm)
+    else:
+        params = [{k: np.array(v, dtype=np.float64, copy=True) for k, v in layer.items()} for layer in params]
     rng = np.random.default_rng(seed + 1)
     losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
 
@@ -219,15 +338,105 @@ def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, mom
                "act_std": np.array([a.std() for a in cache["act"]])}
     losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
     velocity = None
+    n = len(x)
     for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(x))
+        order = rng.permutation(n)
         with np.errstate(all="ignore"):
-            for start in range(0, len(x), batch_size):
+            for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 logits, cache = forward(params, x[idx], activation_name)
                 _, dlogits = cross_entropy(logits, y[idx])
-                grads = backward(params, cache, dlogits)  # clip is never applied
-                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov)
+                grads = backward(params, cache, dlogits)
+                # clip is never applied
+                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
+        logits, _, loss, _ = evaluate(params)
+        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
+        if not np.isfinite(loss):
+            break
+    history.update(loss=losses, accuracy=accs)
+    return history'''),
+    "train_ignores_params": ("train", '''
+def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
+          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
+          frozen=(), lr_scale=None):
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    params = init_params(dims, init, gain, seed, batchnorm)  # the given params are never used
+    rng = np.random.default_rng(seed + 1)
+    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
+
+    def evaluate(p):
+        with np.errstate(all="ignore"):
+            logits, cache = forward(p, x, activation_name)
+            loss, dlogits = cross_entropy(logits, y)
+        return logits, cache, loss, dlogits
+
+    logits, cache, loss, dlogits = evaluate(params)
+    grads = backward(params, cache, dlogits)
+    history = {"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
+               "act_mean": np.array([a.mean() for a in cache["act"]]),
+               "act_std": np.array([a.std() for a in cache["act"]])}
+    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
+    velocity = None
+    n = len(x)
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        with np.errstate(all="ignore"):
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                logits, cache = forward(params, x[idx], activation_name)
+                _, dlogits = cross_entropy(logits, y[idx])
+                grads = backward(params, cache, dlogits)
+                if clip is not None:
+                    free = [l for l in range(len(grads)) if l not in frozen]
+                    clipped, _ = clip_by_global_norm([grads[l] for l in free], clip)
+                    for l, g in zip(free, clipped):
+                        grads[l] = g
+                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
+        logits, _, loss, _ = evaluate(params)
+        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
+        if not np.isfinite(loss):
+            break
+    history.update(loss=losses, accuracy=accs)
+    return history'''),
+    "train_clips_the_frozen_layers_too": ("train", '''
+def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
+          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
+          frozen=(), lr_scale=None):
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    if params is None:
+        params = init_params(dims, init, gain, seed, batchnorm)
+    else:
+        params = [{k: np.array(v, dtype=np.float64, copy=True) for k, v in layer.items()} for layer in params]
+    rng = np.random.default_rng(seed + 1)
+    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
+
+    def evaluate(p):
+        with np.errstate(all="ignore"):
+            logits, cache = forward(p, x, activation_name)
+            loss, dlogits = cross_entropy(logits, y)
+        return logits, cache, loss, dlogits
+
+    logits, cache, loss, dlogits = evaluate(params)
+    grads = backward(params, cache, dlogits)
+    history = {"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
+               "act_mean": np.array([a.mean() for a in cache["act"]]),
+               "act_std": np.array([a.std() for a in cache["act"]])}
+    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
+    velocity = None
+    n = len(x)
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        with np.errstate(all="ignore"):
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                logits, cache = forward(params, x[idx], activation_name)
+                _, dlogits = cross_entropy(logits, y[idx])
+                grads = backward(params, cache, dlogits)
+                if clip is not None:
+                    grads, _ = clip_by_global_norm(grads, clip)  # the frozen layers' gradients count in the norm
+                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
         logits, _, loss, _ = evaluate(params)
         losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
         if not np.isfinite(loss):
