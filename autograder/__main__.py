@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 from . import report
-from .grade import Plan, default_jobs, grade_class
+from .grade import Plan, default_jobs, grade_class, save_state
 from .sandbox import Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
 
 
@@ -161,7 +161,7 @@ def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: lis
     start = time.monotonic()
 
     def progress(res):
-        report.save_state(out, res)
+        save_state(out, res)
         report.write_student(out, res, plan, args.hidden_visibility)
         tick(res)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import fcntl
 import html
 import io
@@ -212,24 +211,7 @@ def write_student(out: Path, result, plan, hidden_visibility: str = "after_due_d
     write_atomic(folder / "feedback.html", feedback_html(result, plan))
 
 
-STATE = "gradkit-state.json"  # the full result of a student, for --resume
-
-
-def save_state(out: Path, result) -> None:
-    write_atomic(student_dir(out, result.folder) / STATE, json.dumps(dataclasses.asdict(result), allow_nan=True))
-
-
-def load_state(out: Path, folder: str):
-    """The saved result in OUT/students/<folder>/ (a grade.StudentResult), or None if absent or unreadable."""
-    from gradkit.core import Outcome
-    from .grade import StudentResult
-
-    try:
-        data = json.loads((student_dir(out, folder) / STATE).read_text())
-        data["outcomes"] = {f: [Outcome(**o) for o in outs] for f, outs in data["outcomes"].items()}
-        return StudentResult(**data)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
+STATE = "gradkit-state.json"  # the full result of a student, for --resume (grade.save_state, grade.load_state)
 
 
 # --- the class -----------------------------------------------------------------------------------
