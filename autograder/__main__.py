@@ -17,9 +17,11 @@ import time
 import warnings
 from pathlib import Path
 
+from gradkit.course import available
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
 from .sandbox import Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
+from .submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
 
 def _progress(total: int):
@@ -48,8 +50,6 @@ def resolve_only(names: list[str] | None) -> list[str] | None:
     unambiguous prefix of a folder (``01``). Raises UsageError listing the valid names."""
     if names is None:
         return None
-    from gradkit.course import available
-
     known = available()
     valid = ", ".join(a.folder for a in known)
     chosen = []
@@ -84,8 +84,6 @@ def preflight(root: Path, out: Path):
     """Check the folders of a run before grading; returns the intake (``submissions.Intake``).
     Raises UsageError for: no such folder; a folder that looks like one student's submission; an
     output folder that is a file, is the submissions folder or holds it; no submission at all."""
-    from .submissions import OUTPUT_MARK, looks_like_one_submission, scan
-
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder; give the folder that holds one folder or .zip per student")
     inside = looks_like_one_submission(root)

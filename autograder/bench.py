@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from gradkit import course as registry
+from . import nbgrade
 from .grade import Plan, default_jobs, grade_class
 from .release import replace_function
 from .sandbox import Limits, bwrap_path
@@ -108,8 +109,6 @@ def pytest_per_submission(root: Path, samples: int, folders: list[str]) -> float
 
 def nbgrader_per_notebook() -> tuple[float | None, str]:
     """Seconds for nbgrader autograde of one notebook submission, if the kit has notebooks."""
-    from . import nbgrade  # here, not at the top: nbgrader is slow to import
-
     try:
         return nbgrade.time_one_autograde(), ""
     except Exception as exc:  # the baseline is informative, never fatal

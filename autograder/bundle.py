@@ -14,6 +14,7 @@ student-zip``: ``dist/student/`` and ``dist/student.zip``).
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 from pathlib import Path
@@ -99,8 +100,6 @@ def zip_folder(folder: Path, target: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m autograder.bundle",
                                      description="Build dist/student/ and dist/student.zip, the bundle to hand out.")
     parser.add_argument("--out", default=str(KIT / "dist"), help="folder (default: dist/)")

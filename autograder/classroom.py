@@ -23,6 +23,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from gradkit import course
 from . import bundle, templates
 
 KIT = Path(__file__).resolve().parent.parent
@@ -59,8 +60,6 @@ tensorflow or jax scores 0 for that assignment. Do not edit `gradkit/`, `source/
 
 def released(assignments_dir: Path) -> list[tuple[str, str, float]]:
     """(folder, module, public points) of each assignment in the student release, in order."""
-    from gradkit import course
-
     out = []
     for a in course.available():
         if (assignments_dir / a.folder / f"{a.module}.py").is_file():

@@ -34,11 +34,11 @@ from pathlib import Path
 from gradkit import course as registry
 from gradkit.core import Call, Check, Outcome
 from gradkit.engine import Run, failed_all
-from gradkit.protocol import forbidden_message
+from gradkit.protocol import forbidden_imports, forbidden_message
 from .report import STATE, student_dir, write_atomic
 from .sandbox import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
-from .submissions import (Candidate, ParserExhausted, Submission, content_hash, discover, forbidden_imports,
-                          grader_reach, materialize, parse_untrusted)
+from .student_text import ParserExhausted, parse_untrusted
+from .submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize
 
 
 @dataclass

@@ -40,6 +40,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from gradkit import course as assignments
 from . import bundle, templates
 from .report import HIDDEN_VISIBILITY, write_atomic
 
@@ -170,8 +171,6 @@ def _package_files() -> list[tuple[str, Path]]:
 def config_for(hidden_visibility: str, timeout: float) -> dict:
     if hidden_visibility not in HIDDEN_VISIBILITY:
         raise ValueError(f"hidden visibility must be one of {', '.join(HIDDEN_VISIBILITY)}")
-    from gradkit import course as assignments
-
     return {**DEFAULTS, "hidden_visibility": hidden_visibility, "timeout": timeout,
             "assignments": [a.folder for a in assignments.available()],
             "_comment": "hidden_visibility: after_due_date (students see the hidden checks' results "

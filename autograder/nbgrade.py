@@ -32,18 +32,20 @@ import csv
 import os
 import shutil
 import sys
+import tempfile
 import time
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from gradkit import course as registry
-from .notebooks import ROOT, find_notebook, generate_assignment, has_notebook, nbgrader_api, write_course_source
+from .notebooks import (ROOT, build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
+                        write_course_source)
 from .report import csv_text, write_atomic
-from .submissions import scan
+from .student_text import find_notebook
+from .submissions import MAX_NOTEBOOK, scan
 
 COURSE = ROOT / "build" / "nbgrader"
-MAX_NOTEBOOK = 20 * 1024 * 1024
 
 
 def _notebooks_of(entry: Path) -> dict[str, bytes]:
@@ -223,11 +225,7 @@ def exported_scores(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]
 def time_one_autograde() -> float:
     """Seconds nbgrader's autograde takes for one correct notebook of the first assignment (for
     `make bench`): the release notebook, filled in with the solutions, in a fresh temporary course."""
-    import tempfile
-
     import nbformat
-
-    from .notebooks import build, fill_answers, solution_functions
 
     a = next(a for a in registry.available() if has_notebook(a.folder))
     with tempfile.TemporaryDirectory(prefix="gradkit-nbbench-") as tmp:

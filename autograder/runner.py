@@ -51,6 +51,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 
 MAX_FRAME = 256 * 1024 * 1024
 OUTPUT_KEEP = 4000
@@ -403,8 +404,6 @@ def _fork_and_reap() -> None:
 
 
 def _start_thread() -> None:
-    import threading
-
     t = threading.Thread(target=lambda: None)
     t.start()
     t.join()

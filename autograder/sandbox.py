@@ -22,6 +22,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -34,6 +35,8 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
+from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 
 from gradkit.core import Returned, StudentError, chain_from, returned_from
@@ -119,9 +122,6 @@ def bwrap_path() -> str | None:
 
 def student_site_entries(site: Path) -> list[Path]:
     """Top-level site-packages entries of STUDENT_PACKAGES and their dependencies (recursively)."""
-    import re
-    from importlib import metadata
-
     names, todo, entries = set(), list(STUDENT_PACKAGES), set()
     while todo:
         name = re.split(r"[ ;<>=!~\[(]", todo.pop(), maxsplit=1)[0].lower().replace("_", "-")
@@ -141,8 +141,6 @@ def student_site_entries(site: Path) -> list[Path]:
 
 
 def _runner_module_files() -> list[Path]:
-    from importlib.util import find_spec
-
     found = []
     for name in RUNNER_MODULES:
         spec = find_spec(name)

@@ -26,14 +26,17 @@ Invoker
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import linecache
 import math
 import os
+import select
 import struct
 import sys
 import threading
+import time
 import traceback
 import types
 import warnings
@@ -473,9 +476,6 @@ def prepare_request(module: str, function: str, args, kwargs, keep=(), view=None
 def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     """Exactly ``n`` bytes from ``fd`` (blocking or not); EOFError if it closes, TimeoutError
     past ``deadline`` (a time.monotonic() value; None waits for ever)."""
-    import select
-    import time
-
     chunks = []
     while n:
         if deadline is not None:
@@ -548,8 +548,6 @@ _IMPORTERS = ("__import__", "import_module")
 def _imported_names(node) -> list[str]:
     """Module names one AST node imports: ``import a.b``, ``from a import b`` (absolute only),
     ``__import__("a")`` and ``importlib.import_module("a")`` with a literal name."""
-    import ast
-
     if isinstance(node, ast.Import):
         return [a.name for a in node.names]
     if isinstance(node, ast.ImportFrom):
@@ -572,8 +570,6 @@ def parse_python(source, filename: str = "<unknown>"):
     "SystemError: AST constructor recursion depth mismatch" (seen when a judge thread parsed a
     deeply nested submission while another parsed a normal one). Raises what ast.parse raises;
     callers of student text catch PARSE_FAILURES."""
-    import ast
-
     with _PARSING:
         return ast.parse(source, filename)
 
@@ -582,8 +578,6 @@ def forbidden_imports(source) -> list[str]:
     """'torch (line 3)'-style descriptions of deep-learning framework imports in ``source``
     (bytes or str). Source that does not parse, including source that exhausts the parser
     (RecursionError, MemoryError), gives [] : whoever runs it reports that failure itself."""
-    import ast
-
     try:
         tree = parse_python(source)
     except PARSE_FAILURES:

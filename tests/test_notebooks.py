@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import nbgrade, notebooks
+from autograder import nbgrade, notebooks, student_text
 from gradkit import course as assignments
 from gradkit import notebook as nbcheck
 from autograder.grade import Plan, grade_class
@@ -89,7 +89,7 @@ def test_source_notebook_has_a_test_cell_per_function_worth_its_checks(a):
 def test_one_source_of_truth_the_answer_cells_are_the_module(tmp_path):
     """The notebook's code cells are the module's code: extracted back, they grade 100."""
     nb = notebooks.solution_notebook(notebooks.source_notebook(A1.folder, A1.module))
-    text, notes = notebooks.module_from_notebook(nbformat.writes(nb), A1.module)
+    text, notes = student_text.module_from_notebook(nbformat.writes(nb), A1.module)
     assert notes == []
     path = tmp_path / f"{A1.module}.py"
     path.write_text(text)
@@ -225,7 +225,7 @@ def notebook_class(release, tmp_path_factory) -> Path:
 
 def _expected(notebook: Path, tmp_path: Path) -> float:
     """What the checks give the notebook's functions, graded in-process from the extracted module."""
-    text, _ = notebooks.module_from_notebook(notebook.read_bytes(), A1.module)
+    text, _ = student_text.module_from_notebook(notebook.read_bytes(), A1.module)
     path = tmp_path / f"{A1.module}.py"
     path.write_text(text)
     return sum(o.points for o in grade_file(A1, path))
@@ -306,7 +306,7 @@ def _nb(*cells) -> str:
 
 def test_module_from_notebook_takes_definitions_and_never_runs_anything():
     code = nbformat.v4.new_code_cell
-    text, notes = notebooks.module_from_notebook(_nb(
+    text, notes = student_text.module_from_notebook(_nb(
         code("%matplotlib inline\nimport numpy as np", metadata={"gradkit": {"role": "setup"}}),
         code("import numpy as np\nK = 2", metadata={"gradkit": {"role": "given"}}),
         code("def f(z):\n    return K * z\nprint(f(3))\nwhile True:\n    pass",
@@ -328,7 +328,7 @@ def test_module_from_notebook_takes_definitions_and_never_runs_anything():
 def test_module_from_notebook_refuses_what_is_not_a_notebook():
     for data in (b"not json", b'{"cells": 3}', b"[" * 100000):
         with pytest.raises(ValueError, match="not a readable notebook"):
-            notebooks.module_from_notebook(data, "mod")
+            student_text.module_from_notebook(data, "mod")
 
 
 # --- the check library's notebook front door -------------------------------------------------------

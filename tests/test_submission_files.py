@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import gradescope, notebooks, report, submissions
+from autograder import gradescope, notebooks, report, student_text, submissions
 from gradkit import course as assignments
 from autograder.grade import Plan, grade_class
 from autograder.release import replace_function
@@ -69,7 +69,7 @@ def in_process_score(text: str, name: str) -> float:
     from tests.kit import grade_file
 
     if name.endswith(".ipynb"):
-        text = notebooks.module_from_notebook(text, A1.module)[0]
+        text = student_text.module_from_notebook(text, A1.module)[0]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{A1.module}.py"
         path.write_text(text)
@@ -240,8 +240,8 @@ def test_every_released_stub_is_recognised_and_no_solution_is(a):
     graded = Plan.build([a.folder]).graded_functions[a.folder]
     release = nbformat.read(str(ROOT / "assignments" / a.folder / f"{a.folder}.ipynb"), as_version=4)
     solved = notebooks.fill_answers(release, notebooks.solution_functions(a.folder, a.module))
-    as_module = {"release": notebooks.module_from_notebook(nbformat.writes(release), a.module)[0],
-                 "solved": notebooks.module_from_notebook(nbformat.writes(solved), a.module)[0]}
+    as_module = {"release": student_text.module_from_notebook(nbformat.writes(release), a.module)[0],
+                 "solved": student_text.module_from_notebook(nbformat.writes(solved), a.module)[0]}
     assert is_untouched_stub((ROOT / "assignments" / a.folder / f"{a.module}.py").read_text(), graded)
     assert is_untouched_stub(as_module["release"], graded)
     assert not is_untouched_stub(SOLUTION[a.folder], graded)
@@ -259,7 +259,7 @@ def test_a_notebook_is_bounded_before_it_is_parsed(tmp_path):
     nb.cells[0].metadata["junk"] = [{}] * 6_300_000
     path = tmp_path / "01_activations.ipynb"
     path.write_text(nbformat.writes(nb, version=4).replace("\n", ""))
-    program = ("import resource, sys; from autograder.notebooks import module_from_notebook\n"
+    program = ("import resource, sys; from autograder.student_text import module_from_notebook\n"
                "try:\n    module_from_notebook(open(sys.argv[1], 'rb').read(), 'activations')\n"
                "except ValueError as exc:\n    print(exc)\n"
                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
