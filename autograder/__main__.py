@@ -20,7 +20,7 @@ from pathlib import Path
 from gradkit.course import available
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
-from .sandbox import Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
+from .sandbox import CALL_TIMEOUT, Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
 from .submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
 
@@ -207,8 +207,8 @@ def main(argv=None) -> int:
     g.add_argument("--out", default="grades", help="output folder (default: grades)")
     g.add_argument("--jobs", type=_positive(int), default=default_jobs(),
                    help="students graded in parallel, at least 1 (default: cores)")
-    g.add_argument("--timeout", type=_positive(float), default=10.0,
-                   help="seconds allowed for one call, more than 0 (default: 10)")
+    g.add_argument("--timeout", type=_positive(float), default=CALL_TIMEOUT,
+                   help=f"seconds allowed for one call, more than 0 (default: {CALL_TIMEOUT:g})")
     g.add_argument("--only", nargs="+", metavar="ASSIGNMENT",
                    help="grade only these assignments (folder names, or a prefix such as 01)")
     g.add_argument("--no-bwrap", action="store_true", help="do not use bubblewrap even if installed")
@@ -217,8 +217,8 @@ def main(argv=None) -> int:
                         "it can then read and write what user nobody can; for one-student containers only")
     g.add_argument("--resume", action="store_true",
                    help="skip submissions whose files and checks are unchanged since they were graded into --out")
-    g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default="after_due_date",
-                   help="Gradescope visibility of the hidden checks in results.json (default: after_due_date)")
+    g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
+                   help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
     g.set_defaults(func=cmd_grade)
     args = parser.parse_args(argv)
     return args.func(args)

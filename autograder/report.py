@@ -110,9 +110,10 @@ def _fmt(x: float) -> str:
 # --- per student -------------------------------------------------------------------------------
 
 HIDDEN_VISIBILITY = ("after_due_date", "hidden", "after_published", "visible")  # Gradescope's values
+DEFAULT_VISIBILITY = HIDDEN_VISIBILITY[0]  # of the hidden checks: students see them after the due date
 
 
-def results_json(result, plan, hidden_visibility: str = "after_due_date") -> dict:
+def results_json(result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> dict:
     """Gradescope's results format (score, execution_time, output, tests[]); hidden checks get
     ``hidden_visibility`` (Gradescope shows an "after_due_date" test once the due date has passed)."""
     tests = []
@@ -202,7 +203,7 @@ def feedback_html(result, plan) -> str:
     return "\n".join(parts)
 
 
-def write_student(out: Path, result, plan, hidden_visibility: str = "after_due_date") -> None:
+def write_student(out: Path, result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> None:
     """results.json, feedback.md and feedback.html of one student, in OUT/students/<folder>/."""
     folder = student_dir(out, result.folder)
     write_atomic(folder / "results.json", json.dumps(results_json(result, plan, hidden_visibility), indent=1,

@@ -60,9 +60,12 @@ REPLY_BLOBS_BASE, REPLY_BLOBS_PER_REQUEST = 16 << 20, 8
 CONTROL_FRAME = 1 << 16  # the zygote's and a fresh runner's "ready", probe answers
 
 
+CALL_TIMEOUT = 10.0  # the grader's default wall seconds for one call (--timeout; Gradescope's gradkit.json)
+
+
 @dataclass
 class Limits:
-    call_timeout: float = 10.0  # wall seconds for one call (or one import)
+    call_timeout: float = CALL_TIMEOUT  # wall seconds for one call (or one import)
     student_budget: float = 300.0  # wall seconds for one student, all calls together
     memory: int = 2 * 1024**3  # address space of a runner, bytes
     cpu: int = 120  # CPU seconds of one runner process

@@ -47,7 +47,7 @@ def find_notebook(names: list[str], folder: str) -> str | None:
 KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
         ast.AnnAssign, ast.If, ast.Try)
 SKIP_ROLES = ("setup", "test", "demo")
-MAX_CODE = 1024 * 1024  # characters of code read from one notebook (the grader's limit for a module file)
+MAX_FILE = 1024 * 1024  # bytes of a module file the grader takes (submissions); characters of a notebook's code
 # JSON objects and arrays a notebook may hold before it is parsed: parsing costs the judge about
 # 500 bytes each (6.3 million empty objects, 19 MB of text, took 3.5 GB), and a real notebook has
 # a few thousand (images and outputs are strings). Counted as "{" and "[" characters: an upper bound.
@@ -69,7 +69,7 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
     with a note, so one broken cell costs only the functions it defines, as it does under nbgrader.
     A cell that exhausts Python's parser (deeply nested code) is left out like one that does not
     parse. Nothing is executed. Raises ValueError if ``data`` is not a notebook, or if its code cells
-    hold more than ``MAX_CODE`` characters (more than the grader takes from a module file).
+    hold more than ``MAX_FILE`` characters (more than the grader takes from a module file).
     """
     import nbformat  # slow to import; only a notebook submission needs it
 
@@ -102,8 +102,8 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
         code = _without_magics(src)
         label = nbg.get("grade_id") or role or "your cell"
         total += len(code)
-        if total > MAX_CODE:  # bounds what is parsed: the grader would refuse the module anyway
-            raise ValueError(f"the code cells of {name} hold more than {MAX_CODE // 1024} KB of code; not graded")
+        if total > MAX_FILE:  # bounds what is parsed: the grader would refuse the module anyway
+            raise ValueError(f"the code cells of {name} hold more than {MAX_FILE // 1024} KB of code; not graded")
         try:
             tree = parse_untrusted(code, f"cell {i + 1}")
         except (SyntaxError, ValueError) as exc:

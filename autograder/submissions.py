@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gradkit import course
-from .student_text import find_notebook, module_from_notebook, parse_untrusted
+from .student_text import MAX_FILE, find_notebook, module_from_notebook, parse_untrusted
 
-MAX_FILE = 1024 * 1024  # a module file larger than this is refused
 MAX_ZIP_ENTRIES = 5000
 
 
