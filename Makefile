@@ -48,7 +48,7 @@ check: $(STAMP)
 
 release: $(STAMP)
 	$(PY) -m autograder.release
-	$(PY) -m tests.examples_class
+	$(PY) -m autograder.examples
 
 bench: $(STAMP)
 	$(PY) -m autograder.bench

@@ -28,12 +28,12 @@ import time
 from pathlib import Path
 
 from gradkit import course as registry
+from gradkit.course import KIT
 from . import nbgrade
 from .grade import Plan, default_jobs, grade_class
 from .release import replace_function
 from .sandbox import Limits, bwrap_path
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _functions(text: str) -> list[str]:
@@ -52,8 +52,8 @@ def build_class(root: Path, students: int, folders: list[str], seed: int = 0) ->
     rng = random.Random(seed)
     kinds = {"correct": 0, "partial": 0, "syntax_error": 0, "exit_at_import": 0, "endless_loop": 0, "output_flood": 0}
     avail = [a for a in registry.available() if a.folder in folders]
-    sol = {a.folder: (ROOT / "solutions" / a.folder / f"{a.module}.py").read_text() for a in avail}
-    stub = {a.folder: (ROOT / "assignments" / a.folder / f"{a.module}.py").read_text() for a in avail}
+    sol = {a.folder: (KIT / "solutions" / a.folder / f"{a.module}.py").read_text() for a in avail}
+    stub = {a.folder: (KIT / "assignments" / a.folder / f"{a.module}.py").read_text() for a in avail}
     for i in range(students):
         r = rng.random()
         kind = ("correct" if r < 0.5 else "partial" if r < 0.85 else "syntax_error" if r < 0.9
@@ -98,7 +98,7 @@ def pytest_per_submission(root: Path, samples: int, folders: list[str]) -> float
     for s in students:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp) / "release"
-            shutil.copytree(ROOT / "assignments", work, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+            shutil.copytree(KIT / "assignments", work, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
             for a in avail:
                 shutil.copy(s / a.folder / f"{a.module}.py", work / a.folder / f"{a.module}.py")
             subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *folders], cwd=work,

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import gradkit
 from gradkit import course
+from gradkit.course import KIT
 
 from . import templates as _templates
 
 ENGINE = Path(gradkit.__file__).resolve().parent
 COURSE_NAME = course.COURSE_DIR.name  # "source": where the engine looks for the checks, beside it
-KIT = course.COURSE_DIR.parent
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 PACKAGES = ("numpy", "torch", "matplotlib", "pytest")  # what a student bundle needs, pinned by constraints.txt
 

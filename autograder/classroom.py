@@ -24,9 +24,9 @@ import sys
 from pathlib import Path
 
 from gradkit import course
+from gradkit.course import KIT
 from . import bundle, templates
 
-KIT = Path(__file__).resolve().parent.parent
 MARKER = Path(".github") / "gradkit_points.py"  # a folder holding this is ours to replace
 PYTHON_VERSION = "3.12"
 

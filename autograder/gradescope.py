@@ -41,12 +41,12 @@ import zipfile
 from pathlib import Path
 
 from gradkit import course as assignments
+from gradkit.course import KIT
 from . import bundle, templates
 from .report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
 from .sandbox import CALL_TIMEOUT
 
 PACKAGE = Path(__file__).resolve().parent
-KIT = PACKAGE.parent
 CONFIG = "gradkit.json"
 DEFAULTS = {"hidden_visibility": DEFAULT_VISIBILITY, "timeout": CALL_TIMEOUT, "time_limit": 540}
 # what `python -m autograder grade` imports; setup.sh installs these, pinned by constraints.txt

@@ -39,13 +39,14 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from gradkit import course as registry
-from .notebooks import (ROOT, build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
+from gradkit.course import KIT
+from .notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
                         write_course_source)
 from .report import csv_text, write_atomic
 from .student_text import find_notebook
 from .submissions import MAX_NOTEBOOK, scan
 
-COURSE = ROOT / "build" / "nbgrader"
+COURSE = KIT / "build" / "nbgrader"
 
 
 def _notebooks_of(entry: Path) -> dict[str, bytes]:
@@ -242,7 +243,7 @@ def time_one_autograde() -> float:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder.nbgrade", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("submitted", nargs="?", default=str(ROOT / "examples" / "_notebooks"),
+    p.add_argument("submitted", nargs="?", default=str(KIT / "examples" / "_notebooks"),
                    help="folder of <student>/<folder>/<folder>.ipynb (default: examples/_notebooks)")
     p.add_argument("--course", default=str(COURSE), help="nbgrader course folder (default: build/nbgrader)")
     args = p.parse_args(argv)

@@ -50,10 +50,10 @@ import tempfile
 from pathlib import Path
 
 from gradkit import course as course_registry
+from gradkit.course import KIT
 
 from . import templates
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXT_FILE = "notebook.md"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -184,7 +184,7 @@ def _meta(role: str, nbgrader: dict | None = None, **extra) -> dict:
     return md
 
 
-def _check_points(folder: str, source: Path = ROOT / "source") -> tuple[dict[str, float], dict[str, float]]:
+def _check_points(folder: str, source: Path = KIT / "source") -> tuple[dict[str, float], dict[str, float]]:
     """{function: points} of the public and of the hidden checks of an assignment."""
     a = course_registry.by_folder(folder, source)
     public, secret = {}, {}
@@ -195,7 +195,7 @@ def _check_points(folder: str, source: Path = ROOT / "source") -> tuple[dict[str
     return public, secret
 
 
-def source_notebook(folder: str, module: str, source: Path = ROOT / "source"):
+def source_notebook(folder: str, module: str, source: Path = KIT / "source"):
     """The nbgrader source notebook of one assignment (an nbformat NotebookNode)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -300,7 +300,7 @@ def solution_notebook(nb):
     return nb
 
 
-def has_notebook(folder: str, source: Path = ROOT / "source") -> bool:
+def has_notebook(folder: str, source: Path = KIT / "source") -> bool:
     return (source / folder / TEXT_FILE).is_file()
 
 
@@ -312,8 +312,8 @@ def nbgrader_config(course: Path, database: bool = True):
     from traitlets.config.loader import PyFileConfigLoader
 
     cfg = Config()
-    if (ROOT / "nbgrader_config.py").is_file():
-        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config())
+    if (KIT / "nbgrader_config.py").is_file():
+        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(KIT)).load_config())
     cfg.CourseDirectory.root = str(course)
     if not database:
         cfg.SaveCells.enabled = False
@@ -339,7 +339,7 @@ def nbgrader_api(course: Path, database: bool = True):
     return api
 
 
-def write_course_source(course: Path, folders: list[tuple[str, str]], source: Path = ROOT / "source") -> dict:
+def write_course_source(course: Path, folders: list[tuple[str, str]], source: Path = KIT / "source") -> dict:
     """Write ``course/source/<folder>/<folder>.ipynb`` for each (folder, module); {folder: notebook}."""
     import nbformat
 
@@ -363,7 +363,7 @@ def generate_assignment(api, folder: str) -> None:
                            f"{result.get('log') or ''}")
 
 
-def build(out: Path, source: Path = ROOT / "source", course: Path | None = None) -> list[str]:
+def build(out: Path, source: Path = KIT / "source", course: Path | None = None) -> list[str]:
     """Write ``out/assignments/<folder>/<folder>.ipynb`` (nbgrader's release) and
     ``out/solutions/<folder>/<folder>.ipynb`` for every assignment with a notebook.md; returns the
     folders. The nbgrader course (``course``, default a temporary folder) has no gradebook."""
@@ -386,7 +386,7 @@ def build(out: Path, source: Path = ROOT / "source", course: Path | None = None)
     return [f for f, _ in todo]
 
 
-def solution_functions(folder: str, module: str, source: Path = ROOT / "source") -> dict[str, str]:
+def solution_functions(folder: str, module: str, source: Path = KIT / "source") -> dict[str, str]:
     """{public function: its code, solution markers removed} of an assignment (a student's right answers)."""
     text = (source / folder / f"{module}.py").read_text(encoding="utf-8")
     markers = (BEGIN, END)

@@ -29,11 +29,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gradkit.course import AUTHOR_FILES
+from gradkit.course import AUTHOR_FILES, KIT
 
 from . import notebooks, templates
 
-ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TREES = ("assignments", "solutions")
 
@@ -66,7 +65,7 @@ def replace_function(text: str, name: str, new_def: str) -> str:
     raise KeyError(f"no top-level function {name}() in the source")
 
 
-def build(out: Path, source: Path = ROOT / "source") -> None:
+def build(out: Path, source: Path = KIT / "source") -> None:
     """Write assignments/ and solutions/ under ``out`` from ``source``."""
     for tree in TREES:
         dest = out / tree
@@ -114,7 +113,7 @@ def _same_name_files(a: Path, b: Path):
             yield str(rel)
 
 
-def out_of_sync(root: Path = ROOT) -> list[str]:
+def out_of_sync(root: Path = KIT) -> list[str]:
     """What differs between the committed trees and a fresh build from source/."""
     with tempfile.TemporaryDirectory() as tmp:
         build(Path(tmp), root / "source")
@@ -135,7 +134,7 @@ def main(argv: list[str]) -> int:
             return 1
         print("assignments/ and solutions/ match source/")
         return 0
-    build(ROOT)
+    build(KIT)
     print(f"wrote {', '.join(t + '/' for t in TREES)} from source/ (notebooks through nbgrader generate_assignment)")
     return 0
 

@@ -26,7 +26,7 @@ def all_checks(a) -> list:
 
 
 def source_file(a) -> Path:
-    return ROOT / "source" / a.folder / f"{a.module}.py"
+    return a.master
 
 
 def grade_file(a, path: Path) -> list:

@@ -124,6 +124,17 @@ def test_the_engine_does_not_import_the_batch_grader():
             assert not {m for m in imports if m.startswith("autograder")}, module
 
 
+def test_the_kit_never_imports_its_tests():
+    """``make release`` (autograder.release, autograder.examples) and every other command run
+    without the test package."""
+    for module, path in kit_modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            assert not [n for n in names if n.split(".")[0] == "tests"], f"{module} imports {names}"
+
+
 @pytest.mark.parametrize("files, cycle", [
     ({"a.py": "from b import x\n", "b.py": "def f():\n    import a\n"}, True),  # hidden in a function
     ({"a.py": "from . import b\n", "__init__.py": "", "b.py": "from .a import y\n"}, True),  # relative

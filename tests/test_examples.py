@@ -1,8 +1,8 @@
-"""The bundled class in examples/ is what tests/examples_class.py builds from source/."""
+"""The bundled class in examples/ is what autograder/examples.py builds from source/."""
 
 import filecmp
 
-from tests.examples_class import build
+from autograder.examples import build
 from tests.kit import ROOT
 
 

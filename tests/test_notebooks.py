@@ -24,13 +24,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import nbgrade, notebooks, student_text
+from autograder import examples, nbgrade, notebooks, student_text
 from gradkit import course as assignments
 from gradkit import notebook as nbcheck
 from autograder.grade import Plan, grade_class
 from autograder.release import BEGIN, END, build
 from autograder.sandbox import Limits
-from tests import examples_class
 from tests.kit import ROOT, given_lines, grade_file
 
 AVAILABLE = assignments.available()
@@ -219,7 +218,7 @@ def test_solution_notebook_runs_top_to_bottom_and_earns_every_point(solution_run
 def notebook_class(release, tmp_path_factory) -> Path:
     """The bundled notebook class (examples/_notebooks), built from this release."""
     out = tmp_path_factory.mktemp("nbclass")
-    examples_class.build_notebooks(out, release / "assignments" / A1.folder / f"{A1.folder}.ipynb")
+    examples.build_notebooks(out, release / "assignments" / A1.folder / f"{A1.folder}.ipynb")
     return out
 
 
