@@ -20,8 +20,8 @@ from pathlib import Path
 from gradkit.course import available
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
-from .sandbox import CALL_TIMEOUT, Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
-from .submissions import OUTPUT_MARK, looks_like_one_submission, scan
+from .sandbox.judge import CALL_TIMEOUT, Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
+from .intake.submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
 
 def _progress(total: int):

@@ -36,9 +36,9 @@ from gradkit.core import Call, Check, Outcome
 from gradkit.engine import Run, failed_all
 from gradkit.protocol import forbidden_imports, forbidden_message
 from .report import STATE, student_dir, write_atomic
-from .sandbox import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
-from .student_text import ParserExhausted, parse_untrusted
-from .submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize
+from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
+from .intake.student_text import ParserExhausted, parse_untrusted
+from .intake.submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize
 
 
 @dataclass

@@ -40,11 +40,11 @@ from pathlib import Path, PurePosixPath
 
 from gradkit import course as registry
 from gradkit.course import KIT
-from .notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
+from .build.notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
                         write_course_source)
 from .report import csv_text, write_atomic
-from .student_text import find_notebook
-from .submissions import MAX_NOTEBOOK, scan
+from .intake.student_text import find_notebook
+from .intake.submissions import MAX_NOTEBOOK, scan
 
 COURSE = KIT / "build" / "nbgrader"
 

@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from .submissions import OUTPUT_MARK
+from .intake.submissions import OUTPUT_MARK
 
 PLOTS = "_plots"  # the plots of summary.md, beside it
 STUDENTS = "students"  # OUT/students/<folder>/: one folder per submission

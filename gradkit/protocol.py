@@ -2,7 +2,7 @@
 
 This module imports nothing but the standard library and NumPy, because it is loaded on both
 sides: by the checks (the judge) and by the process that runs student code (the runner, see
-``autograder/runner.py``), and by a student's own ``pytest`` through the same code path.
+``autograder/sandbox/runner.py``), and by a student's own ``pytest`` through the same code path.
 
 Codec
     ``encode`` turns None, bool, int, float, str, list, tuple, dict (str keys) and numeric NumPy
@@ -534,7 +534,7 @@ def unpack_frame(read_exact, max_json: int, max_blobs: int | None = None) -> dic
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit("protocol.py is a library; the runner is autograder/runner.py")
+    sys.exit("protocol.py is a library; the runner is autograder/sandbox/runner.py")
 
 
 # --- the NumPy-only rule ------------------------------------------------------------------------

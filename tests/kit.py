@@ -18,7 +18,7 @@ from gradkit import course as assignments  # noqa: E402
 from gradkit.core import Call  # noqa: E402
 from gradkit.engine import Run  # noqa: E402
 from gradkit.pytest_plugin import LocalSession  # noqa: E402
-from autograder.release import remove_markers, replace_function  # noqa: E402
+from autograder.build.release import remove_markers, replace_function  # noqa: E402
 
 
 def all_checks(a) -> list:

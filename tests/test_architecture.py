@@ -125,7 +125,7 @@ def test_the_engine_does_not_import_the_batch_grader():
 
 
 def test_the_kit_never_imports_its_tests():
-    """``make release`` (autograder.release, autograder.examples) and every other command run
+    """``make release`` (autograder.build.release, autograder.build.examples) and every other command run
     without the test package."""
     for module, path in kit_modules().items():
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ from gradkit.compare import INPLACE_HINT
 from gradkit.core import Call, attribute_causes, calls_in_source, evaluate
 from gradkit.notebook import check as notebook_check
 from gradkit.pytest_plugin import LocalSession
-from autograder.sandbox import Limits
+from autograder.sandbox.judge import Limits
 from tests.kit import ROOT, all_checks, grade_mutant, mutant_text, mutants, source_file
 
 batchnorm = assignments.by_folder("04_batchnorm").load(assignments.PUBLIC)  # its hints

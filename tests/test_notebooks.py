@@ -24,12 +24,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import examples, nbgrade, notebooks, student_text
+from autograder import nbgrade
+from autograder.build import examples, notebooks
+from autograder.intake import student_text
 from gradkit import course as assignments
 from gradkit import notebook as nbcheck
 from autograder.grade import Plan, grade_class
-from autograder.release import BEGIN, END, build
-from autograder.sandbox import Limits
+from autograder.build.release import BEGIN, END, build
+from autograder.sandbox.judge import Limits
 from tests.kit import ROOT, given_lines, grade_file
 
 AVAILABLE = assignments.available()

@@ -23,12 +23,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import gradescope, notebooks, report, student_text, submissions
+from autograder import report
+from autograder.build import gradescope, notebooks
+from autograder.intake import student_text, submissions
 from gradkit import course as assignments
 from autograder.grade import Plan, grade_class
-from autograder.release import replace_function
-from autograder.sandbox import Limits, bwrap_path
-from autograder.submissions import is_untouched_stub
+from autograder.build.release import replace_function
+from autograder.sandbox.judge import Limits, bwrap_path
+from autograder.intake.submissions import is_untouched_stub
 from tests.kit import ROOT
 
 AVAILABLE = assignments.available()
@@ -259,7 +261,7 @@ def test_a_notebook_is_bounded_before_it_is_parsed(tmp_path):
     nb.cells[0].metadata["junk"] = [{}] * 6_300_000
     path = tmp_path / "01_activations.ipynb"
     path.write_text(nbformat.writes(nb, version=4).replace("\n", ""))
-    program = ("import resource, sys; from autograder.student_text import module_from_notebook\n"
+    program = ("import resource, sys; from autograder.intake.student_text import module_from_notebook\n"
                "try:\n    module_from_notebook(open(sys.argv[1], 'rb').read(), 'activations')\n"
                "except ValueError as exc:\n    print(exc)\n"
                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")

@@ -27,7 +27,7 @@ notebook.md is markdown cut into cells by directive lines::
 
 Every public function of the module appears in exactly one ``%% exercise`` line.
 
-``python -m autograder.release`` writes the source notebooks into an nbgrader course directory,
+``python -m autograder.build.release`` writes the source notebooks into an nbgrader course directory,
 runs nbgrader's own ``generate_assignment`` there (solutions and hidden tests stripped,
 checksums added) and copies the result to ``assignments/<folder>/<folder>.ipynb``; the solution
 notebook (markers removed, hidden checks kept, so every test cell earns its full points) goes to
@@ -52,7 +52,7 @@ from pathlib import Path
 from gradkit import course as course_registry
 from gradkit.course import KIT
 
-from . import templates
+from .. import templates
 
 TEXT_FILE = "notebook.md"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"

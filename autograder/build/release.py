@@ -8,7 +8,7 @@ source/ is the one source of truth. For every file under source/:
 - ``notebook.md`` (the narrative of the assignment's notebook) is not copied: with the module it
   makes the notebook, ``<folder>/<folder>.ipynb``, which nbgrader's own generate_assignment turns
   into the release notebook (solutions and hidden tests stripped) in assignments/; solutions/ gets
-  the notebook with the markers removed (see ``autograder/notebooks.py``);
+  the notebook with the markers removed (see ``autograder/build/notebooks.py``);
 - the author's files (``checks.py``, ``hidden.py``, ``mutants.py``: ``gradkit.course.AUTHOR_FILES``)
   are not copied: the public checks run from the installed ``gradkit`` (which reads them in
   source/), the hidden checks and mutants are the instructor's;
@@ -16,7 +16,7 @@ source/ is the one source of truth. For every file under source/:
 Both trees also get a ``conftest.py`` that loads gradkit's pytest plugin and a ``pytest.ini``
 (``autograder/templates/``), so ``pytest`` runs the checks in either tree, in the kit's venv.
 
-Usage: ``python -m autograder.release [--check]`` (``--check``: exit 1 if the committed trees
+Usage: ``python -m autograder.build.release [--check]`` (``--check``: exit 1 if the committed trees
 differ from what source/ generates; nothing is written).
 """
 
@@ -31,7 +31,8 @@ from pathlib import Path
 
 from gradkit.course import AUTHOR_FILES, KIT
 
-from . import notebooks, templates
+from .. import templates
+from . import notebooks
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TREES = ("assignments", "solutions")

@@ -2,7 +2,7 @@
 
 Generated from the masters (source/: each assignment's module and its ``mutants.py``), so it
 follows every change of the exercises; tests/test_examples.py fails when the committed examples/
-is out of date. ``make release`` runs it after ``autograder.release``.
+is out of date. ``make release`` runs it after ``autograder.build.release``.
 
 - alice/     everything correct
 - bob/       every assignment with two plausible mistakes (from each assignment's mutants.py)
@@ -14,7 +14,7 @@ is out of date. ``make release`` runs it after ``autograder.release``.
   ada (correct), ben (two plausible mistakes), cy (an endless loop in relu_derivative). `make grade`
   on examples/ lists it as skipped: a folder holding several submissions is a class, not a student.
 
-Usage: python -m autograder.examples [OUTDIR]   (default: examples/)
+Usage: python -m autograder.build.examples [OUTDIR]   (default: examples/)
 """
 
 from __future__ import annotations

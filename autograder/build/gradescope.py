@@ -1,6 +1,6 @@
-"""The kit as a Gradescope autograder: ``python -m autograder.gradescope`` builds
+"""The kit as a Gradescope autograder: ``python -m autograder.build.gradescope`` builds
 ``dist/gradescope/autograder.zip``; inside Gradescope's container ``run_autograder`` calls
-``python -m autograder.gradescope run``.
+``python -m autograder.build.gradescope run``.
 
 Gradescope's autograder specification: the zip holds ``setup.sh`` (run once, as root, when the
 image is built on Ubuntu) and ``run_autograder`` (run once per submission, working directory
@@ -40,13 +40,15 @@ import time
 import zipfile
 from pathlib import Path
 
+import autograder
 from gradkit import course as assignments
 from gradkit.course import KIT
-from . import bundle, templates
-from .report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
-from .sandbox import CALL_TIMEOUT
+from .. import templates
+from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
+from ..sandbox.judge import CALL_TIMEOUT
+from . import bundle
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(autograder.__file__).resolve().parent  # the grader, shipped whole in the zip
 CONFIG = "gradkit.json"
 DEFAULTS = {"hidden_visibility": DEFAULT_VISIBILITY, "timeout": CALL_TIMEOUT, "time_limit": 540}
 # what `python -m autograder grade` imports; setup.sh installs these, pinned by constraints.txt
@@ -323,9 +325,9 @@ def run(root: Path) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.build.gradescope", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
-    b = parser  # `python -m autograder.gradescope [options]` builds
+    b = parser  # `python -m autograder.build.gradescope [options]` builds
     b.add_argument("--out", default=str(KIT / "dist" / "gradescope"), help="folder for autograder.zip")
     b.add_argument("--hidden-visibility", choices=HIDDEN_VISIBILITY,
                    default=os.environ.get("GRADKIT_HIDDEN_VISIBILITY", DEFAULT_VISIBILITY),

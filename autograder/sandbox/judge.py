@@ -39,6 +39,7 @@ from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 
+from gradkit.course import COURSE_DIR, KIT
 from gradkit.core import Returned, StudentError, chain_from, returned_from
 from gradkit import protocol
 from gradkit.protocol import BLOBS, pack_frame, read_exact, unpack_frame
@@ -455,9 +456,8 @@ def _home_entry() -> str | None:
 
 def _probe_paths(extra: list[str], markers: dict[str, str]) -> list[tuple[str, str]]:
     """(what it is, path) of paths a runner must not see."""
-    kit = Path(__file__).resolve().parent.parent
-    named = [("the kit (checks, solutions)", str(kit / "autograder" / "hidden")),
-             ("the kit (checks, solutions)", str(kit / "solutions")),
+    named = [("the kit (checks, solutions)", str(COURSE_DIR)),
+             ("the kit (checks, solutions)", str(KIT / "solutions")),
              ("the grading process (/proc)", f"/proc/{os.getpid()}/cmdline")]
     named += [(f"the host's {d}", m) for d, m in markers.items()]
     home = _home_entry()

@@ -10,7 +10,7 @@ solutions/ and assignments/ in a temporary folder. Measured in the same run:
 - nbgrader ``autograde`` on one notebook submission, when ``make release`` has built notebooks
   and nbgrader is installed (skipped otherwise, with a note).
 
-Usage: python -m autograder.bench [--students 200] [--jobs N] [--timeout S] [--baseline-samples 4]
+Usage: python -m autograder.tools.bench [--students 200] [--jobs N] [--timeout S] [--baseline-samples 4]
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from pathlib import Path
 
 from gradkit import course as registry
 from gradkit.course import KIT
-from . import nbgrade
-from .grade import Plan, default_jobs, grade_class
-from .release import replace_function
-from .sandbox import Limits, bwrap_path
+from .. import nbgrade
+from ..build.release import replace_function
+from ..grade import Plan, default_jobs, grade_class
+from ..sandbox.judge import Limits, bwrap_path
 
 
 
@@ -116,7 +116,7 @@ def nbgrader_per_notebook() -> tuple[float | None, str]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m autograder.tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--jobs", type=int, default=default_jobs())
