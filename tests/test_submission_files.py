@@ -27,6 +27,7 @@ from autograder import report
 from autograder.build import gradescope, notebooks
 from autograder.intake import student_text, submissions
 from gradkit import course as assignments
+from gradkit import engine
 from autograder.grade import Plan, grade_class
 from autograder.build.release import replace_function
 from autograder.sandbox.judge import Limits, bwrap_path
@@ -203,16 +204,14 @@ def test_a_notebook_cell_that_exhausts_the_parser_costs_that_cell_alone(seven_gr
 # --- a grader error in one assignment costs that assignment ------------------------------------
 
 def test_an_unexpected_grader_error_costs_only_that_assignment(tmp_path, monkeypatch):
-    from autograder import grade
-
-    real = grade.evaluate
+    real = engine.evaluate  # what the engine loop calls for every check
 
     def flaky(check, call):
         if check.function == "relu":
             raise RuntimeError("a bug in the grader")
         return real(check, call)
 
-    monkeypatch.setattr(grade, "evaluate", flaky)
+    monkeypatch.setattr(engine, "evaluate", flaky)
     second = OTHERS[0]
     write(tmp_path / "class" / "student", {PY: SOLUTION[A1.folder],
                                            f"{second.folder}/{second.module}.py": SOLUTION[second.folder]})
