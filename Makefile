@@ -47,23 +47,23 @@ check: $(STAMP)
 	cd assignments && ../$(PY) -m pytest
 
 release: $(STAMP)
-	$(PY) -m autograder.release
-	$(PY) -m tests.examples_class
+	$(PY) -m autograder.build.release
+	$(PY) -m autograder.build.examples
 
 bench: $(STAMP)
-	$(PY) -m autograder.bench
+	$(PY) -m autograder.tools.bench
 
 gradescope: $(STAMP)
-	$(PY) -m autograder.gradescope
+	$(PY) -m autograder.build.gradescope
 
 classroom: $(STAMP)
-	$(PY) -m autograder.classroom
+	$(PY) -m autograder.build.classroom
 
 student-zip: $(STAMP)
-	$(PY) -m autograder.bundle
+	$(PY) -m autograder.build.bundle
 
 new-assignment: $(STAMP)
-	$(PY) -m autograder.scaffold $(NAME)
+	$(PY) -m autograder.build.scaffold $(NAME)
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff==0.14.4

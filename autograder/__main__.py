@@ -17,9 +17,11 @@ import time
 import warnings
 from pathlib import Path
 
+from gradkit.course import available
 from . import report
-from .grade import Plan, default_jobs, grade_class
-from .sandbox import Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
+from .grade import Plan, default_jobs, grade_class, save_state
+from .sandbox.judge import CALL_TIMEOUT, Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
+from .intake.submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
 
 def _progress(total: int):
@@ -48,8 +50,6 @@ def resolve_only(names: list[str] | None) -> list[str] | None:
     unambiguous prefix of a folder (``01``). Raises UsageError listing the valid names."""
     if names is None:
         return None
-    from gradkit.course import available
-
     known = available()
     valid = ", ".join(a.folder for a in known)
     chosen = []
@@ -84,8 +84,6 @@ def preflight(root: Path, out: Path):
     """Check the folders of a run before grading; returns the intake (``submissions.Intake``).
     Raises UsageError for: no such folder; a folder that looks like one student's submission; an
     output folder that is a file, is the submissions folder or holds it; no submission at all."""
-    from .submissions import OUTPUT_MARK, looks_like_one_submission, scan
-
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder; give the folder that holds one folder or .zip per student")
     inside = looks_like_one_submission(root)
@@ -161,7 +159,7 @@ def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: lis
     start = time.monotonic()
 
     def progress(res):
-        report.save_state(out, res)
+        save_state(out, res)
         report.write_student(out, res, plan, args.hidden_visibility)
         tick(res)
 
@@ -209,8 +207,8 @@ def main(argv=None) -> int:
     g.add_argument("--out", default="grades", help="output folder (default: grades)")
     g.add_argument("--jobs", type=_positive(int), default=default_jobs(),
                    help="students graded in parallel, at least 1 (default: cores)")
-    g.add_argument("--timeout", type=_positive(float), default=10.0,
-                   help="seconds allowed for one call, more than 0 (default: 10)")
+    g.add_argument("--timeout", type=_positive(float), default=CALL_TIMEOUT,
+                   help=f"seconds allowed for one call, more than 0 (default: {CALL_TIMEOUT:g})")
     g.add_argument("--only", nargs="+", metavar="ASSIGNMENT",
                    help="grade only these assignments (folder names, or a prefix such as 01)")
     g.add_argument("--no-bwrap", action="store_true", help="do not use bubblewrap even if installed")
@@ -219,8 +217,8 @@ def main(argv=None) -> int:
                         "it can then read and write what user nobody can; for one-student containers only")
     g.add_argument("--resume", action="store_true",
                    help="skip submissions whose files and checks are unchanged since they were graded into --out")
-    g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default="after_due_date",
-                   help="Gradescope visibility of the hidden checks in results.json (default: after_due_date)")
+    g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
+                   help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
     g.set_defaults(func=cmd_grade)
     args = parser.parse_args(argv)
     return args.func(args)

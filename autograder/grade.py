@@ -12,29 +12,33 @@ The judge (this process) holds the checks, the torch references (computed once p
 any student) and the hidden inputs; the runner only ever sees the call in progress. An
 unexpected error while grading one assignment costs that assignment only ("grader error: ...").
 
-A check whose function timed out makes the remaining checks of that function fail at once
-("skipped"), so an endless loop costs one timeout per function, not one per check.
+The checks of one file run through the engine loop (``gradkit.engine.Run``): a function whose
+call timed out has its remaining checks fail at once ("skipped"), so an endless loop costs one
+timeout per function, not one per check.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from gradkit import course as registry
-from gradkit.core import Call, Check, Outcome, attribute_causes, evaluate, outcome_failed
-from gradkit.protocol import forbidden_message
-from .sandbox import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
-from .submissions import (Candidate, ParserExhausted, Submission, content_hash, discover, forbidden_imports,
-                          grader_reach, materialize, parse_untrusted)
+from gradkit.core import Call, Check, Outcome
+from gradkit.engine import Run, failed_all
+from gradkit.protocol import forbidden_imports, forbidden_message
+from .report import STATE, student_dir, write_atomic
+from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
+from .intake.student_text import ParserExhausted, parse_untrusted
+from .intake.submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize
 
 
 @dataclass
@@ -101,8 +105,19 @@ class StudentResult:
         return round(sum(self.score(f) for f in self.outcomes), 4)
 
 
-def _all_failed(checks: list[Check], message: str, kind: str) -> list[Outcome]:
-    return [outcome_failed(c, message, kind) for c in checks]
+def save_state(out: Path, result: StudentResult) -> None:
+    """The full result of a student in OUT/students/<folder>/, for --resume."""
+    write_atomic(student_dir(out, result.folder) / STATE, json.dumps(asdict(result), allow_nan=True))
+
+
+def load_state(out: Path, folder: str) -> StudentResult | None:
+    """The saved result in OUT/students/<folder>/, or None if absent or unreadable."""
+    try:
+        data = json.loads((student_dir(out, folder) / STATE).read_text())
+        data["outcomes"] = {f: [Outcome(**o) for o in outs] for f, outs in data["outcomes"].items()}
+        return StudentResult(**data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workdir: Path,
@@ -122,8 +137,6 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
         files = materialize(sub, modules, files_dir, plan.graded_functions)
         result.digest = f"{content_hash(_flat(files))[:32]}-{plan.fingerprint}"
         if resume_from is not None:
-            from .report import load_state
-
             saved = load_state(resume_from, sub.folder)
             if saved is not None and saved.digest == result.digest and saved.student == sub.student:
                 saved.resumed = True
@@ -152,14 +165,14 @@ def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, p
     """
     if not candidates:
         result.status[a.folder] = "not submitted"
-        return _all_failed(checks, f"not submitted: no {a.folder}/{a.module}.py in the submission", "missing")
+        return failed_all(checks, f"not submitted: no {a.folder}/{a.module}.py in the submission", "missing")
     graded = []
     for cand in candidates:
         try:
             graded.append((cand, *_grade_file(a, checks, cand, files_dir, pool, limits, deadline)))
         except Exception as exc:  # a bug of ours, or the sandbox failing: this assignment only
             reason = f"{type(exc).__name__}: {str(exc)[:300]}"
-            graded.append((cand, _all_failed(checks, f"not graded: grader error ({reason})", "error"),
+            graded.append((cand, failed_all(checks, f"not graded: grader error ({reason})", "error"),
                            f"grader error: {reason}"))
     best = max(graded, key=lambda g: sum(o.points for o in g[1]))  # the first of equals: the module file
     if len(graded) > 1:
@@ -184,27 +197,16 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits:
     except ParserExhausted as exc:  # costs what a syntax error costs; nothing else would parse it safely
         msg = (f"{a.module}.py ({cand.origin}) does not parse: {exc.msg}, so this assignment scores 0. "
                "Split the deeply nested expression into smaller steps.")
-        return _all_failed(checks, msg, "import"), "does not parse"
+        return failed_all(checks, msg, "import"), "does not parse"
     except (SyntaxError, ValueError):
         pass  # the runner reports it, with the line, as the student would see it
     bad = forbidden_imports(source)
     if bad:
-        return _all_failed(checks, forbidden_message(f"{a.module}.py", bad), "forbidden"), f"imports {bad[0]}"
+        return failed_all(checks, forbidden_message(f"{a.module}.py", bad), "forbidden"), f"imports {bad[0]}"
     session = RunnerSession(pool, files_dir, limits, deadline=deadline)
     try:
         session.add_module(a.module, cand.path.relative_to(files_dir).as_posix())
-        call = Call(session, a.module)
-        timed_out: set[str] = set()
-        outcomes = []
-        for check in checks:
-            if check.function in timed_out:
-                outcomes.append(outcome_failed(check, f"skipped: {check.function}() timed out in an earlier check",
-                                               "timeout"))
-                continue
-            outcome = evaluate(check, call)
-            if outcome.kind == "timeout":
-                timed_out.add(check.function)
-            outcomes.append(outcome)
+        outcomes = Run().run(checks, Call(session, a.module), source)
     finally:
         session.close()
     if a.module in session.load_errors:
@@ -213,7 +215,7 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits:
         status = "time budget used up"
     else:
         status = "graded"
-    return attribute_causes(outcomes, source), status
+    return outcomes, status
 
 
 @contextlib.contextmanager
@@ -247,7 +249,7 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
                     res = StudentResult(sub.student, sub.path.name, sub.folder,
                                         notes=[f"internal grader error: {type(exc).__name__}: {exc}"])
                     for a, checks in plan.items:
-                        res.outcomes[a.folder] = _all_failed(checks, "not graded: internal grader error", "error")
+                        res.outcomes[a.folder] = failed_all(checks, "not graded: internal grader error", "error")
                         res.status[a.folder] = "grader error"
                 results.append(res)
                 if progress:

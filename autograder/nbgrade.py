@@ -32,18 +32,21 @@ import csv
 import os
 import shutil
 import sys
+import tempfile
 import time
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from gradkit import course as registry
-from .notebooks import ROOT, find_notebook, generate_assignment, has_notebook, nbgrader_api, write_course_source
+from gradkit.course import KIT
+from .build.notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
+                        write_course_source)
 from .report import csv_text, write_atomic
-from .submissions import scan
+from .intake.student_text import find_notebook
+from .intake.submissions import MAX_NOTEBOOK, scan
 
-COURSE = ROOT / "build" / "nbgrader"
-MAX_NOTEBOOK = 20 * 1024 * 1024
+COURSE = KIT / "build" / "nbgrader"
 
 
 def _notebooks_of(entry: Path) -> dict[str, bytes]:
@@ -223,11 +226,7 @@ def exported_scores(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]
 def time_one_autograde() -> float:
     """Seconds nbgrader's autograde takes for one correct notebook of the first assignment (for
     `make bench`): the release notebook, filled in with the solutions, in a fresh temporary course."""
-    import tempfile
-
     import nbformat
-
-    from .notebooks import build, fill_answers, solution_functions
 
     a = next(a for a in registry.available() if has_notebook(a.folder))
     with tempfile.TemporaryDirectory(prefix="gradkit-nbbench-") as tmp:
@@ -244,7 +243,7 @@ def time_one_autograde() -> float:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder.nbgrade", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("submitted", nargs="?", default=str(ROOT / "examples" / "_notebooks"),
+    p.add_argument("submitted", nargs="?", default=str(KIT / "examples" / "_notebooks"),
                    help="folder of <student>/<folder>/<folder>.ipynb (default: examples/_notebooks)")
     p.add_argument("--course", default=str(COURSE), help="nbgrader course folder (default: build/nbgrader)")
     args = p.parse_args(argv)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import fcntl
 import html
 import io
@@ -29,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from .submissions import OUTPUT_MARK
+from .intake.submissions import OUTPUT_MARK
 
 PLOTS = "_plots"  # the plots of summary.md, beside it
 STUDENTS = "students"  # OUT/students/<folder>/: one folder per submission
@@ -111,9 +110,10 @@ def _fmt(x: float) -> str:
 # --- per student -------------------------------------------------------------------------------
 
 HIDDEN_VISIBILITY = ("after_due_date", "hidden", "after_published", "visible")  # Gradescope's values
+DEFAULT_VISIBILITY = HIDDEN_VISIBILITY[0]  # of the hidden checks: students see them after the due date
 
 
-def results_json(result, plan, hidden_visibility: str = "after_due_date") -> dict:
+def results_json(result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> dict:
     """Gradescope's results format (score, execution_time, output, tests[]); hidden checks get
     ``hidden_visibility`` (Gradescope shows an "after_due_date" test once the due date has passed)."""
     tests = []
@@ -203,7 +203,7 @@ def feedback_html(result, plan) -> str:
     return "\n".join(parts)
 
 
-def write_student(out: Path, result, plan, hidden_visibility: str = "after_due_date") -> None:
+def write_student(out: Path, result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> None:
     """results.json, feedback.md and feedback.html of one student, in OUT/students/<folder>/."""
     folder = student_dir(out, result.folder)
     write_atomic(folder / "results.json", json.dumps(results_json(result, plan, hidden_visibility), indent=1,
@@ -212,24 +212,7 @@ def write_student(out: Path, result, plan, hidden_visibility: str = "after_due_d
     write_atomic(folder / "feedback.html", feedback_html(result, plan))
 
 
-STATE = "gradkit-state.json"  # the full result of a student, for --resume
-
-
-def save_state(out: Path, result) -> None:
-    write_atomic(student_dir(out, result.folder) / STATE, json.dumps(dataclasses.asdict(result), allow_nan=True))
-
-
-def load_state(out: Path, folder: str):
-    """The saved result in OUT/students/<folder>/ (a grade.StudentResult), or None if absent or unreadable."""
-    from gradkit.core import Outcome
-    from .grade import StudentResult
-
-    try:
-        data = json.loads((student_dir(out, folder) / STATE).read_text())
-        data["outcomes"] = {f: [Outcome(**o) for o in outs] for f, outs in data["outcomes"].items()}
-        return StudentResult(**data)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
+STATE = "gradkit-state.json"  # the full result of a student, for --resume (grade.save_state, grade.load_state)
 
 
 # --- the class -----------------------------------------------------------------------------------

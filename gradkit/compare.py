@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Mismatch, Returned, StudentError
-from .protocol import Handle, Opaque, Recipe
+from .core import Mismatch, Returned, StudentError, show_value
+from .protocol import Opaque
 
 F64 = dict(rtol=1e-7, atol=1e-12)
 F32 = dict(rtol=1e-5, atol=1e-6)
@@ -37,23 +37,6 @@ def modified_in_place(mutated, what: str = "its input", advice: str = "functions
 
 def tolerance_for(dtype) -> dict:
     return F32 if np.dtype(dtype) == np.float32 else F64
-
-
-def show_value(v, limit: int = 12) -> str:
-    """A short, readable rendering of an input or output."""
-    if isinstance(v, (np.ndarray, np.generic)):
-        arr = np.asarray(v)
-        body = np.array2string(arr, threshold=limit, edgeitems=3 if arr.ndim < 3 else 1, precision=6,
-                               separator=", ", max_line_width=100)
-        body = body.replace("\n", "\n         ")
-        kind = "NumPy scalar" if isinstance(v, np.generic) else "array"
-        return f"{body}  ({kind}, {arr.dtype}, shape {arr.shape})"
-    if isinstance(v, (Handle, Opaque, Recipe)):
-        return repr(v)
-    if isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(x, np.ndarray) for x in v):
-        return "[" + ", ".join(f"array of shape {x.shape}" for x in v) + "]"
-    text = repr(v)
-    return text if len(text) < 300 else text[:300] + "..."
 
 
 def as_array(value, expected: np.ndarray, label: str = "the result") -> np.ndarray:

@@ -13,12 +13,15 @@ front doors, and what a student sees locally is what the grader sees.
 
 from __future__ import annotations
 
+import ast
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from .protocol import (BLOBS, PARSE_FAILURES, Handle, Opaque, Recipe, decode, parse_python, prepare_chain,  # noqa: F401
-                       prepare_request)
+import numpy as np
+
+from .protocol import (BLOBS, PARSE_FAILURES, Handle, Opaque, ProtocolError, Recipe, decode, parse_python,
+                       prepare_chain, prepare_request)
 
 
 class Mismatch(AssertionError):
@@ -67,6 +70,23 @@ class Returned:
     output: str = ""
 
 
+def show_value(v, limit: int = 12) -> str:
+    """A short, readable rendering of an input or output."""
+    if isinstance(v, (np.ndarray, np.generic)):
+        arr = np.asarray(v)
+        body = np.array2string(arr, threshold=limit, edgeitems=3 if arr.ndim < 3 else 1, precision=6,
+                               separator=", ", max_line_width=100)
+        body = body.replace("\n", "\n         ")
+        kind = "NumPy scalar" if isinstance(v, np.generic) else "array"
+        return f"{body}  ({kind}, {arr.dtype}, shape {arr.shape})"
+    if isinstance(v, (Handle, Opaque, Recipe)):
+        return repr(v)
+    if isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(x, np.ndarray) for x in v):
+        return "[" + ", ".join(f"array of shape {x.shape}" for x in v) + "]"
+    text = repr(v)
+    return text if len(text) < 300 else text[:300] + "..."
+
+
 @dataclass
 class Case:
     """The inputs of one check: positional and keyword arguments, and how to show them."""
@@ -77,8 +97,6 @@ class Case:
     data: dict = field(default_factory=dict)  # anything else the check needs (never sent)
 
     def show(self, function: str) -> str:
-        from .compare import show_value
-
         names = list(self.names) + [f"arg{i}" for i in range(len(self.names), len(self.args))]
         parts = [f"{n} = {show_value(v)}" for n, v in zip(names, self.args)]
         parts += [f"{k} = {show_value(v)}" for k, v in self.kwargs.items()]
@@ -234,8 +252,6 @@ def returned_from(response, output: str = "", blobs=None) -> Returned:
 
     Everything in ``response`` is untrusted: it is validated here and decoded as plain data.
     """
-    from .protocol import ProtocolError
-
     if not isinstance(response, dict):
         raise StudentError("crash", "the student process sent something that is not a response", output=output)
     if blobs is None:
@@ -288,8 +304,6 @@ def calls_in_source(source) -> dict[str, set[str]]:
     """{top-level function: names of the other top-level functions its body mentions} for a
     module's source (bytes or str); {} when it does not parse (whatever the reason) or when the
     walk would pass ``MAX_CALL_NODES`` nodes."""
-    import ast
-
     try:
         tree = parse_python(source)
     except PARSE_FAILURES:

@@ -27,7 +27,8 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
-COURSE_DIR = Path(__file__).resolve().parent.parent / "source"
+KIT = Path(__file__).resolve().parent.parent  # the kit's folder (assignments/, solutions/, examples/ beside source/)
+COURSE_DIR = KIT / "source"
 FOLDER = re.compile(r"^(\d+)_[A-Za-z0-9_]+$")
 PUBLIC, HIDDEN, MUTANTS = "checks.py", "hidden.py", "mutants.py"
 AUTHOR_FILES = frozenset({PUBLIC, HIDDEN, MUTANTS})  # never copied into assignments/ or solutions/
@@ -39,6 +40,11 @@ class Assignment:
     folder: str  # e.g. "01_activations": the gradebook column and the submission folder
     module: str  # e.g. "activations": the student file is <folder>/<module>.py
     path: Path  # the assignment's folder in the course folder
+
+    @property
+    def master(self) -> Path:
+        """The master module ``<module>.py`` (solution regions marked), the file a student edits."""
+        return self.path / f"{self.module}.py"
 
     def public_checks(self) -> list:
         """The checks shipped to students (``checks.py``)."""

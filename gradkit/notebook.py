@@ -15,7 +15,8 @@ never shipped to students).
 The student's functions run in the kernel (it is their notebook), behind the same
 request/response path as everywhere else (``protocol.Invoker``). A call that has not returned
 after ``CALL_TIMEOUT`` seconds is interrupted (SIGALRM) and fails with "did not return in time";
-the other checks of that function are then skipped. Nothing the checks do lands on stderr
+the other checks of that function are then skipped (the engine loop, ``engine.Run``, whose state
+is kept in the notebook's own namespace). Nothing the checks do lands on stderr
 (warnings are silenced, stderr is captured), because nbgrader scores a test cell that writes to
 stderr 0.
 """
@@ -23,6 +24,7 @@ stderr 0.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import os
 import re
@@ -32,14 +34,13 @@ import types
 import warnings
 
 from .course import HIDDEN, by_folder
-from .core import (MODULE_KINDS, Call, attribute_causes, calls_in_source, chain_from, evaluate,
-                   outcome_failed, returned_from)
+from .core import MODULE_KINDS, Call, calls_in_source, chain_from, returned_from, total
+from .engine import Run, failed_all
 from .local import CALL_TIMEOUT, handle
 from .protocol import Invoker, forbidden_imports, forbidden_in_namespace, forbidden_message
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_TIMED_OUT: dict[tuple[str, str], object] = {}  # (folder, function) -> the function object that looped
-_RUN: dict[str, dict[str, list]] = {}  # folder -> function -> its latest outcomes (for attribute_causes)
+RUNS = "__gradkit_runs__"  # the notebook's own record, in its namespace: {folder: engine.Run}
 
 
 def _trim_traceback(text: str) -> str:
@@ -114,8 +115,6 @@ def notebook_forbidden(namespace: dict) -> list[str]:
 
 def _notebook_calls(namespace: dict) -> dict[str, set[str]]:
     """``core.calls_in_source`` of the source of the functions the notebook defined."""
-    import inspect
-
     sources = []
     for value in list(namespace.values()):
         if isinstance(value, types.FunctionType) and value.__module__ == namespace.get("__name__", "__main__"):
@@ -126,8 +125,15 @@ def _notebook_calls(namespace: dict) -> dict[str, set[str]]:
     return calls_in_source("\n\n".join(sources))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+def run_of(namespace: dict, folder: str) -> Run:
+    """The engine loop's state of ``folder`` in this notebook, kept in the notebook's namespace
+    (so it lives as long as the kernel's session and a fresh kernel starts afresh): which
+    function timed out (its function object: a redefined function is checked again) and the
+    latest outcome of every public check run so far."""
+    runs = namespace.setdefault(RUNS, {})
+    if not isinstance(runs, dict):  # the student's own variable of that name
+        runs = namespace[RUNS] = {}
+    return runs.setdefault(folder, Run())
 
 
 def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> float:
@@ -144,35 +150,25 @@ def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> 
         module = by_folder(folder).module
         target = namespace.get(function)
         session = NamespaceSession(module, namespace)
-        outcomes = []
+        run, calls = run_of(namespace, folder), _notebook_calls(namespace)
         bad = notebook_forbidden(namespace)
-        for c in checks:
-            if bad:
-                outcomes.append(outcome_failed(c, forbidden_message("the notebook", bad), "forbidden"))
-            elif not callable(target):
-                outcomes.append(outcome_failed(
-                    c, f"{function} is not defined: run the cell with your {function}() first.", "missing"))
-            elif _TIMED_OUT.get((folder, function)) is target:
-                outcomes.append(outcome_failed(
-                    c, f"skipped: {function}() did not return in time in an earlier check", "timeout"))
-            else:
-                outcome = evaluate(c, Call(session, module))
-                if outcome.kind == "timeout":
-                    _TIMED_OUT[(folder, function)] = target
-                outcomes.append(outcome)
-        if not hidden:
-            _RUN.setdefault(folder, {})[function] = outcomes
-        others = [o for fn, done in _RUN.get(folder, {}).items() if fn != function for o in done]
-        outcomes = attribute_causes(outcomes, _notebook_calls(namespace), others + outcomes)
-    earned = round(sum(o.points for o in outcomes), 6)
+        if bad:
+            outcomes = failed_all(checks, forbidden_message("the notebook", bad), "forbidden")
+        elif not callable(target):
+            outcomes = failed_all(checks, f"{function} is not defined: run the cell with your {function}() first.",
+                                  "missing")
+        else:
+            outcomes = [run.evaluate(c, Call(session, module), version=target) for c in checks]
+        outcomes = run.judge(outcomes, calls, record=not hidden)
+    earned = total(outcomes)
     out_of = sum(c.points for c in checks)
-    lines = [f"{function}: {_fmt(earned)}/{_fmt(out_of)} points ({kind} checks)"]
+    lines = [f"{function}: {earned:g}/{out_of:g} points ({kind} checks)"]
     told = set()  # a failure of the whole notebook (a framework import) is printed once
     for o in outcomes:
         if o.passed:
-            lines.append(f"  ✓ {o.name} ({_fmt(o.points)})")
+            lines.append(f"  ✓ {o.name} ({o.points:g})")
         else:
-            lines.append(f"  ✗ {o.name} (0/{_fmt(o.max_points)}): {o.title}")
+            lines.append(f"  ✗ {o.name} (0/{o.max_points:g}): {o.title}")
             if o.kind in MODULE_KINDS and o.message in told:
                 continue
             told.add(o.message)

@@ -2,7 +2,7 @@
 
 This module imports nothing but the standard library and NumPy, because it is loaded on both
 sides: by the checks (the judge) and by the process that runs student code (the runner, see
-``autograder/runner.py``), and by a student's own ``pytest`` through the same code path.
+``autograder/sandbox/runner.py``), and by a student's own ``pytest`` through the same code path.
 
 Codec
     ``encode`` turns None, bool, int, float, str, list, tuple, dict (str keys) and numeric NumPy
@@ -31,14 +31,17 @@ Invoker
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import linecache
 import math
 import os
+import select
 import struct
 import sys
 import threading
+import time
 import traceback
 import types
 import warnings
@@ -522,9 +525,6 @@ def prepare_request(module: str, function: str, args, kwargs, keep=(), view=None
 def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     """Exactly ``n`` bytes from ``fd`` (blocking or not); EOFError if it closes, TimeoutError
     past ``deadline`` (a time.monotonic() value; None waits for ever)."""
-    import select
-    import time
-
     chunks = []
     while n:
         if deadline is not None:
@@ -583,7 +583,7 @@ def unpack_frame(read_exact, max_json: int, max_blobs: int | None = None) -> dic
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit("protocol.py is a library; the runner is autograder/runner.py")
+    sys.exit("protocol.py is a library; the runner is autograder/sandbox/runner.py")
 
 
 # --- the NumPy-only rule ------------------------------------------------------------------------
@@ -597,8 +597,6 @@ _IMPORTERS = ("__import__", "import_module")
 def _imported_names(node) -> list[str]:
     """Module names one AST node imports: ``import a.b``, ``from a import b`` (absolute only),
     ``__import__("a")`` and ``importlib.import_module("a")`` with a literal name."""
-    import ast
-
     if isinstance(node, ast.Import):
         return [a.name for a in node.names]
     if isinstance(node, ast.ImportFrom):
@@ -621,8 +619,6 @@ def parse_python(source, filename: str = "<unknown>"):
     "SystemError: AST constructor recursion depth mismatch" (seen when a judge thread parsed a
     deeply nested submission while another parsed a normal one). Raises what ast.parse raises;
     callers of student text catch PARSE_FAILURES."""
-    import ast
-
     with _PARSING:
         return ast.parse(source, filename)
 
@@ -631,8 +627,6 @@ def forbidden_imports(source) -> list[str]:
     """'torch (line 3)'-style descriptions of deep-learning framework imports in ``source``
     (bytes or str). Source that does not parse, including source that exhausts the parser
     (RecursionError, MemoryError), gives [] : whoever runs it reports that failure itself."""
-    import ast
-
     try:
         tree = parse_python(source)
     except PARSE_FAILURES:

@@ -24,14 +24,12 @@ from pathlib import Path
 import pytest
 
 from .course import by_folder
-from .core import (MODULE_KINDS, Call, StudentError, attribute_causes, calls_in_source, chain_from, evaluate,
-                   returned_from)
+from .core import MODULE_KINDS, Call, StudentError, calls_in_source, chain_from, returned_from
+from .engine import Run
 from .local import handle
 from .protocol import Invoker, forbidden_imports, forbidden_message
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
-
-_SESSIONS: dict[Path, "LocalSession"] = {}
 
 
 class LocalSession:
@@ -39,12 +37,12 @@ class LocalSession:
 
     A module that cannot be graded at all (missing, importing a framework, failing to import)
     sets ``error``, a StudentError of a ``core.MODULE_KINDS`` kind, with the grader's message.
-    ``outcomes`` collects the outcomes of this run, for ``core.attribute_causes``."""
+    ``run`` is the engine loop's state for this file (``engine.Run``: timeouts, outcomes so far)."""
 
     def __init__(self, module: str, path: Path):
         self.invoker = Invoker()
         self.error: StudentError | None = None
-        self.outcomes: list = []
+        self.run = Run()
         self.first_failure: str | None = None  # the test that reported ``error``
         self.calls: dict[str, set[str]] = {}
         if not path.exists():
@@ -74,11 +72,16 @@ class LocalSession:
         return chain_from(response) if request.get("op") == "chain" else returned_from(response)
 
 
-def session_for(module: str, path: Path) -> LocalSession:
+SESSIONS = pytest.StashKey[dict]()  # in the pytest run's stash: {path: LocalSession}
+
+
+def session_for(config, module: str, path: Path) -> LocalSession:
+    """The session of the student file at ``path``, one per file for the whole pytest run."""
+    sessions = config.stash.setdefault(SESSIONS, {})
     path = Path(path).resolve()
-    if path not in _SESSIONS:
-        _SESSIONS[path] = LocalSession(module, path)
-    return _SESSIONS[path]
+    if path not in sessions:
+        sessions[path] = LocalSession(module, path)
+    return sessions[path]
 
 
 def make_test(folder: str):
@@ -93,14 +96,12 @@ def make_test(folder: str):
     @pytest.mark.parametrize("check", checks, ids=[c.name for c in checks])
     def test(check, request):
         path = Path(str(request.node.fspath)).parent / f"{assignment.module}.py"
-        session = session_for(assignment.module, path)
+        session = session_for(request.config, assignment.module, path)
         request.node.user_properties.append(("gradkit", [folder, 0.0, check.points]))
         if session.error is not None and session.first_failure is not None:
             pytest.skip(f"[0/{check.points:g} points] {path.name} could not be graded: "
                         f"see the failure of {session.first_failure}")
-        outcome = evaluate(check, Call(session, assignment.module))
-        session.outcomes.append(outcome)
-        outcome = attribute_causes([outcome], session.calls, session.outcomes)[0]
+        outcome, = session.run.run([check], Call(session, assignment.module), session.calls)
         request.node.user_properties[-1] = ("gradkit", [folder, outcome.points, check.points])
         if not outcome.passed:
             if outcome.kind in MODULE_KINDS:

@@ -15,9 +15,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from gradkit import course as assignments  # noqa: E402
-from gradkit.core import Call, evaluate  # noqa: E402
+from gradkit.core import Call  # noqa: E402
+from gradkit.engine import Run  # noqa: E402
 from gradkit.pytest_plugin import LocalSession  # noqa: E402
-from autograder.release import remove_markers, replace_function  # noqa: E402
+from autograder.build.release import remove_markers, replace_function  # noqa: E402
 
 
 def all_checks(a) -> list:
@@ -25,13 +26,14 @@ def all_checks(a) -> list:
 
 
 def source_file(a) -> Path:
-    return ROOT / "source" / a.folder / f"{a.module}.py"
+    return a.master
 
 
 def grade_file(a, path: Path) -> list:
-    """Every check (public and hidden) of assignment ``a`` on the file at ``path``, in-process."""
+    """Every check (public and hidden) of assignment ``a`` on the file at ``path``, in-process,
+    through the engine loop the grader runs."""
     session = LocalSession(a.module, Path(path))
-    return [evaluate(c, Call(session, a.module)) for c in all_checks(a)]
+    return Run().run(all_checks(a), Call(session, a.module), session.calls)
 
 
 def mutants(a) -> dict:

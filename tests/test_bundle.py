@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from autograder import bundle
+from autograder.build import bundle
 from gradkit import course as assignments
 from tests.kit import ROOT
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from autograder import bundle, classroom
+from autograder.build import bundle, classroom
 from gradkit import course as assignments
 from tests.kit import ROOT, mutants, mutant_text
 

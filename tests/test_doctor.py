@@ -1,4 +1,4 @@
-"""The gradient doctor (autograder/doctor.py) names the five classic configurations right.
+"""The gradient doctor (autograder/tools/doctor.py) names the five classic configurations right.
 
 Every network here is built in this file with a fixed seed and diagnosed on 256 points of two
 spirals made with NumPy. ``test_mutant_is_caught`` proves each test can fail: it applies a
@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from autograder import doctor
+from autograder.tools import doctor
 
 DEPTH, WIDTH = 20, 32
 

@@ -1,8 +1,8 @@
-"""The bundled class in examples/ is what tests/examples_class.py builds from source/."""
+"""The bundled class in examples/ is what autograder/build/examples.py builds from source/."""
 
 import filecmp
 
-from tests.examples_class import build
+from autograder.build.examples import build
 from tests.kit import ROOT
 
 

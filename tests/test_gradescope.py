@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradescope
+from autograder.build import gradescope
 from gradkit import course as assignments
-from autograder.release import remove_markers
+from autograder.build.release import remove_markers
 from tests.kit import ROOT, all_checks, source_file
 
 AVAILABLE = assignments.available()
@@ -52,8 +52,8 @@ def test_zip_has_the_two_scripts_at_its_root_and_the_grader(package):
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
         config = json.loads(zf.read("gradkit.json"))
     for name in ("setup.sh", "run_autograder", "gradkit.json", "pyproject.toml", "constraints.txt",
-                 "autograder/__main__.py", "autograder/grade.py", "autograder/sandbox.py", "autograder/runner.py",
-                 "autograder/gradescope.py", "gradkit/protocol.py", "gradkit/core.py"):
+                 "autograder/__main__.py", "autograder/grade.py", "autograder/sandbox/judge.py", "autograder/sandbox/runner.py",
+                 "autograder/build/gradescope.py", "gradkit/protocol.py", "gradkit/core.py"):
         assert name in names, name
     for a in AVAILABLE:  # public and hidden checks of every assignment
         assert f"source/{a.folder}/checks.py" in names

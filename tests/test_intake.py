@@ -15,7 +15,7 @@ import zipfile
 import pytest
 
 from autograder import report
-from autograder.submissions import scan, student_folder
+from autograder.intake.submissions import scan, student_folder
 from tests.kit import ROOT
 
 A1 = "01_activations"
@@ -220,7 +220,7 @@ def test_a_module_file_is_read_no_further_than_its_limit(tmp_path):
     folder.mkdir(parents=True)
     with open(folder / "activations.py", "wb") as fh:
         fh.truncate(3 << 30)
-    program = ("import resource, sys; from pathlib import Path; from autograder.submissions import scan, materialize; "
+    program = ("import resource, sys; from pathlib import Path; from autograder.intake.submissions import scan, materialize; "
                "sub = scan(Path(sys.argv[1])).submissions[0]; "
                "materialize(sub, {'01_activations': 'activations'}, Path(sys.argv[2])); print(sub.notes); "
                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")

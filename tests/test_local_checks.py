@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grade, submissions
+from autograder import grade
 from gradkit import course as assignments
 from gradkit import protocol
 from gradkit.compare import INPLACE_HINT
 from gradkit.core import Call, attribute_causes, calls_in_source, evaluate
 from gradkit.notebook import check as notebook_check
 from gradkit.pytest_plugin import LocalSession
-from autograder.sandbox import Limits
+from autograder.sandbox.judge import Limits
 from tests.kit import ROOT, all_checks, grade_mutant, mutant_text, mutants, source_file
 
 batchnorm = assignments.by_folder("04_batchnorm").load(assignments.PUBLIC)  # its hints
@@ -41,7 +41,7 @@ def test_forbidden_imports_survives_a_source_that_exhausts_the_parser(source):
 
 
 def test_one_rule_for_intake_pytest_and_notebooks():
-    assert submissions.forbidden_imports is protocol.forbidden_imports
+    assert grade.forbidden_imports is protocol.forbidden_imports  # the grader refuses with the same rule
     assert protocol.forbidden_imports(b"import numpy as np\nfrom torch import nn\n__import__('jax')\n") == [
         "torch (line 2)", "jax (line 3)"]
 
@@ -122,13 +122,16 @@ LOOPING_RELU = "def relu(z):\n    while True:\n        pass\n"
 
 
 def test_an_endless_loop_fails_its_checks_locally_instead_of_hanging(tmp_path):
-    """pytest interrupts a call after GRADKIT_CALL_TIMEOUT seconds, as the grader and the notebook do."""
+    """pytest interrupts a call after GRADKIT_CALL_TIMEOUT seconds, as the grader and the notebook do,
+    and (the same engine loop) fails the function's later checks at once instead of waiting again."""
     source = source_file(ACT).read_text().replace("def relu(z):\n", LOOPING_RELU + "\n\ndef _old_relu(z):\n", 1)
     folder = _student_folder(tmp_path, source)
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-k", "relu and values and not leaky and "
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-k", "relu and not leaky and "
                            "not derivative"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "GRADKIT_CALL_TIMEOUT": "1"})
     assert proc.returncode == 1 and "no result after 1 s (an endless loop?)" in proc.stdout, proc.stdout[-2000:]
+    assert proc.stdout.count("no result after 1 s") == 1, proc.stdout[-2000:]  # relu: values
+    assert "skipped: relu() did not return in time in an earlier check" in proc.stdout, proc.stdout[-2000:]
 
 
 def test_ctrl_c_ends_a_local_run_even_inside_an_endless_loop(tmp_path):

@@ -24,13 +24,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import nbgrade, notebooks
+from autograder import nbgrade
+from autograder.build import examples, notebooks
+from autograder.intake import student_text
 from gradkit import course as assignments
 from gradkit import notebook as nbcheck
 from autograder.grade import Plan, grade_class
-from autograder.release import BEGIN, END, build
-from autograder.sandbox import Limits
-from tests import examples_class
+from autograder.build.release import BEGIN, END, build
+from autograder.sandbox.judge import Limits
 from tests.kit import ROOT, given_lines, grade_file
 
 AVAILABLE = assignments.available()
@@ -89,7 +90,7 @@ def test_source_notebook_has_a_test_cell_per_function_worth_its_checks(a):
 def test_one_source_of_truth_the_answer_cells_are_the_module(tmp_path):
     """The notebook's code cells are the module's code: extracted back, they grade 100."""
     nb = notebooks.solution_notebook(notebooks.source_notebook(A1.folder, A1.module))
-    text, notes = notebooks.module_from_notebook(nbformat.writes(nb), A1.module)
+    text, notes = student_text.module_from_notebook(nbformat.writes(nb), A1.module)
     assert notes == []
     path = tmp_path / f"{A1.module}.py"
     path.write_text(text)
@@ -219,13 +220,13 @@ def test_solution_notebook_runs_top_to_bottom_and_earns_every_point(solution_run
 def notebook_class(release, tmp_path_factory) -> Path:
     """The bundled notebook class (examples/_notebooks), built from this release."""
     out = tmp_path_factory.mktemp("nbclass")
-    examples_class.build_notebooks(out, release / "assignments" / A1.folder / f"{A1.folder}.ipynb")
+    examples.build_notebooks(out, release / "assignments" / A1.folder / f"{A1.folder}.ipynb")
     return out
 
 
 def _expected(notebook: Path, tmp_path: Path) -> float:
     """What the checks give the notebook's functions, graded in-process from the extracted module."""
-    text, _ = notebooks.module_from_notebook(notebook.read_bytes(), A1.module)
+    text, _ = student_text.module_from_notebook(notebook.read_bytes(), A1.module)
     path = tmp_path / f"{A1.module}.py"
     path.write_text(text)
     return sum(o.points for o in grade_file(A1, path))
@@ -306,7 +307,7 @@ def _nb(*cells) -> str:
 
 def test_module_from_notebook_takes_definitions_and_never_runs_anything():
     code = nbformat.v4.new_code_cell
-    text, notes = notebooks.module_from_notebook(_nb(
+    text, notes = student_text.module_from_notebook(_nb(
         code("%matplotlib inline\nimport numpy as np", metadata={"gradkit": {"role": "setup"}}),
         code("import numpy as np\nK = 2", metadata={"gradkit": {"role": "given"}}),
         code("def f(z):\n    return K * z\nprint(f(3))\nwhile True:\n    pass",
@@ -328,7 +329,7 @@ def test_module_from_notebook_takes_definitions_and_never_runs_anything():
 def test_module_from_notebook_refuses_what_is_not_a_notebook():
     for data in (b"not json", b'{"cells": 3}', b"[" * 100000):
         with pytest.raises(ValueError, match="not a readable notebook"):
-            notebooks.module_from_notebook(data, "mod")
+            student_text.module_from_notebook(data, "mod")
 
 
 # --- the check library's notebook front door -------------------------------------------------------

@@ -21,7 +21,7 @@ import pytest
 
 from gradkit import course as assignments
 from autograder.grade import Plan, grade_class
-from autograder.sandbox import Limits, bwrap_path
+from autograder.sandbox.judge import Limits, bwrap_path
 from tests.kit import ROOT
 
 A = assignments.by_folder("01_activations")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gradkit import course as assignments
-from autograder.release import BEGIN, END, out_of_sync
+from autograder.build.release import BEGIN, END, out_of_sync
 from gradkit.course import AUTHOR_FILES, HIDDEN, PUBLIC
 from tests.kit import ROOT, given_lines, grade_file
 

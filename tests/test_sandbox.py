@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder.sandbox import judge as sandbox
 from gradkit.core import StudentError
 from gradkit.protocol import prepare_request
-from autograder.sandbox import Limits, Pool, RunnerSession, bwrap_path, measure_isolation
+from autograder.sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, measure_isolation
 from tests.kit import ROOT
 
 MODES = [True, False] if bwrap_path() else [False]
@@ -217,7 +217,7 @@ def test_no_runner_outlives_a_killed_judge(use_bwrap, tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from autograder import sandbox
+        from autograder.sandbox import judge as sandbox
         from autograder.grade import Plan, grade_class
         spawn = sandbox.Pool.spawn
         def spawn_and_tell(self):

@@ -42,13 +42,13 @@ def _registry(kit) -> list[str]:
 
 
 def test_new_assignment_releases_grades_and_tests_then_goes_with_its_folder(kit):
-    _run(kit, "-m", "autograder.scaffold", NAME)
+    _run(kit, "-m", "autograder.build.scaffold", NAME)
     assert sorted(p.name for p in (kit / "source" / NAME).iterdir()) == sorted(
         ["checks.py", "hidden.py", "mutants.py", f"{MODULE}.py", f"test_{MODULE}.py"])
     assert _registry(kit)[-1] == NAME
-    assert _run(kit, "-m", "autograder.scaffold", NAME, check=False).returncode != 0  # never over an existing one
+    assert _run(kit, "-m", "autograder.build.scaffold", NAME, check=False).returncode != 0  # never over an existing one
 
-    _run(kit, "-m", "autograder.release")
+    _run(kit, "-m", "autograder.build.release")
     assert (kit / "assignments" / NAME / f"{MODULE}.py").is_file() and not (kit / "assignments" / NAME / "hidden.py").exists()
     tests = _run(kit, "-m", "pytest", "tests/test_mutants.py", "tests/test_release.py", "-vv", "-p", "no:cacheprovider",
                  "-k", f"{NAME} or generated_trees or no_hidden_check", check=False)
@@ -66,7 +66,7 @@ def test_new_assignment_releases_grades_and_tests_then_goes_with_its_folder(kit)
 
     shutil.rmtree(kit / "source" / NAME)  # removing the folder removes the assignment
     assert NAME not in _registry(kit)
-    assert _run(kit, "-m", "autograder.release", "--check", check=False).returncode == 1  # the release still has it
-    _run(kit, "-m", "autograder.release")
+    assert _run(kit, "-m", "autograder.build.release", "--check", check=False).returncode == 1  # the release still has it
+    _run(kit, "-m", "autograder.build.release")
     assert not (kit / "assignments" / NAME).exists() and not (kit / "solutions" / NAME).exists()
-    _run(kit, "-m", "autograder.release", "--check")
+    _run(kit, "-m", "autograder.build.release", "--check")

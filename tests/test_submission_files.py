@@ -23,12 +23,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import gradescope, notebooks, report, submissions
+from autograder import report
+from autograder.build import gradescope, notebooks
+from autograder.intake import student_text, submissions
 from gradkit import course as assignments
+from gradkit import engine
 from autograder.grade import Plan, grade_class
-from autograder.release import replace_function
-from autograder.sandbox import Limits, bwrap_path
-from autograder.submissions import is_untouched_stub
+from autograder.build.release import replace_function
+from autograder.sandbox.judge import Limits, bwrap_path
+from autograder.intake.submissions import is_untouched_stub
 from tests.kit import ROOT
 
 AVAILABLE = assignments.available()
@@ -69,7 +72,7 @@ def in_process_score(text: str, name: str) -> float:
     from tests.kit import grade_file
 
     if name.endswith(".ipynb"):
-        text = notebooks.module_from_notebook(text, A1.module)[0]
+        text = student_text.module_from_notebook(text, A1.module)[0]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{A1.module}.py"
         path.write_text(text)
@@ -201,16 +204,14 @@ def test_a_notebook_cell_that_exhausts_the_parser_costs_that_cell_alone(seven_gr
 # --- a grader error in one assignment costs that assignment ------------------------------------
 
 def test_an_unexpected_grader_error_costs_only_that_assignment(tmp_path, monkeypatch):
-    from autograder import grade
-
-    real = grade.evaluate
+    real = engine.evaluate  # what the engine loop calls for every check
 
     def flaky(check, call):
         if check.function == "relu":
             raise RuntimeError("a bug in the grader")
         return real(check, call)
 
-    monkeypatch.setattr(grade, "evaluate", flaky)
+    monkeypatch.setattr(engine, "evaluate", flaky)
     second = OTHERS[0]
     write(tmp_path / "class" / "student", {PY: SOLUTION[A1.folder],
                                            f"{second.folder}/{second.module}.py": SOLUTION[second.folder]})
@@ -240,8 +241,8 @@ def test_every_released_stub_is_recognised_and_no_solution_is(a):
     graded = Plan.build([a.folder]).graded_functions[a.folder]
     release = nbformat.read(str(ROOT / "assignments" / a.folder / f"{a.folder}.ipynb"), as_version=4)
     solved = notebooks.fill_answers(release, notebooks.solution_functions(a.folder, a.module))
-    as_module = {"release": notebooks.module_from_notebook(nbformat.writes(release), a.module)[0],
-                 "solved": notebooks.module_from_notebook(nbformat.writes(solved), a.module)[0]}
+    as_module = {"release": student_text.module_from_notebook(nbformat.writes(release), a.module)[0],
+                 "solved": student_text.module_from_notebook(nbformat.writes(solved), a.module)[0]}
     assert is_untouched_stub((ROOT / "assignments" / a.folder / f"{a.module}.py").read_text(), graded)
     assert is_untouched_stub(as_module["release"], graded)
     assert not is_untouched_stub(SOLUTION[a.folder], graded)
@@ -259,7 +260,7 @@ def test_a_notebook_is_bounded_before_it_is_parsed(tmp_path):
     nb.cells[0].metadata["junk"] = [{}] * 6_300_000
     path = tmp_path / "01_activations.ipynb"
     path.write_text(nbformat.writes(nb, version=4).replace("\n", ""))
-    program = ("import resource, sys; from autograder.notebooks import module_from_notebook\n"
+    program = ("import resource, sys; from autograder.intake.student_text import module_from_notebook\n"
                "try:\n    module_from_notebook(open(sys.argv[1], 'rb').read(), 'activations')\n"
                "except ValueError as exc:\n    print(exc)\n"
                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")

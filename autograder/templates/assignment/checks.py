@@ -1,8 +1,11 @@
 """Public checks of __FOLDER__: each function against torch on inputs the student sees.
 
-A factory (``scale_check``) builds a check from its input and arguments; the public checks below
-and the hidden ones (``hidden.py``) call it with other inputs. Tolerances: ``close()`` without
-arguments follows the expected dtype (``compare.F64`` / ``compare.F32``, see gradkit/compare.py).
+A factory (``scale_check``) builds a check from its name, points and inputs:
+``scale_check("<function>: <aspect>", *, points, hidden=False, <inputs>)``. ``CHECKS`` below is a
+table, one factory call per check, its literal name first (the name a report shows, so a grep finds
+the row); the hidden checks (``hidden.py``) are rows of the same factory on other inputs.
+Tolerances: ``close()`` without arguments follows the expected dtype (``compare.F64`` /
+``compare.F32``, see gradkit/compare.py).
 The points of the public and hidden checks of an assignment add up to 100.
 """
 
@@ -10,7 +13,7 @@ import numpy as np
 import torch
 
 from gradkit.compare import close
-from gradkit.core import Case, Check
+from gradkit.core import Case, Check, function_of
 
 MODULE = "__MODULE__"  # the student's file: __MODULE__.py
 
@@ -27,11 +30,12 @@ def _scale_reference(case: Case) -> np.ndarray:
     return (factor * torch.from_numpy(x.astype(np.float64))).numpy().astype(x.dtype)
 
 
-def scale_check(points: float, make_x, *, name: str, what: str, hidden: bool = False, kwargs=None) -> Check:
-    """scale(x, **kwargs) against torch on ``make_x()``; the input must stay unmodified."""
+def scale_check(name: str, *, points: float, hidden: bool = False, make_x, what: str, kwargs=None) -> Check:
+    """``scale(x, **kwargs)`` against torch on ``make_x()`` (x of any shape, float32 or float64:
+    ``factor * x``, same shape and dtype); the input must stay unmodified."""
     kwargs = dict(kwargs or {})
     return Check(
-        name=f"scale: {name}", function="scale", points=points, hidden=hidden,
+        name=name, function=function_of(name), points=points, hidden=hidden,
         title=f"scale matches torch on {what}" + (f" ({kwargs})" if kwargs else ""),
         hint="Return factor * x as a new array (never x *= factor), in x's dtype.",
         make_case=lambda: Case((make_x(),), kwargs, ("x",)), reference=_scale_reference,
@@ -40,5 +44,5 @@ def scale_check(points: float, make_x, *, name: str, what: str, hidden: bool = F
 
 
 CHECKS = [
-    scale_check(60, lambda: random_x(0, (4, 5)), name="values", what="a 4x5 float64 input"),
+    scale_check("scale: values", points=60, make_x=lambda: random_x(0, (4, 5)), what="a 4x5 float64 input"),
 ]

@@ -1,4 +1,4 @@
-"""The kit as a GitHub Classroom template repository: ``python -m autograder.classroom``
+"""The kit as a GitHub Classroom template repository: ``python -m autograder.build.classroom``
 (``make classroom``) writes ``dist/classroom/``.
 
 The template is the student release (``assignments/``: stubs, notebooks, test files,
@@ -23,9 +23,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import bundle, templates
+from gradkit import course
+from gradkit.course import KIT
+from .. import templates
+from . import bundle
 
-KIT = Path(__file__).resolve().parent.parent
 MARKER = Path(".github") / "gradkit_points.py"  # a folder holding this is ours to replace
 PYTHON_VERSION = "3.12"
 
@@ -59,8 +61,6 @@ tensorflow or jax scores 0 for that assignment. Do not edit `gradkit/`, `source/
 
 def released(assignments_dir: Path) -> list[tuple[str, str, float]]:
     """(folder, module, public points) of each assignment in the student release, in order."""
-    from gradkit import course
-
     out = []
     for a in course.available():
         if (assignments_dir / a.folder / f"{a.module}.py").is_file():
@@ -101,7 +101,7 @@ def build(dest: Path, assignments_dir: Path = KIT / "assignments", title: str = 
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.classroom", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.build.classroom", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(KIT / "dist" / "classroom"), help="template folder (default: dist/classroom)")
     parser.add_argument("--assignments", default=str(KIT / "assignments"), help="the student release to ship")
     args = parser.parse_args(argv)

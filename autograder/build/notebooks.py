@@ -27,29 +27,33 @@ notebook.md is markdown cut into cells by directive lines::
 
 Every public function of the module appears in exactly one ``%% exercise`` line.
 
-``python -m autograder.release`` writes the source notebooks into an nbgrader course directory,
+``python -m autograder.build.release`` writes the source notebooks into an nbgrader course directory,
 runs nbgrader's own ``generate_assignment`` there (solutions and hidden tests stripped,
 checksums added) and copies the result to ``assignments/<folder>/<folder>.ipynb``; the solution
 notebook (markers removed, hidden checks kept, so every test cell earns its full points) goes to
 ``solutions/<folder>/<folder>.ipynb``.
 
-``module_from_notebook`` is the reverse path for the batch grader: the code of a student's
-notebook as ``<module>.py``, read with nbformat and never executed.
+The reverse path, a student's notebook read back as ``<module>.py`` by the batch grader, is
+``student_text.module_from_notebook``.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
+import logging
+import os
 import re
 import shutil
+import sys
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from gradkit import course as course_registry
+from gradkit.course import KIT
 
-from . import templates
+from .. import templates
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXT_FILE = "notebook.md"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -180,7 +184,7 @@ def _meta(role: str, nbgrader: dict | None = None, **extra) -> dict:
     return md
 
 
-def _check_points(folder: str, source: Path = ROOT / "source") -> tuple[dict[str, float], dict[str, float]]:
+def _check_points(folder: str, source: Path = KIT / "source") -> tuple[dict[str, float], dict[str, float]]:
     """{function: points} of the public and of the hidden checks of an assignment."""
     a = course_registry.by_folder(folder, source)
     public, secret = {}, {}
@@ -191,7 +195,7 @@ def _check_points(folder: str, source: Path = ROOT / "source") -> tuple[dict[str
     return public, secret
 
 
-def source_notebook(folder: str, module: str, source: Path = ROOT / "source"):
+def source_notebook(folder: str, module: str, source: Path = KIT / "source"):
     """The nbgrader source notebook of one assignment (an nbformat NotebookNode)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -288,8 +292,6 @@ def manual_points(nb) -> float:
 
 def solution_notebook(nb):
     """The source notebook with the marker lines removed: solutions and hidden checks kept."""
-    import copy
-
     nb = copy.deepcopy(nb)
     markers = (BEGIN, END, BEGIN_HIDDEN, END_HIDDEN)
     for cell in nb.cells:
@@ -298,7 +300,7 @@ def solution_notebook(nb):
     return nb
 
 
-def has_notebook(folder: str, source: Path = ROOT / "source") -> bool:
+def has_notebook(folder: str, source: Path = KIT / "source") -> bool:
     return (source / folder / TEXT_FILE).is_file()
 
 
@@ -310,8 +312,8 @@ def nbgrader_config(course: Path, database: bool = True):
     from traitlets.config.loader import PyFileConfigLoader
 
     cfg = Config()
-    if (ROOT / "nbgrader_config.py").is_file():
-        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config())
+    if (KIT / "nbgrader_config.py").is_file():
+        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(KIT)).load_config())
     cfg.CourseDirectory.root = str(course)
     if not database:
         cfg.SaveCells.enabled = False
@@ -321,17 +323,12 @@ def nbgrader_config(course: Path, database: bool = True):
 
 def ensure_alembic_on_path() -> None:
     """nbgrader shells out to ``alembic`` (found on PATH) when it creates a gradebook."""
-    import os
-    import sys
-
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 def nbgrader_api(course: Path, database: bool = True):
-    import logging
-
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -342,7 +339,7 @@ def nbgrader_api(course: Path, database: bool = True):
     return api
 
 
-def write_course_source(course: Path, folders: list[tuple[str, str]], source: Path = ROOT / "source") -> dict:
+def write_course_source(course: Path, folders: list[tuple[str, str]], source: Path = KIT / "source") -> dict:
     """Write ``course/source/<folder>/<folder>.ipynb`` for each (folder, module); {folder: notebook}."""
     import nbformat
 
@@ -366,7 +363,7 @@ def generate_assignment(api, folder: str) -> None:
                            f"{result.get('log') or ''}")
 
 
-def build(out: Path, source: Path = ROOT / "source", course: Path | None = None) -> list[str]:
+def build(out: Path, source: Path = KIT / "source", course: Path | None = None) -> list[str]:
     """Write ``out/assignments/<folder>/<folder>.ipynb`` (nbgrader's release) and
     ``out/solutions/<folder>/<folder>.ipynb`` for every assignment with a notebook.md; returns the
     folders. The nbgrader course (``course``, default a temporary folder) has no gradebook."""
@@ -389,7 +386,7 @@ def build(out: Path, source: Path = ROOT / "source", course: Path | None = None)
     return [f for f, _ in todo]
 
 
-def solution_functions(folder: str, module: str, source: Path = ROOT / "source") -> dict[str, str]:
+def solution_functions(folder: str, module: str, source: Path = KIT / "source") -> dict[str, str]:
     """{public function: its code, solution markers removed} of an assignment (a student's right answers)."""
     text = (source / folder / f"{module}.py").read_text(encoding="utf-8")
     markers = (BEGIN, END)
@@ -400,8 +397,6 @@ def solution_functions(folder: str, module: str, source: Path = ROOT / "source")
 def fill_answers(release_nb, answers: dict[str, str], written: dict[str, str] | None = None):
     """A student's copy of a release notebook: the answer cell of each function in ``answers`` holds
     that code, the answer cell of each question in ``written`` that text (for examples and tests)."""
-    import copy
-
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
         meta = cell.metadata.get("gradkit", {})
@@ -410,108 +405,3 @@ def fill_answers(release_nb, answers: dict[str, str], written: dict[str, str] | 
         elif meta.get("role") == "written" and written and meta.get("question") in written:
             cell.source = written[meta["question"]]
     return nb
-
-
-# --- the reverse path: a student's notebook as a module ----------------------------------------
-
-def find_notebook(names: list[str], folder: str) -> str | None:
-    """The submission's notebook for ``folder`` among relative posix paths: ``<folder>/<folder>.ipynb``
-    (under at most one top folder), else the only ``.ipynb`` in a ``<folder>/`` directory, else the
-    only file named ``<folder>.ipynb`` (an upload of loose files, as Gradescope takes them)."""
-    usable = [n for n in names if n.endswith(".ipynb") and ".ipynb_checkpoints" not in n and "__MACOSX" not in n]
-    nbs = [n for n in usable if PurePosixPath(n).parent.name == folder and len(PurePosixPath(n).parts) <= 3]
-    exact = [n for n in nbs if PurePosixPath(n).name == f"{folder}.ipynb"]
-    loose = [n for n in usable if PurePosixPath(n).name == f"{folder}.ipynb"]
-    return min(exact, key=len) if exact else nbs[0] if len(nbs) == 1 else loose[0] if len(loose) == 1 else None
-
-
-KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
-        ast.AnnAssign, ast.If, ast.Try)
-SKIP_ROLES = ("setup", "test", "demo")
-MAX_CODE = 1024 * 1024  # characters of code read from one notebook (the grader's limit for a module file)
-# JSON objects and arrays a notebook may hold before it is parsed: parsing costs the judge about
-# 500 bytes each (6.3 million empty objects, 19 MB of text, took 3.5 GB), and a real notebook has
-# a few thousand (images and outputs are strings). Counted as "{" and "[" characters: an upper bound.
-MAX_CONTAINERS = 100_000
-
-
-def _without_magics(src: str) -> str:
-    """IPython magics and shell escapes commented out (``%matplotlib inline``, ``!pip ...``)."""
-    return "\n".join(f"# {ln}" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.split("\n"))
-
-
-def module_from_notebook(data: bytes | str, module: str, name: str = "the notebook") -> tuple[str, list[str]]:
-    """The code of a student's notebook as the text of ``<module>.py``, and notes for the student.
-
-    Taken, in notebook order: the answer cells (nbgrader solution cells), the given code, and any
-    code cell the student added; left out: the set-up, test and plot cells the notebook came with.
-    Of each cell only the top-level definitions, imports and assignments are kept (no calls, loops
-    or prints: those were scratch work in the notebook). A cell that does not parse is left out
-    with a note, so one broken cell costs only the functions it defines, as it does under nbgrader.
-    A cell that exhausts Python's parser (deeply nested code) is left out like one that does not
-    parse. Nothing is executed. Raises ValueError if ``data`` is not a notebook, or if its code cells
-    hold more than ``MAX_CODE`` characters (more than the grader takes from a module file).
-    """
-    import logging
-
-    import nbformat
-
-    from .submissions import parse_untrusted
-
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    containers = text.count("{") + text.count("[")
-    if containers > MAX_CONTAINERS:
-        raise ValueError(f"{name} holds about {containers} JSON objects and arrays, far more than a notebook "
-                         f"needs (at most {MAX_CONTAINERS} are read); clear its outputs "
-                         "(Kernel > Restart & Clear Output) and hand it in again")
-    logging.getLogger("nbformat").setLevel(logging.ERROR)
-    try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # not JSON, not a notebook, nested too deeply, ...
-        raise ValueError(f"{name} is not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})")
-    notes, parts, dropped = [], [f'"""{module}.py, extracted by gradkit from {name} (code cells only; nothing '
-                                 f'was run)."""\n'], 0
-    total = 0
-    for i, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        md = cell.get("metadata") or {}
-        nbg = md.get("nbgrader") or {}
-        role = (md.get("gradkit") or {}).get("role", "")
-        if role in SKIP_ROLES or (nbg.get("grade") and not nbg.get("solution")):
-            continue
-        src = cell.get("source") or ""
-        src = "".join(map(str, src)) if isinstance(src, list) else str(src)
-        code = _without_magics(src)
-        label = nbg.get("grade_id") or role or "your cell"
-        total += len(code)
-        if total > MAX_CODE:  # bounds what is parsed: the grader would refuse the module anyway
-            raise ValueError(f"the code cells of {name} hold more than {MAX_CODE // 1024} KB of code; not graded")
-        try:
-            tree = parse_untrusted(code, f"cell {i + 1}")
-        except (SyntaxError, ValueError) as exc:
-            line = getattr(exc, "lineno", None)
-            kind = "SyntaxError" if isinstance(exc, SyntaxError) else type(exc).__name__
-            notes.append(f"cell {i + 1} ({label}) was not graded: {kind}: "
-                         f"{getattr(exc, 'msg', exc)}" + (f" (line {line} of the cell)" if line else ""))
-            parts.append(f"# --- cell {i + 1} ({label}): left out, it does not parse ---\n")
-            continue
-        lines = code.split("\n")
-        kept = []
-        for node in tree.body:
-            if isinstance(node, KEEP):
-                start = (node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno)
-                kept.append("\n".join(lines[start - 1:node.end_lineno]))
-            else:
-                dropped += 1
-        body = code.strip("\n") if len(kept) == len(tree.body) else "\n\n".join(kept)
-        if body.strip():
-            parts.append(f"# --- cell {i + 1} ({label}) ---\n{body}\n")
-    if dropped:
-        notes.append(f"{dropped} top-level statement(s) of the notebook that are not definitions, imports or "
-                     "assignments (calls, loops, prints) were left out of the graded code")
-    return "\n\n".join(parts), notes

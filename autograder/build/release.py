@@ -8,7 +8,7 @@ source/ is the one source of truth. For every file under source/:
 - ``notebook.md`` (the narrative of the assignment's notebook) is not copied: with the module it
   makes the notebook, ``<folder>/<folder>.ipynb``, which nbgrader's own generate_assignment turns
   into the release notebook (solutions and hidden tests stripped) in assignments/; solutions/ gets
-  the notebook with the markers removed (see ``autograder/notebooks.py``);
+  the notebook with the markers removed (see ``autograder/build/notebooks.py``);
 - the author's files (``checks.py``, ``hidden.py``, ``mutants.py``: ``gradkit.course.AUTHOR_FILES``)
   are not copied: the public checks run from the installed ``gradkit`` (which reads them in
   source/), the hidden checks and mutants are the instructor's;
@@ -16,7 +16,7 @@ source/ is the one source of truth. For every file under source/:
 Both trees also get a ``conftest.py`` that loads gradkit's pytest plugin and a ``pytest.ini``
 (``autograder/templates/``), so ``pytest`` runs the checks in either tree, in the kit's venv.
 
-Usage: ``python -m autograder.release [--check]`` (``--check``: exit 1 if the committed trees
+Usage: ``python -m autograder.build.release [--check]`` (``--check``: exit 1 if the committed trees
 differ from what source/ generates; nothing is written).
 """
 
@@ -29,11 +29,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gradkit.course import AUTHOR_FILES
+from gradkit.course import AUTHOR_FILES, KIT
 
-from . import notebooks, templates
+from .. import templates
+from . import notebooks
 
-ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TREES = ("assignments", "solutions")
 
@@ -66,7 +66,7 @@ def replace_function(text: str, name: str, new_def: str) -> str:
     raise KeyError(f"no top-level function {name}() in the source")
 
 
-def build(out: Path, source: Path = ROOT / "source") -> None:
+def build(out: Path, source: Path = KIT / "source") -> None:
     """Write assignments/ and solutions/ under ``out`` from ``source``."""
     for tree in TREES:
         dest = out / tree
@@ -114,7 +114,7 @@ def _same_name_files(a: Path, b: Path):
             yield str(rel)
 
 
-def out_of_sync(root: Path = ROOT) -> list[str]:
+def out_of_sync(root: Path = KIT) -> list[str]:
     """What differs between the committed trees and a fresh build from source/."""
     with tempfile.TemporaryDirectory() as tmp:
         build(Path(tmp), root / "source")
@@ -135,7 +135,7 @@ def main(argv: list[str]) -> int:
             return 1
         print("assignments/ and solutions/ match source/")
         return 0
-    build(ROOT)
+    build(KIT)
     print(f"wrote {', '.join(t + '/' for t in TREES)} from source/ (notebooks through nbgrader generate_assignment)")
     return 0
 

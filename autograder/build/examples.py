@@ -1,7 +1,8 @@
 """Build examples/: the small class that `make grade` grades by default.
 
-Generated from solutions (source/) and the mutant table, so it follows every change of the
-exercises; tests/test_examples.py fails when the committed examples/ is out of date.
+Generated from the masters (source/: each assignment's module and its ``mutants.py``), so it
+follows every change of the exercises; tests/test_examples.py fails when the committed examples/
+is out of date. ``make release`` runs it after ``autograder.build.release``.
 
 - alice/     everything correct
 - bob/       every assignment with two plausible mistakes (from each assignment's mutants.py)
@@ -13,19 +14,21 @@ exercises; tests/test_examples.py fails when the committed examples/ is out of d
   ada (correct), ben (two plausible mistakes), cy (an endless loop in relu_derivative). `make grade`
   on examples/ lists it as skipped: a folder holding several submissions is a class, not a student.
 
-Usage: python -m tests.examples_class [OUTDIR]   (default: examples/)
+Usage: python -m autograder.build.examples [OUTDIR]   (default: examples/)
 """
 
 from __future__ import annotations
 
+import ast
 import shutil
 import sys
 import zipfile
 from pathlib import Path
 
-from tests.kit import ROOT, mutants, source_file
 from gradkit import course as assignments
-from autograder.release import remove_markers, replace_function, strip_solutions
+from gradkit.course import KIT
+from .notebooks import fill_answers, solution_functions
+from .release import remove_markers, replace_function, strip_solutions
 
 README = """# The bundled example class
 
@@ -52,16 +55,16 @@ README = """# The bundled example class
 
 
 def _solution(a) -> str:
-    return remove_markers(source_file(a).read_text())
+    return remove_markers(a.master.read_text())
 
 
 def _stub(a) -> str:
-    return strip_solutions(source_file(a).read_text())
+    return strip_solutions(a.master.read_text())
 
 
 def _with_mutants(a, count: int) -> str:
     text, used = _solution(a), set()
-    for name, (function, new_def) in mutants(a).items():
+    for name, (function, new_def) in a.mutants().items():
         if function in used or len(used) >= count:
             continue
         text = replace_function(text, function, new_def)
@@ -70,8 +73,6 @@ def _with_mutants(a, count: int) -> str:
 
 
 def _partly_done(a) -> str:
-    import ast
-
     solution = _solution(a)
     text = _stub(a)
     funcs = [n for n in ast.parse(solution).body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
@@ -130,15 +131,14 @@ WRITTEN = {
 
 def notebook_students(release: Path | None = None) -> dict[str, object]:
     """{student: notebook} for examples/_notebooks, from the release notebook of 01_activations."""
-    import nbformat
+    import nbformat  # slow to import; only the notebook class needs it
 
-    from autograder.notebooks import fill_answers, solution_functions
-
-    release = release or ROOT / "assignments" / NOTEBOOK_FOLDER / f"{NOTEBOOK_FOLDER}.ipynb"
+    release = release or KIT / "assignments" / NOTEBOOK_FOLDER / f"{NOTEBOOK_FOLDER}.ipynb"
     nb = nbformat.read(str(release), as_version=4)
     a = assignments.by_folder(NOTEBOOK_FOLDER)
     right = solution_functions(a.folder, a.module)
-    wrong = dict(right, **{mutants(a)[m][0]: mutants(a)[m][1].strip()
+    mutants = a.mutants()
+    wrong = dict(right, **{mutants[m][0]: mutants[m][1].strip()
                            for m in ("relu_derivative_one_at_zero", "leaky_relu_fixed_slope")})
     return {
         "ada": fill_answers(nb, right, WRITTEN),
@@ -149,7 +149,7 @@ def notebook_students(release: Path | None = None) -> dict[str, object]:
 
 def build_notebooks(out: Path, release: Path | None = None) -> None:
     """Write ``out/<student>/01_activations/01_activations.ipynb`` for every notebook student."""
-    import nbformat
+    import nbformat  # slow to import; only the notebook class needs it
 
     for student, nb in notebook_students(release).items():
         path = out / student / NOTEBOOK_FOLDER / f"{NOTEBOOK_FOLDER}.ipynb"
@@ -158,5 +158,5 @@ def build_notebooks(out: Path, release: Path | None = None) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "examples")
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else KIT / "examples")
     print("wrote the example class")

@@ -8,24 +8,25 @@ A bundle lays them out as the kit does, so ``gradkit.course`` finds the checks t
                                    never in a bundle students get
 
 ``files`` lists them as (path in the bundle, file in the kit); ``vendor`` copies them into a folder;
-``student`` builds the bundle an instructor hands out (``python -m autograder.bundle``, ``make
+``student`` builds the bundle an instructor hands out (``python -m autograder.build.bundle``, ``make
 student-zip``: ``dist/student/`` and ``dist/student.zip``).
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 from pathlib import Path
 
 import gradkit
 from gradkit import course
+from gradkit.course import KIT
 
-from . import templates as _templates
+from .. import templates as _templates
 
 ENGINE = Path(gradkit.__file__).resolve().parent
 COURSE_NAME = course.COURSE_DIR.name  # "source": where the engine looks for the checks, beside it
-KIT = course.COURSE_DIR.parent
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 PACKAGES = ("numpy", "torch", "matplotlib", "pytest")  # what a student bundle needs, pinned by constraints.txt
 
@@ -99,9 +100,7 @@ def zip_folder(folder: Path, target: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m autograder.bundle",
+    parser = argparse.ArgumentParser(prog="python -m autograder.build.bundle",
                                      description="Build dist/student/ and dist/student.zip, the bundle to hand out.")
     parser.add_argument("--out", default=str(KIT / "dist"), help="folder (default: dist/)")
     args = parser.parse_args(argv)

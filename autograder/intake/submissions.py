@@ -3,7 +3,7 @@
 A submission is ``SUBMISSIONS/<student>/`` or ``SUBMISSIONS/<student>.zip`` holding assignment
 folders (``01_activations/activations.py``, ...), optionally under one top folder, and/or the
 assignments' notebooks (``01_activations/01_activations.ipynb``), whose code cells become the module
-(``notebooks.module_from_notebook``; nothing is executed). A student's folder is data, never
+(``student_text.module_from_notebook``; nothing is executed). A student's folder is data, never
 configuration: only the expected module files are copied out (no conftest.py, sitecustomize.py or
 shadow modules come along), symlinks are not followed, and zip entries that are absolute, contain
 ``..``, are links, or are too large are refused with a note.
@@ -14,7 +14,7 @@ released stub (every graded function it defines raises NotImplementedError befor
 ``is_untouched_stub``; one ``ast.parse``, nothing run) gives way to the other; when both were
 changed both are graded and the better kept (``grade.py``). The notes say which file and why.
 
-Student text is parsed only through ``parse_untrusted``: a text that exhausts Python's parser
+Student text is parsed only through ``student_text.parse_untrusted``: a text that exhausts Python's parser
 (MemoryError or RecursionError on deeply nested code) is a SyntaxError like any other.
 
 A student is the entry's own name, NFC-normalised (``scan``): nothing is dropped or replaced, and
@@ -36,9 +36,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from gradkit.protocol import FORBIDDEN, forbidden_imports, parse_python  # noqa: F401  (the NumPy-only rule lives with the checks)
+from gradkit import course
+from .student_text import MAX_FILE, find_notebook, module_from_notebook, parse_untrusted
 
-MAX_FILE = 1024 * 1024  # a module file larger than this is refused
 MAX_ZIP_ENTRIES = 5000
 
 
@@ -125,9 +125,7 @@ def _skip_reason(entry: Path) -> str | None:
 
 def looks_like_one_submission(folder: Path) -> list[str]:
     """The assignment folders or module files directly in ``folder`` (empty if there are none)."""
-    from gradkit.course import available
-
-    known = available()
+    known = course.available()
     names = {a.folder for a in known} | {f"{a.module}.py" for a in known} | {f"{a.folder}.ipynb" for a in known}
     try:
         return sorted(e.name for e in folder.iterdir() if e.name in names)
@@ -230,8 +228,6 @@ def _resolve(available: list[str], modules: dict[str, str], notes: list[str]) ->
     files named ``<module>.py`` (the expected path first, then any folder and any case; which of
     them is graded is ``_pick_module_file``'s choice) and the assignment's notebook, in that
     order; an assignment with neither is absent."""
-    from .notebooks import find_notebook
-
     chosen = {}
     prefix = _single_top(available)
     for folder, module in modules.items():
@@ -259,8 +255,6 @@ def _as_module(folder: str, name: str, data: bytes, modules: dict[str, str],
     """
     if not name.endswith(".ipynb"):
         return data, []
-    from .notebooks import module_from_notebook
-
     if len(data) > MAX_NOTEBOOK:
         notes.append(f"{folder}: the notebook {name} is larger than {MAX_NOTEBOOK >> 20} MB and was not graded")
         return None, []
@@ -270,19 +264,6 @@ def _as_module(folder: str, name: str, data: bytes, modules: dict[str, str],
         notes.append(f"{folder}: {exc}")
         return None, []
     return text.encode("utf-8"), [f"{folder}: {n}" for n in more]
-
-
-class ParserExhausted(SyntaxError):
-    """Student text nested so deeply that Python's parser gave up (MemoryError or RecursionError)."""
-
-
-def parse_untrusted(text: str | bytes, filename: str = "<submission>") -> ast.Module:
-    """``ast.parse`` of student text, contained: raises SyntaxError (``ParserExhausted`` when the
-    text exhausts the parser's stack or the recursion limit) and ValueError (null bytes), nothing else."""
-    try:
-        return parse_python(text, filename)
-    except (MemoryError, RecursionError, SystemError) as exc:
-        raise ParserExhausted(f"the code is nested too deeply for Python's parser ({type(exc).__name__})") from None
 
 
 # Names through which code reaches into the process that runs it (its frames, its modules, its
@@ -444,9 +425,7 @@ def _choose(folder: str, found: list[tuple[str, bytes, list[str]]], graded: set[
 
 def _graded_functions(folder: str) -> set[str]:
     """The functions the public checks of ``folder`` call."""
-    from gradkit import course as assignments
-
-    return {c.function for c in assignments.by_folder(folder).public_checks()}
+    return {c.function for c in course.by_folder(folder).public_checks()}
 
 
 def materialize(sub: Submission, modules: dict[str, str], dest: Path,

@@ -1,4 +1,4 @@
-"""A new assignment from the skeleton: ``python -m autograder.scaffold NN_name`` (``make
+"""A new assignment from the skeleton: ``python -m autograder.build.scaffold NN_name`` (``make
 new-assignment NAME=NN_name``) writes ``source/NN_name/`` from ``templates/assignment/``:
 
 - ``<name>.py``: the master, one function (``scale``) with its solution between the markers;
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gradkit import course
 
-from . import templates
+from .. import templates
 
 SKELETON = templates.TEMPLATES / "assignment"
 SKELETON_MODULE = "skeleton"  # the file names of the skeleton's master and test file
@@ -43,7 +43,7 @@ def new(name: str, source: Path = course.COURSE_DIR) -> Path:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m autograder.scaffold NN_name   (make new-assignment NAME=NN_name)", file=sys.stderr)
+        print("usage: python -m autograder.build.scaffold NN_name   (make new-assignment NAME=NN_name)", file=sys.stderr)
         return 2
     folder = new(argv[0])
     print(f"wrote {folder}/: edit it (see AUTHORING.md), then `make release` and `make test`")

@@ -1,6 +1,6 @@
-"""The kit as a Gradescope autograder: ``python -m autograder.gradescope`` builds
+"""The kit as a Gradescope autograder: ``python -m autograder.build.gradescope`` builds
 ``dist/gradescope/autograder.zip``; inside Gradescope's container ``run_autograder`` calls
-``python -m autograder.gradescope run``.
+``python -m autograder.build.gradescope run``.
 
 Gradescope's autograder specification: the zip holds ``setup.sh`` (run once, as root, when the
 image is built on Ubuntu) and ``run_autograder`` (run once per submission, working directory
@@ -40,20 +40,23 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import bundle, templates
-from .report import HIDDEN_VISIBILITY, write_atomic
+import autograder
+from gradkit import course as assignments
+from gradkit.course import KIT
+from .. import templates
+from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
+from ..sandbox.judge import CALL_TIMEOUT
+from . import bundle
 
-PACKAGE = Path(__file__).resolve().parent
-KIT = PACKAGE.parent
+PACKAGE = Path(autograder.__file__).resolve().parent  # the grader, shipped whole in the zip
 CONFIG = "gradkit.json"
-DEFAULTS = {"hidden_visibility": "after_due_date", "timeout": 10.0, "time_limit": 540}
+DEFAULTS = {"hidden_visibility": DEFAULT_VISIBILITY, "timeout": CALL_TIMEOUT, "time_limit": 540}
 # what `python -m autograder grade` imports; setup.sh installs these, pinned by constraints.txt
 RUNTIME = ("numpy", "torch", "matplotlib", "rich")
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 
 # --- results.json: Gradescope's format, as a JSON Schema and as a checker without dependencies ---
 
-VISIBILITY = ["hidden", "after_due_date", "after_published", "visible"]
 _NUMBER = {"type": "number"}
 RESULTS_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -65,8 +68,8 @@ RESULTS_SCHEMA = {
         "execution_time": _NUMBER,
         "output": {"type": "string"},
         "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-        "visibility": {"enum": VISIBILITY},
-        "stdout_visibility": {"enum": VISIBILITY},
+        "visibility": {"enum": list(HIDDEN_VISIBILITY)},
+        "stdout_visibility": {"enum": list(HIDDEN_VISIBILITY)},
         "extra_data": {"type": "object"},
         "tests": {
             "type": "array",
@@ -79,7 +82,7 @@ RESULTS_SCHEMA = {
                     "max_score": _NUMBER,
                     "status": {"enum": ["passed", "failed"]},
                     "output": {"type": "string"},
-                    "visibility": {"enum": VISIBILITY},
+                    "visibility": {"enum": list(HIDDEN_VISIBILITY)},
                     "number": {"type": "string"},
                     "tags": {"type": "array", "items": {"type": "string"}},
                     "extra_data": {"type": "object"},
@@ -170,8 +173,6 @@ def _package_files() -> list[tuple[str, Path]]:
 def config_for(hidden_visibility: str, timeout: float) -> dict:
     if hidden_visibility not in HIDDEN_VISIBILITY:
         raise ValueError(f"hidden visibility must be one of {', '.join(HIDDEN_VISIBILITY)}")
-    from gradkit import course as assignments
-
     return {**DEFAULTS, "hidden_visibility": hidden_visibility, "timeout": timeout,
             "assignments": [a.folder for a in assignments.available()],
             "_comment": "hidden_visibility: after_due_date (students see the hidden checks' results "
@@ -180,7 +181,7 @@ def config_for(hidden_visibility: str, timeout: float) -> dict:
                         "the whole run (set Gradescope's own limit above it)."}
 
 
-def build(dest: Path, hidden_visibility: str = "after_due_date", timeout: float = 10.0) -> Path:
+def build(dest: Path, hidden_visibility: str = DEFAULT_VISIBILITY, timeout: float = CALL_TIMEOUT) -> Path:
     """Write ``dest/autograder.zip`` (files at the root, as Gradescope wants); returns its path."""
     config = config_for(hidden_visibility, timeout)
     entries: list[tuple[str, bytes, int]] = [
@@ -324,14 +325,15 @@ def run(root: Path) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.build.gradescope", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
-    b = parser  # `python -m autograder.gradescope [options]` builds
+    b = parser  # `python -m autograder.build.gradescope [options]` builds
     b.add_argument("--out", default=str(KIT / "dist" / "gradescope"), help="folder for autograder.zip")
     b.add_argument("--hidden-visibility", choices=HIDDEN_VISIBILITY,
-                   default=os.environ.get("GRADKIT_HIDDEN_VISIBILITY", "after_due_date"),
-                   help="when students see the hidden checks (default: after_due_date, or $GRADKIT_HIDDEN_VISIBILITY)")
-    b.add_argument("--timeout", type=float, default=10.0, help="seconds for one call (default: 10)")
+                   default=os.environ.get("GRADKIT_HIDDEN_VISIBILITY", DEFAULT_VISIBILITY),
+                   help=f"when students see the hidden checks (default: {DEFAULT_VISIBILITY}, or "
+                        "$GRADKIT_HIDDEN_VISIBILITY)")
+    b.add_argument("--timeout", type=float, default=CALL_TIMEOUT, help=f"seconds for one call (default: {CALL_TIMEOUT:g})")
     r = sub.add_parser("run", help="grade /autograder/submission (what run_autograder calls)")
     r.add_argument("--root", default=os.environ.get("GRADKIT_AUTOGRADER_ROOT", "/autograder"))
     args = parser.parse_args(argv)

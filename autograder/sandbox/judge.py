@@ -22,6 +22,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -34,8 +35,11 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
+from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 
+from gradkit.course import COURSE_DIR, KIT
 from gradkit.core import Returned, StudentError, chain_from, returned_from
 from gradkit import protocol
 from gradkit.protocol import BLOBS, pack_frame, read_exact, unpack_frame
@@ -57,9 +61,12 @@ REPLY_BLOBS_BASE, REPLY_BLOBS_PER_REQUEST = 16 << 20, 8
 CONTROL_FRAME = 1 << 16  # the zygote's and a fresh runner's "ready", probe answers
 
 
+CALL_TIMEOUT = 10.0  # the grader's default wall seconds for one call (--timeout; Gradescope's gradkit.json)
+
+
 @dataclass
 class Limits:
-    call_timeout: float = 10.0  # wall seconds for one call (or one import)
+    call_timeout: float = CALL_TIMEOUT  # wall seconds for one call (or one import)
     student_budget: float = 300.0  # wall seconds for one student, all calls together
     memory: int = 2 * 1024**3  # address space of a runner, bytes
     cpu: int = 120  # CPU seconds of one runner process
@@ -119,9 +126,6 @@ def bwrap_path() -> str | None:
 
 def student_site_entries(site: Path) -> list[Path]:
     """Top-level site-packages entries of STUDENT_PACKAGES and their dependencies (recursively)."""
-    import re
-    from importlib import metadata
-
     names, todo, entries = set(), list(STUDENT_PACKAGES), set()
     while todo:
         name = re.split(r"[ ;<>=!~\[(]", todo.pop(), maxsplit=1)[0].lower().replace("_", "-")
@@ -141,8 +145,6 @@ def student_site_entries(site: Path) -> list[Path]:
 
 
 def _runner_module_files() -> list[Path]:
-    from importlib.util import find_spec
-
     found = []
     for name in RUNNER_MODULES:
         spec = find_spec(name)
@@ -454,9 +456,8 @@ def _home_entry() -> str | None:
 
 def _probe_paths(extra: list[str], markers: dict[str, str]) -> list[tuple[str, str]]:
     """(what it is, path) of paths a runner must not see."""
-    kit = Path(__file__).resolve().parent.parent
-    named = [("the kit (checks, solutions)", str(kit / "autograder" / "hidden")),
-             ("the kit (checks, solutions)", str(kit / "solutions")),
+    named = [("the kit (checks, solutions)", str(COURSE_DIR)),
+             ("the kit (checks, solutions)", str(KIT / "solutions")),
              ("the grading process (/proc)", f"/proc/{os.getpid()}/cmdline")]
     named += [(f"the host's {d}", m) for d, m in markers.items()]
     home = _home_entry()

@@ -3,7 +3,7 @@
 ``diagnose(model, x, y)`` runs a torch model on a batch (forward hooks collect every layer's
 pre-activations and activations), back-propagates the loss and reports the signs the notes
 list; ``diagnose_numpy(weights, grads, ...)`` does the same for a NumPy MLP (the 07 capstone's)
-from arrays you already have. ``python -m autograder.doctor [PNG]`` diagnoses five classic
+from arrays you already have. ``python -m autograder.tools.doctor [PNG]`` diagnoses five classic
 configurations and draws them.
 
 The signs, per layer that has a weight matrix (``nn.Linear``, ``nn.Conv*``; layer 1 is the
@@ -28,7 +28,7 @@ The verdict, first rule that applies:
 Dead and saturated units are reported as signs (``Report.signs``) whatever the verdict: a fully
 dead layer passes no gradient, so rule 4 catches it through the ratio (which is then 0).
 
-Why these numbers. Measured with ``python -m autograder.doctor --measure``: the ``mlp()``
+Why these numbers. Measured with ``python -m autograder.tools.doctor --measure``: the ``mlp()``
 networks below (depth 20, width 32, biases 0), 256 points of ``spirals()``, cross-entropy,
 lr 0.01, seeds 0..4, min..max over the seeds:
 

@@ -10,7 +10,7 @@ solutions/ and assignments/ in a temporary folder. Measured in the same run:
 - nbgrader ``autograde`` on one notebook submission, when ``make release`` has built notebooks
   and nbgrader is installed (skipped otherwise, with a note).
 
-Usage: python -m autograder.bench [--students 200] [--jobs N] [--timeout S] [--baseline-samples 4]
+Usage: python -m autograder.tools.bench [--students 200] [--jobs N] [--timeout S] [--baseline-samples 4]
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ import time
 from pathlib import Path
 
 from gradkit import course as registry
-from .grade import Plan, default_jobs, grade_class
-from .release import replace_function
-from .sandbox import Limits, bwrap_path
+from gradkit.course import KIT
+from .. import nbgrade
+from ..build.release import replace_function
+from ..grade import Plan, default_jobs, grade_class
+from ..sandbox.judge import Limits, bwrap_path
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _functions(text: str) -> list[str]:
@@ -51,8 +52,8 @@ def build_class(root: Path, students: int, folders: list[str], seed: int = 0) ->
     rng = random.Random(seed)
     kinds = {"correct": 0, "partial": 0, "syntax_error": 0, "exit_at_import": 0, "endless_loop": 0, "output_flood": 0}
     avail = [a for a in registry.available() if a.folder in folders]
-    sol = {a.folder: (ROOT / "solutions" / a.folder / f"{a.module}.py").read_text() for a in avail}
-    stub = {a.folder: (ROOT / "assignments" / a.folder / f"{a.module}.py").read_text() for a in avail}
+    sol = {a.folder: (KIT / "solutions" / a.folder / f"{a.module}.py").read_text() for a in avail}
+    stub = {a.folder: (KIT / "assignments" / a.folder / f"{a.module}.py").read_text() for a in avail}
     for i in range(students):
         r = rng.random()
         kind = ("correct" if r < 0.5 else "partial" if r < 0.85 else "syntax_error" if r < 0.9
@@ -97,7 +98,7 @@ def pytest_per_submission(root: Path, samples: int, folders: list[str]) -> float
     for s in students:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp) / "release"
-            shutil.copytree(ROOT / "assignments", work, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+            shutil.copytree(KIT / "assignments", work, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
             for a in avail:
                 shutil.copy(s / a.folder / f"{a.module}.py", work / a.folder / f"{a.module}.py")
             subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *folders], cwd=work,
@@ -108,8 +109,6 @@ def pytest_per_submission(root: Path, samples: int, folders: list[str]) -> float
 
 def nbgrader_per_notebook() -> tuple[float | None, str]:
     """Seconds for nbgrader autograde of one notebook submission, if the kit has notebooks."""
-    from . import nbgrade  # here, not at the top: nbgrader is slow to import
-
     try:
         return nbgrade.time_one_autograde(), ""
     except Exception as exc:  # the baseline is informative, never fatal
@@ -117,7 +116,7 @@ def nbgrader_per_notebook() -> tuple[float | None, str]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m autograder.tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--jobs", type=int, default=default_jobs())

@@ -3,7 +3,7 @@
 It knows nothing of the checks: it imports only ``protocol.py`` (standard library + NumPy) from
 the directory given as its first argument. It starts as a *zygote*: it imports NumPy and
 matplotlib once, then waits on its control socket (fd 0) for requests from the judge
-(``autograder.sandbox.Pool``):
+(``autograder.sandbox.judge.Pool``):
 
 - ``{"op": "spawn", "limits": {...}}``: fork a runner for one student and hand the judge one
   end of a new socket pair (SCM_RIGHTS); the reply carries the runner's pid;
@@ -51,6 +51,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 
 MAX_FRAME = 256 * 1024 * 1024
 OUTPUT_KEEP = 4000
@@ -403,8 +404,6 @@ def _fork_and_reap() -> None:
 
 
 def _start_thread() -> None:
-    import threading
-
     t = threading.Thread(target=lambda: None)
     t.start()
     t.join()
