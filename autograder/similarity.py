@@ -40,9 +40,9 @@ from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import highlight_overlap
 
 from gradkit import course
-from .release import strip_solutions
+from .build.release import strip_solutions
 from .report import md_text, write_atomic
-from .submissions import materialize, scan
+from .intake.submissions import materialize, scan
 
 K = 25  # characters of filtered code in one k-gram (copydetect's default noise threshold)
 WINDOW = 1  # winnowing window: 1 keeps every k-gram (exact coverage; classes are small)

@@ -15,7 +15,7 @@ import pytest
 from copydetect import compare_files
 
 from autograder import similarity
-from autograder.release import remove_markers
+from autograder.build.release import remove_markers
 from gradkit import course
 
 HERE = Path(__file__).resolve().parent / "similarity_class"
