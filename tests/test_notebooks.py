@@ -267,8 +267,10 @@ def test_nbgrader_interrupts_the_endless_loop_and_grades_the_rest(nbgraded):
     assert "did not return in time" in "".join("".join(o.get("text", "")) for o in test["outputs"])
     enames = [o.get("ename") for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert enames == ["CellTimeoutError"] or enames == ["KeyboardInterrupt", "CellTimeoutError"], enames
+    timed_out = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+                 if "did not return in time" in "".join("".join(o.get("text", "")) for o in c.get("outputs", []))]
+    assert timed_out == ["test_relu_derivative"]  # one interruption; the later cells ran and were graded
     seconds = nbgraded["seconds"]
-    assert seconds[("cy", A1.folder)] < 60
     print(f"\nnbgrader autograde per notebook: ada {seconds[('ada', A1.folder)]:.1f} s, "
           f"ben {seconds[('ben', A1.folder)]:.1f} s, cy (endless loop) {seconds[('cy', A1.folder)]:.1f} s; "
           f"whole cycle {nbgraded['wall']:.1f} s")
@@ -346,10 +348,11 @@ def test_check_in_a_namespace_scores_reports_and_interrupts(monkeypatch, capsys)
     assert "elu is not defined" in capsys.readouterr().out
 
     monkeypatch.setattr(nbcheck, "CALL_TIMEOUT", 0.5)
-    exec("def relu(z):\n    while True:\n        try:\n            pass\n        except Exception:\n            pass", ns)
-    start = time.monotonic()
+    ns["calls"] = []
+    exec("def relu(z):\n    calls.append(1)\n    while True:\n        try:\n            pass\n        except Exception:\n"
+         "            pass", ns)
     assert nbcheck.check(A1.folder, "relu", ns) == 0.0
     assert nbcheck.check(A1.folder, "relu", ns, hidden=True) == 0.0
-    assert time.monotonic() - start < 5  # one call interrupted, the later checks of relu skipped
+    assert len(ns["calls"]) == 1  # one call interrupted; every later check of relu skipped without calling it
     out = capsys.readouterr().out
     assert "did not return in time: no result after 0.5 s" in out and "skipped" in out
