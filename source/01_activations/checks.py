@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from gradkit.compare import F32, close, compare_each, run_each
-from gradkit.core import Case, Check
+from gradkit.core import Case, Check, function_of
 
 MODULE = "activations"  # the student's file: activations.py
 
@@ -86,41 +86,40 @@ def random_z(seed: int, shape, scale: float = 3.0, dtype=np.float64) -> np.ndarr
 LARGE = np.array([-1000.0, -710.0, -100.0, -30.0, -5.0, 0.0, 5.0, 30.0, 100.0, 710.0, 1000.0])
 
 
-def values_check(function: str, points: float, z_fn, *, name: str = "values", hidden: bool = False,
-                 kwargs=None, what: str = "random input", tol=None) -> Check:
-    """f(z) against torch on one input (float64 unless z_fn makes float32); inputs must stay unmodified."""
+def values_check(name: str, *, points: float, z, hidden: bool = False, kwargs=None,
+                 what: str = "random input", tol=None) -> Check:
+    """f(z) against torch on one input (float64 unless z is float32); inputs must stay unmodified."""
+    function = function_of(name)
     kwargs = dict(kwargs or {})
     tol = tol or {}
-
-    def make_case():
-        return Case((z_fn(),), kwargs, ("z",), {"function": function})
-
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function} matches torch on {what}" + (f" ({kwargs})" if kwargs else ""),
-        hint=HINTS[function], make_case=make_case, reference=_reference,
-        compare=close(**tol, unmodified=True),
+        hint=HINTS[function],
+        make_case=lambda: Case((np.array(z, copy=True),), kwargs, ("z",), {"function": function}),
+        reference=_reference, compare=close(**tol, unmodified=True),
     )
 
 
-def large_check(function: str, points: float, *, hidden: bool = False, kwargs=None, z=None) -> Check:
+def large_check(name: str, *, points: float, hidden: bool = False, kwargs=None, z=LARGE) -> Check:
     """No NaN, no overflow warning, torch's values for |z| up to 1e3."""
-    z = LARGE if z is None else np.asarray(z)
+    function = function_of(name)
     kwargs = dict(kwargs or {})
     return Check(
-        name=f"{function}: large |z|", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function} is finite, warning-free and matches torch for |z| up to 1e3",
         hint=HINTS[function],
-        make_case=lambda: Case((z.copy(),), kwargs, ("z",), {"function": function}),
+        make_case=lambda: Case((np.array(z, dtype=np.float64),), kwargs, ("z",), {"function": function}),
         reference=_reference, compare=close(no_warnings=True, unmodified=True),
     )
 
 
-def kink_check(function: str, points: float, kwargs=None, *, hidden: bool = False) -> Check:
+def kink_check(name: str, *, points: float, hidden: bool = False, kwargs=None) -> Check:
     """Exact values around the non-differentiable point, torch's convention at 0."""
+    function = function_of(name)
     kwargs = dict(kwargs or {})
     return Check(
-        name=f"{function}: at z = 0", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function} follows torch's convention at z = 0" + (f" ({kwargs})" if kwargs else ""),
         hint=HINTS[function],
         make_case=lambda: Case((np.array([-2.0, -1e-12, 0.0, 1e-12, 2.0]),), kwargs, ("z",),
@@ -129,9 +128,10 @@ def kink_check(function: str, points: float, kwargs=None, *, hidden: bool = Fals
     )
 
 
-def dtype_shapes_check(function: str, points: float, *, seed: int, hidden: bool = False,
-                       kwargs=None, empty_shape=(0,), zero_d: bool = True) -> Check:
+def dtype_shapes_check(name: str, *, points: float, seed: int, hidden: bool = False, kwargs=None,
+                       empty_shape=(0,), zero_d: bool = True) -> Check:
     """float32 in -> float32 out (F32 tolerance), a 0-d array, and an empty array."""
+    function = function_of(name)
     kwargs = dict(kwargs or {})
 
     def make_case():
@@ -143,7 +143,7 @@ def dtype_shapes_check(function: str, points: float, *, seed: int, hidden: bool 
         return Case(data={"calls": calls, "function": function})
 
     return Check(
-        name=f"{function}: float32, 0-d, empty", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function} keeps float32, and handles 0-d and empty arrays",
         hint=HINTS[function] + " Keep the input's float dtype (float32 stays float32) and its shape.",
         make_case=make_case, reference=lambda case: [_reference(c) for c in case.data["calls"]],
@@ -151,13 +151,14 @@ def dtype_shapes_check(function: str, points: float, *, seed: int, hidden: bool 
     )
 
 
-def worked_example_check(points: float) -> Check:
+def worked_example_check(name: str, *, points: float, hidden: bool = False) -> Check:
     """The notes' example: σ'(5) ≈ 0.0066, and σ'(0) = 1/4."""
+    function = function_of(name)
     return Check(
-        name="sigmoid_derivative: worked example", function="sigmoid_derivative", points=points,
+        name=name, function=function, points=points, hidden=hidden,
         title="σ'(0) = 0.25 and σ'(5) ≈ 0.0066, as torch.autograd gives",
-        hint=HINTS["sigmoid_derivative"],
-        make_case=lambda: Case((np.array([0.0, 5.0, -5.0]),), {}, ("z",), {"function": "sigmoid_derivative"}),
+        hint=HINTS[function],
+        make_case=lambda: Case((np.array([0.0, 5.0, -5.0]),), {}, ("z",), {"function": function}),
         reference=_reference, compare=close(),
     )
 
@@ -173,15 +174,18 @@ def torch_cross_entropy(logits, labels, grad: bool):
     return loss.detach().numpy().astype(_float_dtype(logits))
 
 
-def cross_entropy_check(function: str, points: float, name: str, make, *, hidden: bool = False,
-                        what: str = "", no_warnings: bool = False) -> Check:
-    """``make() -> (logits, labels)``; loss or its gradient against F.cross_entropy and autograd."""
+def cross_entropy_check(name: str, *, points: float, inputs, hidden: bool = False, what: str = "",
+                        no_warnings: bool = False) -> Check:
+    """``inputs = (logits, labels)``; the loss or its gradient against F.cross_entropy and autograd."""
+    function = function_of(name)
     grad = function == "cross_entropy_grad"
+    logits, labels = inputs
     return Check(
-        name=f"{function}: {name}", function=function, points=points, hidden=hidden,
+        name=name, function=function, points=points, hidden=hidden,
         title=f"{function} matches {'autograd of ' if grad else ''}F.cross_entropy on {what}",
         hint=HINTS[function],
-        make_case=lambda: Case(make(), {}, ("logits", "labels"), {"function": function}),
+        make_case=lambda: Case((np.array(logits, copy=True), np.array(labels, copy=True)), {},
+                               ("logits", "labels"), {"function": function}),
         reference=lambda case: torch_cross_entropy(*case.args, grad=grad),
         compare=close(unmodified=True, no_warnings=no_warnings, input_arg=None),
     )
@@ -197,58 +201,70 @@ def large_logits():
     return logits, np.array([1, 0, 2, 1])
 
 
-# --- the public checks -----------------------------------------------------------------------
+# --- the public checks ----------------------------------------------------------------------
 
-ELEMENTWISE_POINTS = [("sigmoid", 3), ("sigmoid_derivative", 2), ("tanh_derivative", 2), ("relu", 2),
-                      ("relu_derivative", 2), ("leaky_relu", 2), ("leaky_relu_derivative", 1), ("elu", 2),
-                      ("elu_derivative", 2), ("selu", 2), ("selu_derivative", 2)]  # points of "values"
+Z = random_z(1, (4, 5))  # the input of every elementwise "values" row
+LARGE_LOGITS = [[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -999.5], [0.0, 1000.0, -1000.0]]
+EMPTY = (2, 0, 3)  # the empty input of the elementwise "float32, 0-d, empty" rows
 
-
-def _elementwise_public():
-    checks = []
-    for i, (function, points) in enumerate(ELEMENTWISE_POINTS):
-        checks.append(values_check(function, points, lambda: random_z(1, (4, 5))))
-        if function == "sigmoid_derivative":
-            checks.append(worked_example_check(2))
-        if function in ("sigmoid", "sigmoid_derivative"):
-            checks.append(large_check(function, 2))
-        elif function in ("tanh_derivative", "elu", "elu_derivative", "selu", "selu_derivative"):
-            checks.append(large_check(function, 1))
-        if function == "relu_derivative" or function == "leaky_relu_derivative" or function == "selu_derivative":
-            checks.append(kink_check(function, 1))
-        if function == "elu_derivative":
-            checks.append(kink_check(function, 1, {"alpha": 0.5}))
-        checks.append(dtype_shapes_check(function, 2 if function == "sigmoid" else 1, seed=900 + i,
-                                         empty_shape=(2, 0, 3)))
-    return checks
-
-
-def _softmax_public():
-    checks = []
-    for function in ("softmax", "log_softmax"):
-        checks.append(values_check(function, 2, lambda: random_z(2, (4, 6)), what="random logits, axis=-1"))
-        checks.append(values_check(function, 2, lambda: random_z(3, (5, 3)), name="axis=0",
-                                   kwargs={"axis": 0}, what="random logits"))
-        checks.append(large_check(function, 2, z=[[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -999.5],
-                                                   [0.0, 1000.0, -1000.0]]))
-        checks.append(dtype_shapes_check(function, 1, seed=811, zero_d=False, empty_shape=(0, 5)))
-    return checks
-
-
-def _cross_entropy_public():
-    checks = []
-    for function in ("cross_entropy", "cross_entropy_grad"):
-        checks.append(cross_entropy_check(function, 3, "values", lambda: random_logits(4, 8, 5),
-                                          what="8 random samples, 5 classes"))
-        checks.append(cross_entropy_check(function, 2, "large logits", large_logits, no_warnings=True,
-                                          what="logits up to ±1e3 (finite, no warning)"))
-        checks.append(cross_entropy_check(function, 1, "N=1", lambda: random_logits(5, 1, 4),
-                                          what="a batch of one sample"))
-        checks.append(cross_entropy_check(function, 2, "float32", lambda: random_logits(821, 6, 4, dtype=np.float32),
-                                          what="float32 logits (result stays float32)"))
-    return checks
-
-
-CHECKS = _elementwise_public() + _softmax_public() + _cross_entropy_public()
+CHECKS = [
+    values_check("sigmoid: values", points=3, z=Z),
+    large_check("sigmoid: large |z|", points=2),
+    dtype_shapes_check("sigmoid: float32, 0-d, empty", points=2, seed=900, empty_shape=EMPTY),
+    values_check("sigmoid_derivative: values", points=2, z=Z),
+    worked_example_check("sigmoid_derivative: worked example", points=2),
+    large_check("sigmoid_derivative: large |z|", points=2),
+    dtype_shapes_check("sigmoid_derivative: float32, 0-d, empty", points=1, seed=901, empty_shape=EMPTY),
+    values_check("tanh_derivative: values", points=2, z=Z),
+    large_check("tanh_derivative: large |z|", points=1),
+    dtype_shapes_check("tanh_derivative: float32, 0-d, empty", points=1, seed=902, empty_shape=EMPTY),
+    values_check("relu: values", points=2, z=Z),
+    dtype_shapes_check("relu: float32, 0-d, empty", points=1, seed=903, empty_shape=EMPTY),
+    values_check("relu_derivative: values", points=2, z=Z),
+    kink_check("relu_derivative: at z = 0", points=1),
+    dtype_shapes_check("relu_derivative: float32, 0-d, empty", points=1, seed=904, empty_shape=EMPTY),
+    values_check("leaky_relu: values", points=2, z=Z),
+    dtype_shapes_check("leaky_relu: float32, 0-d, empty", points=1, seed=905, empty_shape=EMPTY),
+    values_check("leaky_relu_derivative: values", points=1, z=Z),
+    kink_check("leaky_relu_derivative: at z = 0", points=1),
+    dtype_shapes_check("leaky_relu_derivative: float32, 0-d, empty", points=1, seed=906, empty_shape=EMPTY),
+    values_check("elu: values", points=2, z=Z),
+    large_check("elu: large |z|", points=1),
+    dtype_shapes_check("elu: float32, 0-d, empty", points=1, seed=907, empty_shape=EMPTY),
+    values_check("elu_derivative: values", points=2, z=Z),
+    large_check("elu_derivative: large |z|", points=1),
+    kink_check("elu_derivative: at z = 0", points=1, kwargs={"alpha": 0.5}),
+    dtype_shapes_check("elu_derivative: float32, 0-d, empty", points=1, seed=908, empty_shape=EMPTY),
+    values_check("selu: values", points=2, z=Z),
+    large_check("selu: large |z|", points=1),
+    dtype_shapes_check("selu: float32, 0-d, empty", points=1, seed=909, empty_shape=EMPTY),
+    values_check("selu_derivative: values", points=2, z=Z),
+    large_check("selu_derivative: large |z|", points=1),
+    kink_check("selu_derivative: at z = 0", points=1),
+    dtype_shapes_check("selu_derivative: float32, 0-d, empty", points=1, seed=910, empty_shape=EMPTY),
+    values_check("softmax: values", points=2, z=random_z(2, (4, 6)), what="random logits, axis=-1"),
+    values_check("softmax: axis=0", points=2, z=random_z(3, (5, 3)), kwargs={"axis": 0}, what="random logits"),
+    large_check("softmax: large |z|", points=2, z=LARGE_LOGITS),
+    dtype_shapes_check("softmax: float32, 0-d, empty", points=1, seed=811, zero_d=False, empty_shape=(0, 5)),
+    values_check("log_softmax: values", points=2, z=random_z(2, (4, 6)), what="random logits, axis=-1"),
+    values_check("log_softmax: axis=0", points=2, z=random_z(3, (5, 3)), kwargs={"axis": 0}, what="random logits"),
+    large_check("log_softmax: large |z|", points=2, z=LARGE_LOGITS),
+    dtype_shapes_check("log_softmax: float32, 0-d, empty", points=1, seed=811, zero_d=False, empty_shape=(0, 5)),
+    cross_entropy_check("cross_entropy: values", points=3, inputs=random_logits(4, 8, 5),
+                        what="8 random samples, 5 classes"),
+    cross_entropy_check("cross_entropy: large logits", points=2, inputs=large_logits(), no_warnings=True,
+                        what="logits up to ±1e3 (finite, no warning)"),
+    cross_entropy_check("cross_entropy: N=1", points=1, inputs=random_logits(5, 1, 4), what="a batch of one sample"),
+    cross_entropy_check("cross_entropy: float32", points=2, inputs=random_logits(821, 6, 4, dtype=np.float32),
+                        what="float32 logits (result stays float32)"),
+    cross_entropy_check("cross_entropy_grad: values", points=3, inputs=random_logits(4, 8, 5),
+                        what="8 random samples, 5 classes"),
+    cross_entropy_check("cross_entropy_grad: large logits", points=2, inputs=large_logits(), no_warnings=True,
+                        what="logits up to ±1e3 (finite, no warning)"),
+    cross_entropy_check("cross_entropy_grad: N=1", points=1, inputs=random_logits(5, 1, 4),
+                        what="a batch of one sample"),
+    cross_entropy_check("cross_entropy_grad: float32", points=2, inputs=random_logits(821, 6, 4, dtype=np.float32),
+                        what="float32 logits (result stays float32)"),
+]
 
 __all__ = ["CHECKS", "F32"]
