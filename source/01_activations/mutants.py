@@ -25,7 +25,8 @@ def {function}(z{params}):
 '''
 
 
-CHANNEL_SUM = "np.sum(per_entry, axis=None if shared else tuple(i for i in range(z.ndim) if i != 1)).reshape(np.shape(weight))"
+CHANNEL_SUM = ("np.sum(per_entry, axis=None if shared else tuple(i for i in range(z.ndim) if i != 1))"
+               ".reshape(np.shape(weight))")
 
 
 def _prelu_backward(*, grad_z: str = "np.where(z > 0, g, w * g)", per_entry: str = "np.where(z > 0, 0, z * g)",
