@@ -48,7 +48,7 @@ README = """# The bundled example class
 
 | student | what it shows |
 |---|---|
-| ada/ | correct, both written answers given: 100 auto-graded points, 10 to grade by hand |
+| ada/ | correct, the three written answers given: 100 auto-graded points, 10 to grade by hand |
 | ben/ | relu_derivative wrong at 0, leaky_relu ignores its slope (only the hidden checks see it) |
 | cy/ | an endless loop in relu_derivative: interrupted, that function scores 0, the rest is graded |
 """
@@ -126,6 +126,9 @@ WRITTEN = {
              "derivative is 1 for active units, but units stuck below 0 die; LeakyReLU keeps a small slope.",
     "selu": "SELU's constants make mean 0 / variance 1 a fixed point only if Var(w) = 1/fan_in (LeCun) "
             "and the inputs start at mean 0, variance 1.",
+    "slopes": "PReLU's slope is a parameter that gradient descent fits to the data; RReLU's random slope is "
+              "training noise, a regulariser. At test time RReLU uses the mean slope, the expected output, so "
+              "the same input always gives the same prediction.",
 }
 
 

@@ -25,6 +25,42 @@ def {function}(z{params}):
 '''
 
 
+CHANNEL_SUM = ("np.sum(per_entry, axis=None if shared else tuple(i for i in range(z.ndim) if i != 1))"
+               ".reshape(np.shape(weight))")
+
+
+def _prelu_backward(*, grad_z: str = "np.where(z > 0, g, w * g)", per_entry: str = "np.where(z > 0, 0, z * g)",
+                    grad_weight: str = CHANNEL_SUM, start: str = "_as_float(z)") -> str:
+    """prelu_backward with its steps given as expressions in z, g (grad_output), w (weight lined up
+    with axis 1), shared (one weight) and per_entry."""
+    return f'''
+def prelu_backward(z, weight, grad_output):
+    z = {start}
+    g = np.asarray(grad_output).astype(z.dtype)
+    w = np.asarray(weight).astype(z.dtype).reshape(-1)
+    shared = w.size == 1
+    w = w.reshape(()) if shared else w.reshape((1, -1) + (1,) * (z.ndim - 2))
+    per_entry = {per_entry}
+    grad_weight = {grad_weight}
+    return ({grad_z}).astype(z.dtype), np.asarray(grad_weight).astype(z.dtype)
+'''
+
+
+def _rrelu(evaluation: str = "(lower + upper) / 2", *, train: str = "rng.uniform(lower, upper, size=z.shape)",
+           where: str = "z >= 0", as_float: str = "_as_float(z)") -> str:
+    """rrelu with the evaluation slope, the training slopes and the kept entries given as expressions."""
+    return f'''
+def rrelu(z, lower=1 / 8, upper=1 / 3, training=False, rng=None):
+    z = {as_float}
+    if training:
+        rng = np.random.default_rng() if rng is None else rng
+        slope = {train}
+    else:
+        slope = {evaluation}
+    return np.where({where}, z, slope * z).astype(z.dtype)
+'''
+
+
 MUTANTS = {
     # sigmoid
     "sigmoid_overflows": ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-_as_float(z)))"),
@@ -114,4 +150,55 @@ def tanh_derivative(z):
     "cross_entropy_grad_squeezes": ("cross_entropy_grad", "def cross_entropy_grad(logits, labels):\n    p = softmax(np.squeeze(logits), axis=1)\n    p[np.arange(len(labels)), labels] -= 1\n    return p / len(labels)"),
     "cross_entropy_grad_float64": ("cross_entropy_grad", "def cross_entropy_grad(logits, labels):\n    p = softmax(np.asarray(logits, dtype=np.float64), axis=1)\n    p[np.arange(len(labels)), labels] -= 1\n    return p / len(labels)"),
     "cross_entropy_grad_five_classes": ("cross_entropy_grad", "def cross_entropy_grad(logits, labels):\n    return (softmax(logits, axis=1) - np.eye(5)[labels]) / len(labels)"),
+    # prelu
+    "prelu_last_axis": ("prelu", "def prelu(z, weight):\n    z = _as_float(z)\n    return np.where(z > 0, z, weight * z).astype(z.dtype)  # NumPy lines weight up with the last axis"),
+    "prelu_first_weight_only": ("prelu", "def prelu(z, weight):\n    z = _as_float(z)\n    return np.where(z > 0, z, weight[0] * z).astype(z.dtype)"),
+    "prelu_max_trick": ("prelu", '''
+def prelu(z, weight):
+    z = _as_float(z)
+    w = np.asarray(weight, dtype=z.dtype).reshape((1, -1) + (1,) * (z.ndim - 2)) if np.size(weight) > 1 else weight[0]
+    return np.maximum(z, w * z).astype(z.dtype)  # leaky_relu's trick: right only for slopes in [0, 1]'''),
+    "prelu_channel_reshape_always": ("prelu", '''
+def prelu(z, weight):
+    z = _as_float(z)
+    w = np.asarray(weight, dtype=z.dtype).reshape((1, -1) + (1,) * (z.ndim - 2))
+    return np.where(z > 0, z, w * z).astype(z.dtype)'''),
+    "prelu_in_place": ("prelu", '''
+def prelu(z, weight):
+    w = np.asarray(weight).reshape((1, -1) + (1,) * (z.ndim - 2)) if np.size(weight) > 1 else weight[0]
+    z *= np.where(z > 0, 1.0, w).astype(z.dtype)
+    return z'''),
+    "prelu_float64": ("prelu", '''
+def prelu(z, weight):
+    z = np.asarray(z, dtype=np.float64)
+    w = np.asarray(weight, dtype=np.float64).reshape((1, -1) + (1,) * (z.ndim - 2)) if np.size(weight) > 1 else weight[0]
+    return np.where(z > 0, z, w * z)'''),
+    # prelu_backward
+    "prelu_backward_one_at_zero": ("prelu_backward", _prelu_backward(grad_z="np.where(z >= 0, g, w * g)")),
+    "prelu_backward_weight_grad_not_summed": ("prelu_backward", _prelu_backward(grad_weight="per_entry")),
+    "prelu_backward_sums_all_channels": ("prelu_backward", _prelu_backward(grad_weight="np.full(np.shape(weight), per_entry.sum())")),
+    "prelu_backward_sums_axis_0": ("prelu_backward", _prelu_backward(grad_weight="np.sum(per_entry, axis=None if shared else 0).reshape(np.shape(weight))")),
+    "prelu_backward_forgets_grad_output": ("prelu_backward", _prelu_backward(per_entry="np.where(z > 0, 0, z)")),
+    "prelu_backward_scalar_weight_grad": ("prelu_backward", _prelu_backward(grad_weight=CHANNEL_SUM.replace(".reshape(np.shape(weight))", ""))),
+    "prelu_backward_in_place": ("prelu_backward", '''
+def prelu_backward(z, weight, grad_output):
+    z = _as_float(z)
+    w = np.asarray(weight, dtype=z.dtype).reshape((1, -1) + (1,) * (z.ndim - 2)) if np.size(weight) > 1 else weight[0]
+    grad_weight = np.where(z > 0, 0, z * grad_output)
+    grad_weight = grad_weight.sum(axis=tuple(i for i in range(z.ndim) if i != 1)) if np.size(weight) > 1 else grad_weight.sum(keepdims=True).reshape(1)
+    grad_output *= np.where(z > 0, 1.0, w).astype(grad_output.dtype)  # scales the caller's gradient
+    return grad_output, grad_weight.astype(z.dtype)'''),
+    "prelu_backward_float64": ("prelu_backward", _prelu_backward(start="np.asarray(z, dtype=np.float64)")),
+    # rrelu
+    "rrelu_evaluation_uses_lower": ("rrelu", _rrelu("lower")),
+    "rrelu_evaluation_default_slope": ("rrelu", _rrelu("(1 / 8 + 1 / 3) / 2")),
+    "rrelu_training_fixed_slope": ("rrelu", _rrelu(train="(lower + upper) / 2")),
+    "rrelu_training_shared_slope": ("rrelu", _rrelu(train="rng.uniform(lower, upper)")),
+    "rrelu_training_slope_per_row": ("rrelu", _rrelu(train="rng.uniform(lower, upper, size=z.shape[:1] + (1,) * (z.ndim - 1))")),
+    "rrelu_training_from_zero": ("rrelu", _rrelu(train="rng.uniform(0, upper, size=z.shape)")),
+    "rrelu_training_width_is_upper": ("rrelu", _rrelu(train="lower + upper * rng.random(z.shape)")),
+    "rrelu_training_default_range": ("rrelu", _rrelu(train="rng.uniform(1 / 8, 1 / 3, size=z.shape)")),
+    "rrelu_slope_on_every_entry": ("rrelu", _rrelu(where="False")),
+    "rrelu_ignores_rng": ("rrelu", _rrelu(train="np.random.default_rng().uniform(lower, upper, size=z.shape)")),
+    "rrelu_float64": ("rrelu", _rrelu(as_float="np.asarray(z, dtype=np.float64)")),
 }

@@ -5,6 +5,8 @@ sigmoid's derivative is at most 1/4 and nearly 0 once |z| is large (σ'(5) ≈ 0
 sigmoid network multiplies many small numbers and its early layers stop learning: the gradient
 *vanishes*. Non-saturating activations (ReLU, LeakyReLU, ELU, SELU) keep a derivative of 1 for
 z > 0; LeakyReLU, ELU and SELU also keep a non-zero derivative for z < 0, so units cannot die.
+PReLU learns that negative slope by backpropagation (one per channel); RReLU draws it at random
+during training and uses its mean at test time.
 
 Rules for every function here (the checks enforce them against PyTorch):
 - NumPy only (no torch, tensorflow or jax); inputs are never modified.
@@ -12,7 +14,8 @@ Rules for every function here (the checks enforce them against PyTorch):
   gives float64.
 - No overflow warning and no NaN for |z| up to 1e3.
 - Where a function has a kink (ReLU at 0, ...), the derivative there is torch's:
-  relu'(0) = 0, leaky_relu'(0) = negative_slope, elu'(0) = alpha, selu'(0) = scale * alpha.
+  relu'(0) = 0, leaky_relu'(0) = negative_slope, elu'(0) = alpha, selu'(0) = scale * alpha,
+  and PReLU's d/dz at 0 is its weight.
 
 Run the public checks with ``pytest`` in this folder.
 """
@@ -240,3 +243,93 @@ def cross_entropy_grad(logits, labels):
     n = p.shape[0]
     p[np.arange(n), labels] -= 1
     return p / n
+
+
+def prelu(z, weight):
+    """Parametric ReLU (He et al., 2015), as torch.nn.functional.prelu: a leaky ReLU whose negative
+    slope is a parameter, learned by backpropagation like the weights.
+
+        prelu(z)[n, c, ...] = z[n, c, ...]               if z[n, c, ...] > 0
+                              weight[c] * z[n, c, ...]   otherwise
+
+    Inputs:
+    - z: array of shape (N, C, *) (channels on axis 1, as torch); any shape, 0-d and 1-d included,
+      when weight has a single entry.
+    - weight: array of shape (1,) (one slope for every entry) or (C,) with C = z.shape[1] (one
+      slope per channel). A slope may be negative or larger than 1: it is learned.
+
+    Returns:
+    - an array of z's shape.
+
+    Broadcasting: NumPy lines a (C,) array up with the *last* axis of z; reshape weight to
+    (1, C, 1, ..., 1) so that it lines up with axis 1 (for 2-d z the two coincide).
+    """
+    z = _as_float(z)
+    w = np.asarray(weight).astype(z.dtype).reshape(-1)
+    w = w.reshape(()) if w.size == 1 else w.reshape((1, -1) + (1,) * (z.ndim - 2))
+    return np.where(z > 0, z, w * z).astype(z.dtype, copy=False)
+
+
+def prelu_backward(z, weight, grad_output):
+    """Gradients of a loss L through ``prelu``, as torch.autograd gives them.
+
+    With g = dL/dprelu(z) (grad_output) and c the channel of each entry:
+
+        dL/dz[n, c, ...] = g[n, c, ...]               if z[n, c, ...] > 0
+                           weight[c] * g[n, c, ...]   otherwise (z == 0 included, as torch)
+        dL/dweight[c]    = Σ_{n, ...: z[n, c, ...] <= 0} g[n, c, ...] · z[n, c, ...]
+
+    The weight's gradient sums over every axis but the channel axis 1 (over every entry when weight
+    has a single entry): each slope is shared by all the entries of its channel.
+
+    Inputs:
+    - z: array of shape (N, C, *), as in ``prelu``.
+    - weight: array of shape (1,) or (C,), as in ``prelu``.
+    - grad_output: dL/dprelu(z), an array of z's shape.
+
+    Returns a tuple (grad_z, grad_weight):
+    - grad_z: dL/dz, an array of z's shape;
+    - grad_weight: dL/dweight, an array of weight's shape.
+    Both of z's float dtype.
+    """
+    z = _as_float(z)
+    g = np.asarray(grad_output).astype(z.dtype)
+    w = np.asarray(weight).astype(z.dtype).reshape(-1)
+    shared = w.size == 1
+    w = w.reshape(()) if shared else w.reshape((1, -1) + (1,) * (z.ndim - 2))
+    grad_z = np.where(z > 0, g, w * g).astype(z.dtype, copy=False)
+    per_entry = np.where(z > 0, 0, z * g)
+    axes = None if shared else tuple(i for i in range(z.ndim) if i != 1)
+    grad_weight = np.sum(per_entry, axis=axes).reshape(np.shape(weight)).astype(z.dtype)
+    return grad_z, grad_weight
+
+
+def rrelu(z, lower=1 / 8, upper=1 / 3, training=False, rng=None):
+    """Randomized leaky ReLU (Xu et al., 2015), as torch.nn.functional.rrelu.
+
+    Training (training=True): every negative entry gets its own slope, drawn independently from
+    U(lower, upper) at every call:
+
+        rrelu(z)_i = z_i           if z_i >= 0
+                     a_i · z_i     otherwise,   a_i ~ U(lower, upper)
+
+    Evaluation (training=False): the slope is the mean of that law, a = (lower + upper) / 2, so
+    rrelu(z) = leaky_relu(z, (lower + upper) / 2): deterministic, and equal to torch's to the bit.
+
+    Inputs:
+    - z: array of any shape.
+    - lower, upper: the range of the random slopes, 0 <= lower <= upper (torch's 1/8 and 1/3).
+    - training: draw random slopes (True) or use their mean (False).
+    - rng: the numpy.random.Generator every slope is drawn from (training only); None makes a
+      fresh np.random.default_rng().
+
+    Returns:
+    - an array of z's shape.
+    """
+    z = _as_float(z)
+    if training:
+        rng = np.random.default_rng() if rng is None else rng
+        slope = rng.uniform(lower, upper, size=z.shape)
+    else:
+        slope = (lower + upper) / 2
+    return np.where(z >= 0, z, slope * z).astype(z.dtype, copy=False)
