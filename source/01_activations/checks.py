@@ -53,7 +53,8 @@ import torch.nn.functional as F
 
 from gradkit.compare import (F32, as_array, close, compare_array, compare_each, modified_in_place, run_each,
                              show_value, tolerance_for)
-from gradkit.core import Case, Check, Mismatch, Recipe, function_of
+from gradkit.core import Case, Check, Mismatch, function_of
+from gradkit.protocol import Recipe
 
 MODULE = "activations"  # the student's file: activations.py
 

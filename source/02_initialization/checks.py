@@ -73,7 +73,8 @@ import numpy as np
 import torch
 
 from gradkit.compare import as_array, close, compare_each, run_each, show_value
-from gradkit.core import Case, Check, Mismatch, Recipe, StudentError, function_of
+from gradkit.core import Case, Check, Mismatch, StudentError, function_of
+from gradkit.protocol import Recipe
 
 MODULE = "initializers"  # the student's file: initializers.py
 
