@@ -114,6 +114,31 @@ def close(rtol: float | None = None, atol: float | None = None, *, no_warnings: 
     return compare
 
 
+def seeded(read=as_array, what: str = "results"):
+    """The comparison of three calls that differ only in their ``rng``, seeds (s, s, t) in
+    ``case.data["seeds"]``: the same seed must give the same ``what``, another seed other ones.
+    ``read(value, expected, label)`` turns each returned value into an array (or raises Mismatch)."""
+
+    def compare(got, expected, case) -> None:
+        seeds = case.data["seeds"]
+        a, b, c = (read(g.value, expected, f"the result for seed {s}") for g, s in zip(got, seeds))
+        s1, s2 = seeds[0], seeds[2]
+        if not np.array_equal(a, b):
+            err = Mismatch(f"the same seed gave different {what}: two calls with rng=np.random.default_rng({s1}) "
+                           f"differ (are you drawing from np.random.* or a generator of your own?)\n"
+                           f"  first:  {show_value(a)}\n  second: {show_value(b)}")
+        elif np.array_equal(a, c):
+            err = Mismatch(f"seeds {s1} and {s2} gave the same {what}: the rng argument is not used "
+                           f"(a generator with a fixed seed?)\n  both: {show_value(a)}")
+        else:
+            return
+        err.called = (case.data["calls"][0].show(case.data["function"])
+                      + f"\n    twice with seed {s1}, then once with seed {s2}")
+        raise err
+
+    return compare
+
+
 def run_each(check, call, case):
     """``run`` for a check made of several calls (``case.data["calls"]``: a list of Case).
 

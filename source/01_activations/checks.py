@@ -51,7 +51,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gradkit.compare import (F32, as_array, close, compare_array, compare_each, modified_in_place, run_each,
+from gradkit.compare import (F32, as_array, close, compare_array, compare_each, modified_in_place, run_each, seeded,
                              show_value, tolerance_for)
 from gradkit.core import Case, Check, Mismatch, function_of
 from gradkit.protocol import Recipe
@@ -432,22 +432,6 @@ def rrelu_training_check(name: str, *, points: float, seed: int, shape=(200, 250
     )
 
 
-def _compare_seeded(got, expected, case) -> None:
-    a, b, c = (as_array(g.value, expected, f"the result for seed {s}") for g, s in zip(got, case.data["seeds"]))
-    s1, s2 = case.data["seeds"][0], case.data["seeds"][2]
-    if not np.array_equal(a, b):
-        err = Mismatch(f"the same seed gave different results: two calls with rng=np.random.default_rng({s1}) "
-                       f"differ (drawing from np.random.* or a generator of your own?)\n"
-                       f"  first:  {show_value(a)}\n  second: {show_value(b)}")
-    elif np.array_equal(a, c):
-        err = Mismatch(f"seeds {s1} and {s2} gave the same result: the rng argument is not used "
-                       f"(a generator with a fixed seed?)\n  both: {show_value(a)}")
-    else:
-        return
-    err.called = case.data["calls"][0].show(case.data["function"]) + f"\n    twice with seed {s1}, then with seed {s2}"
-    raise err
-
-
 def rrelu_seed_check(name: str, *, points: float, seed: int, hidden: bool = False) -> Check:
     """training=True: the same seed twice gives the same output, another seed another one."""
     function = function_of(name)
@@ -464,7 +448,7 @@ def rrelu_seed_check(name: str, *, points: float, seed: int, hidden: bool = Fals
         title=(f"{function}(training=True) draws only from rng: the same seed gives the same output, "
                f"another seed another"),
         hint=HINTS[function] + RNG_HINT, make_case=make_case,
-        reference=lambda case: np.empty(z.shape), run=run_each, compare=_compare_seeded,
+        reference=lambda case: np.empty(z.shape), run=run_each, compare=seeded(what="outputs"),
     )
 
 

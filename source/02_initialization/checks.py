@@ -72,7 +72,7 @@ import math
 import numpy as np
 import torch
 
-from gradkit.compare import as_array, close, compare_each, run_each, show_value
+from gradkit.compare import as_array, close, compare_each, run_each, seeded, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
 from gradkit.protocol import Recipe
 
@@ -628,26 +628,6 @@ def shape_check(name: str, *, points: float, seed: int, kwargs=None, shapes=None
     )
 
 
-def _compare_seeded(got, expected, case) -> None:
-    shape = expected
-    a, b, c = (_weights(g.value, shape, f"the result for seed {s}")
-               for g, s in zip(got, case.data["seeds"]))
-    s1, s2 = case.data["seeds"][0], case.data["seeds"][2]
-    called = (case.data["calls"][0].show(case.data["function"])
-              + f"\n    twice with seed {s1}, then once with seed {s2}")
-    if not np.array_equal(a, b):
-        err = Mismatch(f"the same seed gave different weights: two calls with rng=np.random.default_rng({s1}) "
-                       f"differ (are you drawing from np.random.* or a generator of your own?)\n"
-                       f"  first:  {show_value(a)}\n  second: {show_value(b)}")
-    elif np.array_equal(a, c):
-        err = Mismatch(f"seeds {s1} and {s2} gave the same weights: the rng argument is not used "
-                       f"(a generator with a fixed seed?)\n  both: {show_value(a)}")
-    else:
-        return
-    err.called = called
-    raise err
-
-
 def seed_check(name: str, *, points: float, seed: int, kwargs=None, shape=(30, 20),
                hidden: bool = False) -> Check:
     """The same seed twice gives the same array, another seed a different one."""
@@ -665,7 +645,7 @@ def seed_check(name: str, *, points: float, seed: int, kwargs=None, shape=(30, 2
         title=f"{function} draws only from rng: the same seed gives the same weights, another seed other ones",
         hint=HINTS[function] + RNG_HINT, make_case=make_case,
         reference=lambda case: tuple(torch.empty(tuple(shape)).shape),
-        run=run_each, compare=_compare_seeded,
+        run=run_each, compare=seeded(_weights, "weights"),
     )
 
 
