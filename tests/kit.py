@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 import tempfile
 from pathlib import Path
@@ -46,11 +47,14 @@ def mutant_text(a, name: str) -> str:
     return replace_function(remove_markers(source_file(a).read_text()), function, new_def)
 
 
-def grade_mutant(a, name: str) -> list:
+@functools.cache
+def grade_mutant(a, name: str) -> tuple:
+    """Every check on the solution with mutant ``name`` in place; graded once per test run (the mutant
+    tests and the table read the same outcomes)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{a.module}.py"
         path.write_text(mutant_text(a, name))
-        return grade_file(a, path)
+        return tuple(grade_file(a, path))
 
 
 def callers(a) -> dict[str, set[str]]:
