@@ -58,6 +58,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 install: $(STAMP)
+	@echo ".venv/ is ready; to use it in this shell: source .venv/bin/activate"
 
 grade: $(STAMP)
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) \
