@@ -248,7 +248,8 @@ COMMANDS = [
     Command("grade", f"{__name__}:grade", "grade a folder of submissions: gradebook, feedback, summary (make grade)"),
     Command("similarity", "autograder.similarity:main",
             "list the pairs of students whose code is unusually alike (make similarity)"),
-    Command("nbgrade", "autograder.nbgrade:main", "nbgrader's own autograde, export and feedback on notebooks (make nbgrade)"),
+    Command("nbgrade", "autograder.nbgrade:main",
+            "nbgrader's own autograde, export and feedback on notebooks (make nbgrade)"),
     Command("release", "autograder.build.release:main",
             "generate assignments/ and solutions/ from source/, or --check them (make release)"),
     Command("examples", "autograder.build.examples:main", "generate examples/, the small class make grade grades"),
@@ -273,7 +274,8 @@ def command_list() -> str:
 def main(argv=None) -> int:
     by_name = {c.name: c for c in COMMANDS}
     parser = argparse.ArgumentParser(
-        prog="python -m autograder", usage="%(prog)s [-h] COMMAND [ARGS ...]", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m autograder", usage="%(prog)s [-h] COMMAND [ARGS ...]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="gradkit's commands. `python -m autograder COMMAND --help` shows a command's arguments.",
         epilog=command_list())
     parser.add_argument("command", metavar="COMMAND", choices=list(by_name), help="one of the commands below")

@@ -165,7 +165,8 @@ def feedback_md(result, plan) -> str:
             out.append("")
         passed = [o for o in outcomes if o.passed]
         if passed:
-            out += [f"Passed ({counted(len(passed), 'check')}): " + ", ".join(f"{o.name} ({_fmt(o.points)})" for o in passed)]
+            out += [f"Passed ({counted(len(passed), 'check')}): "
+                    + ", ".join(f"{o.name} ({_fmt(o.points)})" for o in passed)]
     return "\n".join(out) + "\n"
 
 
@@ -193,7 +194,8 @@ def feedback_html(result, plan) -> str:
             if o.passed:
                 continue
             tag = " <span class='hidden'>(hidden check)</span>" if o.hidden else ""
-            parts.append(f"<h3 class='fail'>✗ {e(o.name)}: {points_text(0, o.max_points)}{tag}</h3><p>{e(o.title)}</p>"
+            parts.append(f"<h3 class='fail'>✗ {e(o.name)}: {points_text(0, o.max_points)}{tag}</h3>"
+                         f"<p>{e(o.title)}</p>"
                          f"<pre>{e(o.message)}</pre>")
             if o.output:
                 parts.append(f"<p>Your code printed:</p><pre>{e(o.output)}</pre>")

@@ -86,8 +86,8 @@ def session_for(config, module: str, path: Path) -> LocalSession:
 
 
 # How a check name's symbols read in a pytest id (pytest escapes what is not ASCII: 1.5\xb7I).
-ASCII_FOR = {"·": "*", "×": "x", "−": "-", "–": "-", "—": "-", "≤": "<=", "≥": ">=", "≈": "~", "→": "->",
-             "‖": "||", "√": "sqrt", "²": "^2", "…": "...", "σ": "sigma", "ε": "eps", "λ": "lambda",
+ASCII_FOR = {"·": "*", "×": "x", "−": "-", "–": "-", "—": "-", "≤": "<=", "≥": ">=", "≈": "~",
+             "→": "->", "‖": "||", "√": "sqrt", "²": "^2", "…": "...", "σ": "sigma", "ε": "eps", "λ": "lambda",
              "α": "alpha", "β": "beta", "γ": "gamma", "μ": "mu"}
 
 
