@@ -6,26 +6,51 @@ STAMP := $(VENV)/.installed
 SUBMISSIONS ?= examples
 OUT ?= grades
 JOBS ?=
+ASSIGNMENT ?=
+HIDDEN_VISIBILITY ?=
 SUBMITTED ?= examples/_notebooks
 COURSE ?= build/nbgrader
+NAME ?=
 
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: grade nbgrade test check release sync bench gradescope classroom student-zip new-assignment lint install clean help
+.PHONY: help install check test grade similarity nbgrade release bench gradescope classroom student-zip new-assignment lint clean
 help:
-	@echo "make grade [SUBMISSIONS=dir OUT=dir]   grade a folder of submissions (default: examples/)"
-	@echo "make install                           .venv with the pinned dependencies and the kit (gradkit, autograder)"
-	@echo "make test                              the kit's own tests"
-	@echo "make check                             the public checks on your working copy (assignments/)"
-	@echo "make nbgrade [SUBMITTED=dir]           nbgrader's autograde, export and feedback on notebook submissions"
-	@echo "make release                           regenerate assignments/, solutions/ (notebooks via nbgrader) and examples/"
-	@echo "make bench                             grade a synthetic class and print timings"
-	@echo "make gradescope                        build dist/gradescope/autograder.zip"
-	@echo "make classroom                         build dist/classroom/, a GitHub Classroom template repository"
-	@echo "make student-zip                       build dist/student.zip, the release with its checks, to hand out"
-	@echo "make new-assignment NAME=08_xxx         a working skeleton in source/08_xxx/ (see AUTHORING.md)"
-	@echo "make lint                              static checks (ruff)"
+	@echo "gradkit: make TARGET [VARIABLE=value ...]   (a bare 'make' prints this)"
+	@echo ""
+	@echo "Students"
+	@echo "  make install          .venv/ with the pinned dependencies and the kit (every target does this first)"
+	@echo "  make check            the public checks on your working copy, assignments/ (uses .venv itself)"
+	@echo "Instructors"
+	@echo "  make grade            grade SUBMISSIONS into OUT (gradebook, feedback, summary); JOBS, HIDDEN_VISIBILITY"
+	@echo "  make similarity       pairs of students whose code is unusually alike: OUT/similarity.html"
+	@echo "  make nbgrade          nbgrader's own autograde, export and feedback on SUBMITTED, in COURSE"
+	@echo "  make gradescope       dist/gradescope/autograder.zip (ASSIGNMENT: one assignment; HIDDEN_VISIBILITY)"
+	@echo "  make classroom        dist/classroom/, a GitHub Classroom template repository (ASSIGNMENT: one assignment)"
+	@echo "  make student-zip      dist/student.zip: the release with its public checks, to hand out"
+	@echo "Authors"
+	@echo "  make release          regenerate assignments/, solutions/ (modules, notebooks) and examples/ from source/"
+	@echo "  make new-assignment   a working skeleton in source/NAME/ (see AUTHORING.md)"
+	@echo "  make test             the kit's own tests"
+	@echo "  make bench            grade a synthetic class and print timings"
+	@echo "  make lint             static checks (ruff)"
+	@echo "  make clean            remove .venv/, grades/ and dist/"
+	@echo "  make help             this list"
+	@echo ""
+	@echo "Variables (defaults in brackets)"
+	@echo "  SUBMISSIONS=dir       the class: one <student>/ folder or <student>.zip each [$(SUBMISSIONS)]"
+	@echo "  OUT=dir               where grade and similarity write [$(OUT)]"
+	@echo "  JOBS=n                students graded in parallel [the number of cores]"
+	@echo "  ASSIGNMENT=NN_name    gradescope, classroom: build for this assignment alone [all of them]"
+	@echo "  HIDDEN_VISIBILITY=v   grade, gradescope: when students see the hidden checks on Gradescope:"
+	@echo "                        after_due_date, hidden, after_published, visible [after_due_date]"
+	@echo "  SUBMITTED=dir         nbgrade: the notebook submissions [$(SUBMITTED)]"
+	@echo "  COURSE=dir            nbgrade: nbgrader's course folder [$(COURSE)]"
+	@echo "  NAME=NN_name          new-assignment: the new folder, e.g. NAME=08_dropout"
+	@echo "  PYTHON=python3.x      the Python that creates .venv/ [$(PYTHON)]"
+	@echo ""
+	@echo "Every command also runs as .venv/bin/python -m autograder COMMAND; --help lists them."
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +58,14 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 install: $(STAMP)
+	@echo ".venv/ is ready; to use it in this shell: source .venv/bin/activate"
 
 grade: $(STAMP)
-	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(HIDDEN_VISIBILITY),--hidden-visibility $(HIDDEN_VISIBILITY))
+
+similarity: $(STAMP)
+	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT)
 
 nbgrade: $(STAMP)
 	$(PY) -m autograder.nbgrade $(SUBMITTED) --course $(COURSE)
@@ -54,15 +84,17 @@ bench: $(STAMP)
 	$(PY) -m autograder.tools.bench
 
 gradescope: $(STAMP)
-	$(PY) -m autograder.build.gradescope
+	$(PY) -m autograder.build.gradescope $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
+		$(if $(HIDDEN_VISIBILITY),--hidden-visibility $(HIDDEN_VISIBILITY))
 
 classroom: $(STAMP)
-	$(PY) -m autograder.build.classroom
+	$(PY) -m autograder.build.classroom $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 student-zip: $(STAMP)
 	$(PY) -m autograder.build.bundle
 
 new-assignment: $(STAMP)
+	$(if $(NAME),,$(error give the new assignment's folder: make new-assignment NAME=08_xxx))
 	$(PY) -m autograder.build.scaffold $(NAME)
 
 lint: $(STAMP)

@@ -1,4 +1,9 @@
-"""Command line: ``python -m autograder grade SUBMISSIONS [--out grades] [--jobs N] [--timeout S]``.
+"""Command line: ``python -m autograder COMMAND [ARGS]``; ``python -m autograder --help`` lists the
+commands (``COMMANDS``), ``python -m autograder COMMAND --help`` shows one command's arguments.
+
+Each command is the ``main(argv)`` of one module (``python -m autograder.build.release`` runs the
+same thing as ``python -m autograder release``); ``grade`` is this module's own ``grade``:
+``python -m autograder grade SUBMISSIONS [--out grades] [--jobs N] [--timeout S]``.
 
 Before anything is graded, the instructor's input is checked (``preflight``): the assignment names
 of ``--only``, the submissions folder (not one student's submission, not empty), the output folder
@@ -11,10 +16,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import importlib
 import math
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from gradkit.course import available
@@ -198,11 +205,12 @@ def print_gradebook(results, plan) -> None:
               + f"  {r.total:>5g}  {r.folder}")
 
 
-def main(argv=None) -> int:
+def grade(argv=None) -> int:
+    """``python -m autograder grade``: grade a folder of submissions (the arguments are below)."""
     warnings.filterwarnings("ignore")
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("grade", help="grade a folder of submissions")
+    g = argparse.ArgumentParser(prog="python -m autograder grade",
+                                description="Grade a folder of submissions: gradebook.csv, summary.md/html, and "
+                                            "feedback and results.json per student in --out.")
     g.add_argument("submissions", help="folder holding <student>/ folders and/or <student>.zip files")
     g.add_argument("--out", default="grades", help="output folder (default: grades)")
     g.add_argument("--jobs", type=_positive(int), default=default_jobs(),
@@ -219,9 +227,65 @@ def main(argv=None) -> int:
                    help="skip submissions whose files and checks are unchanged since they were graded into --out")
     g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
                    help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
-    g.set_defaults(func=cmd_grade)
+    return cmd_grade(g.parse_args(argv))
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name, the ``module:function`` that runs it (called with the arguments
+    after the name) and its line in ``--help``."""
+
+    name: str
+    entry: str
+    summary: str
+
+    def run(self, argv: list[str]) -> int:
+        module, function = self.entry.split(":")
+        return getattr(importlib.import_module(module), function)(argv)
+
+
+COMMANDS = [
+    Command("grade", f"{__name__}:grade", "grade a folder of submissions: gradebook, feedback, summary (make grade)"),
+    Command("similarity", "autograder.similarity:main",
+            "list the pairs of students whose code is unusually alike (make similarity)"),
+    Command("nbgrade", "autograder.nbgrade:main",
+            "nbgrader's own autograde, export and feedback on notebooks (make nbgrade)"),
+    Command("release", "autograder.build.release:main",
+            "generate assignments/ and solutions/ from source/, or --check them (make release)"),
+    Command("examples", "autograder.build.examples:main", "generate examples/, the small class make grade grades"),
+    Command("gradescope", "autograder.build.gradescope:main", "build the Gradescope autograder zip (make gradescope)"),
+    Command("classroom", "autograder.build.classroom:main",
+            "build a GitHub Classroom template repository (make classroom)"),
+    Command("student-zip", "autograder.build.bundle:main",
+            "build dist/student.zip, the release with its public checks (make student-zip)"),
+    Command("new-assignment", "autograder.build.scaffold:main",
+            "write a working skeleton source/NN_name/ (make new-assignment)"),
+    Command("doctor", "autograder.tools.doctor:main", "the gradient doctor's demo: five networks diagnosed and drawn"),
+    Command("bench", "autograder.tools.bench:main", "grade a synthetic class and print timings (make bench)"),
+]
+
+
+def command_list() -> str:
+    """The commands, one line each, for ``--help``."""
+    width = max(len(c.name) for c in COMMANDS)
+    return "commands:\n" + "\n".join(f"  {c.name:<{width}}  {c.summary}" for c in COMMANDS)
+
+
+def main(argv=None) -> int:
+    by_name = {c.name: c for c in COMMANDS}
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder", usage="%(prog)s [-h] COMMAND [ARGS ...]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="gradkit's commands. `python -m autograder COMMAND --help` shows a command's arguments.",
+        epilog=command_list())
+    parser.add_argument("command", metavar="COMMAND", choices=list(by_name), help="one of the commands below")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        parser.print_help(sys.stderr)
+        return 2
     args = parser.parse_args(argv)
-    return args.func(args)
+    return by_name[args.command].run(args.args)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+from gradkit.core import counted, points_text
+
 from .intake.submissions import OUTPUT_MARK
 
 PLOTS = "_plots"  # the plots of summary.md, beside it
@@ -157,13 +159,14 @@ def feedback_md(result, plan) -> str:
             continue
         for o in failed:
             tag = " (hidden check)" if o.hidden else ""
-            out += [f"### ✗ {o.name}: 0/{_fmt(o.max_points)} points{tag}", "", o.title, "", *md_code(o.message)]
+            out += [f"### ✗ {o.name}: {points_text(0, o.max_points)}{tag}", "", o.title, "", *md_code(o.message)]
             if o.output:
                 out += ["", "Your code printed:", "", *md_code(o.output.rstrip())]
             out.append("")
         passed = [o for o in outcomes if o.passed]
         if passed:
-            out += [f"Passed ({len(passed)} checks): " + ", ".join(f"{o.name} ({_fmt(o.points)})" for o in passed)]
+            out += [f"Passed ({counted(len(passed), 'check')}): "
+                    + ", ".join(f"{o.name} ({_fmt(o.points)})" for o in passed)]
     return "\n".join(out) + "\n"
 
 
@@ -191,13 +194,14 @@ def feedback_html(result, plan) -> str:
             if o.passed:
                 continue
             tag = " <span class='hidden'>(hidden check)</span>" if o.hidden else ""
-            parts.append(f"<h3 class='fail'>✗ {e(o.name)}: 0/{_fmt(o.max_points)}{tag}</h3><p>{e(o.title)}</p>"
+            parts.append(f"<h3 class='fail'>✗ {e(o.name)}: {points_text(0, o.max_points)}{tag}</h3>"
+                         f"<p>{e(o.title)}</p>"
                          f"<pre>{e(o.message)}</pre>")
             if o.output:
                 parts.append(f"<p>Your code printed:</p><pre>{e(o.output)}</pre>")
         passed = [o for o in outcomes if o.passed]
         if passed:
-            parts.append(f"<details><summary class='pass'>✓ {len(passed)} checks passed</summary><ul>"
+            parts.append(f"<details><summary class='pass'>✓ {counted(len(passed), 'check')} passed</summary><ul>"
                          + "".join(f"<li>{e(o.name)} ({_fmt(o.points)})</li>" for o in passed) + "</ul></details>")
     parts.append("</body></html>")
     return "\n".join(parts)

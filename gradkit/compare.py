@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Mismatch, Returned, StudentError, show_value
+from .core import Mismatch, Returned, StudentError, show_around, show_value
 from .protocol import Opaque
 
 F64 = dict(rtol=1e-7, atol=1e-12)
@@ -86,7 +86,7 @@ def compare_array(value, expected, rtol: float, atol: float, label: str = "the r
     what = "is not finite" if not np.isfinite(g[idx]) else "differs from torch's"
     raise Mismatch(
         f"{label} {what} at {bad} of {ok.size} entries\n"
-        f"  yours: {show_value(got)}\n  torch: {show_value(expected)}\n"
+        f"  {show_around('yours', got, idx)}\n  {show_around('torch', expected, idx)}\n"
         f"  worst at {where}{at}: yours {g[idx].item()!r}, torch {e[idx].item()!r} "
         f"(allowed: |yours - torch| <= {atol:g} + {rtol:g}*|torch|)")
 

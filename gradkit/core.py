@@ -70,21 +70,68 @@ class Returned:
     output: str = ""
 
 
-def show_value(v, limit: int = 12) -> str:
+def counted(n: float, noun: str) -> str:
+    """``n`` and the noun, singular for exactly one: "1 point", "0 points", "2.5 points"."""
+    return f"{n:g} {noun}" + ("" if n == 1 else "s")
+
+
+def points_text(earned: float, out_of: float | None = None) -> str:
+    """Points as feedback prints them: "1 point", "3 points", "0/1 point", "45/70 points" (the noun
+    agrees with the last number)."""
+    return counted(earned, "point") if out_of is None else f"{earned:g}/{counted(out_of, 'point')}"
+
+
+SHOWN = 12  # arrays of more entries are summarised (``show_value``) or cut around a point (``show_around``)
+
+
+def array_text(arr: np.ndarray, limit: int = SHOWN, indent: int = 9) -> str:
+    """``arr`` as NumPy prints it (``limit`` entries at most, else its edges), without the blank lines
+    NumPy puts between the blocks of a 3-d or 4-d array; lines after the first indented by ``indent``."""
+    body = np.array2string(arr, threshold=limit, edgeitems=3 if arr.ndim < 3 else 1, precision=6,
+                           separator=", ", max_line_width=100)
+    return ("\n" + " " * indent).join(line for line in body.splitlines() if line.strip())
+
+
+def show_value(v, limit: int = SHOWN) -> str:
     """A short, readable rendering of an input or output."""
     if isinstance(v, (np.ndarray, np.generic)):
         arr = np.asarray(v)
-        body = np.array2string(arr, threshold=limit, edgeitems=3 if arr.ndim < 3 else 1, precision=6,
-                               separator=", ", max_line_width=100)
-        body = body.replace("\n", "\n         ")
         kind = "NumPy scalar" if isinstance(v, np.generic) else "array"
-        return f"{body}  ({kind}, {arr.dtype}, shape {arr.shape})"
+        return f"{array_text(arr, limit)}  ({kind}, {arr.dtype}, shape {arr.shape})"
     if isinstance(v, (Handle, Opaque, Recipe)):
         return repr(v)
     if isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(x, np.ndarray) for x in v):
         return "[" + ", ".join(f"array of shape {x.shape}" for x in v) + "]"
     text = repr(v)
     return text if len(text) < 300 else text[:300] + "..."
+
+
+def window(shape: tuple, at: tuple, radius: int = 2) -> tuple[tuple, str]:
+    """The entries around index ``at`` of an array of ``shape``: the leading axes fixed at ``at``, the
+    last two (the only one of a 1-d array) from ``at - radius`` to ``at + radius``. Returns the index
+    (slices) and its text, e.g. ``[2, 1, 1:5, 2:6]`` (``:`` where the window is the whole axis)."""
+    index, text = [], []
+    for axis, (n, i) in enumerate(zip(shape, at)):
+        if axis < len(shape) - 2:
+            index.append(i)
+            text.append(str(i))
+            continue
+        lo, hi = max(0, i - radius), min(n, i + radius + 1)
+        index.append(slice(lo, hi))
+        text.append(":" if (lo, hi) == (0, n) else f"{lo}:{hi}")
+    return tuple(index), "[" + ", ".join(text) + "]"
+
+
+def show_around(label: str, arr: np.ndarray, at: tuple) -> str:
+    """``label: arr``, the whole of ``arr`` if it is small, else the window around index ``at``
+    (``window``; every entry of it, so the entry at ``at`` is always printed)."""
+    if arr.size <= SHOWN or arr.ndim == 0:
+        return f"{label}: {show_value(arr)}"
+    index, text = window(arr.shape, at)
+    head = f"{label}{text}: "
+    part = arr[index]
+    return (f"{head}{array_text(part, limit=part.size, indent=len(head) + 2)}  "
+            f"(around the worst entry; array, {arr.dtype}, shape {arr.shape})")
 
 
 @dataclass

@@ -34,7 +34,7 @@ import types
 import warnings
 
 from .course import HIDDEN, by_folder
-from .core import MODULE_KINDS, Call, calls_in_source, chain_from, returned_from, total
+from .core import MODULE_KINDS, Call, calls_in_source, chain_from, points_text, returned_from, total
 from .engine import Run, failed_all
 from .local import CALL_TIMEOUT, handle
 from .protocol import Invoker, forbidden_imports, forbidden_in_namespace, forbidden_message
@@ -162,7 +162,7 @@ def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> 
         outcomes = run.judge(outcomes, calls, record=not hidden)
     earned = total(outcomes)
     out_of = sum(c.points for c in checks)
-    lines = [f"{function}: {earned:g}/{out_of:g} points ({kind} checks)"]
+    lines = [f"{function}: {points_text(earned, out_of)} ({kind} checks)"]
     told = set()  # a failure of the whole notebook (a framework import) is printed once
     for o in outcomes:
         if o.passed:

@@ -19,12 +19,13 @@ runs the same checks with the code in a sandbox.
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from .course import by_folder
-from .core import MODULE_KINDS, Call, StudentError, calls_in_source, chain_from, returned_from
+from .core import MODULE_KINDS, Call, StudentError, calls_in_source, chain_from, points_text, returned_from
 from .engine import Run
 from .local import handle
 from .protocol import Invoker, forbidden_imports, forbidden_message
@@ -84,6 +85,19 @@ def session_for(config, module: str, path: Path) -> LocalSession:
     return sessions[path]
 
 
+# How a check name's symbols read in a pytest id (pytest escapes what is not ASCII: 1.5\xb7I).
+ASCII_FOR = {"·": "*", "×": "x", "−": "-", "–": "-", "—": "-", "≤": "<=", "≥": ">=", "≈": "~",
+             "→": "->", "‖": "||", "√": "sqrt", "²": "^2", "…": "...", "σ": "sigma", "ε": "eps", "λ": "lambda",
+             "α": "alpha", "β": "beta", "γ": "gamma", "μ": "mu"}
+
+
+def test_id(name: str) -> str:
+    """A check's name as a readable ASCII pytest id: ``linear_forward: 1.5·I`` -> ``linear_forward: 1.5*I``
+    (accents dropped; a symbol with no ASCII spelling is left for pytest to escape)."""
+    text = "".join(ASCII_FOR.get(ch, ch) for ch in name)
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
 def make_test(folder: str):
     """A parametrized pytest test running every public check of ``folder``.
 
@@ -93,20 +107,20 @@ def make_test(folder: str):
     assignment = by_folder(folder)
     checks = assignment.public_checks()
 
-    @pytest.mark.parametrize("check", checks, ids=[c.name for c in checks])
+    @pytest.mark.parametrize("check", checks, ids=[test_id(c.name) for c in checks])
     def test(check, request):
         path = Path(str(request.node.fspath)).parent / f"{assignment.module}.py"
         session = session_for(request.config, assignment.module, path)
         request.node.user_properties.append(("gradkit", [folder, 0.0, check.points]))
         if session.error is not None and session.first_failure is not None:
-            pytest.skip(f"[0/{check.points:g} points] {path.name} could not be graded: "
+            pytest.skip(f"[{points_text(0, check.points)}] {path.name} could not be graded: "
                         f"see the failure of {session.first_failure}")
         outcome, = session.run.run([check], Call(session, assignment.module), session.calls)
         request.node.user_properties[-1] = ("gradkit", [folder, outcome.points, check.points])
         if not outcome.passed:
             if outcome.kind in MODULE_KINDS:
                 session.first_failure = request.node.name
-            pytest.fail(f"[{check.points:g} points] {outcome.message}", pytrace=False)
+            pytest.fail(f"[{points_text(check.points)}] {outcome.message}", pytrace=False)
 
     test.__doc__ = f"Public checks of {folder}: one test per check, feedback on failure."
     return test

@@ -19,6 +19,7 @@ Usage: python -m autograder.build.examples [OUTDIR]   (default: examples/)
 
 from __future__ import annotations
 
+import argparse
 import ast
 import shutil
 import sys
@@ -160,6 +161,17 @@ def build_notebooks(out: Path, release: Path | None = None) -> None:
         nbformat.write(nb, str(path))
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.build.examples",
+                                     description="Generate the example class (alice ... frank, _notebooks/) from "
+                                                 "source/; make release runs it.")
+    parser.add_argument("outdir", nargs="?", type=Path, default=KIT / "examples",
+                        help="where the class goes (default: examples/)")
+    out = parser.parse_args(argv).outdir
+    build(out)
+    print(f"wrote the example class in {out}")
+    return 0
+
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else KIT / "examples")
-    print("wrote the example class")
+    sys.exit(main())

@@ -22,6 +22,7 @@ differ from what source/ generates; nothing is written).
 
 from __future__ import annotations
 
+import argparse
 import ast
 import filecmp
 import shutil
@@ -127,8 +128,12 @@ def out_of_sync(root: Path = KIT) -> list[str]:
         return problems
 
 
-def main(argv: list[str]) -> int:
-    if "--check" in argv:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.build.release",
+                                     description="Generate assignments/ and solutions/ from source/ (make release).")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the committed trees differ from what source/ generates")
+    if parser.parse_args(argv).check:
         problems = out_of_sync()
         if problems:
             print("out of sync with source/ (run `make release`):\n  " + "\n  ".join(problems))
@@ -141,4 +146,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -12,6 +12,7 @@ releases, grades and passes the kit's tests as it is; AUTHORING.md walks through
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -41,14 +42,15 @@ def new(name: str, source: Path = course.COURSE_DIR) -> Path:
     return folder
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m autograder.build.scaffold NN_name   (make new-assignment NAME=NN_name)", file=sys.stderr)
-        return 2
-    folder = new(argv[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.build.scaffold",
+                                     description="Write a new assignment, source/NN_name/, from the skeleton "
+                                                 "(make new-assignment NAME=NN_name); see AUTHORING.md.")
+    parser.add_argument("name", metavar="NN_name", help="the assignment's folder, e.g. 08_dropout (module dropout.py)")
+    folder = new(parser.parse_args(argv).name)
     print(f"wrote {folder}/: edit it (see AUTHORING.md), then `make release` and `make test`")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -118,10 +118,11 @@ def nbgrader_per_notebook() -> tuple[float | None, str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder.tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--students", type=int, default=200)
-    p.add_argument("--jobs", type=int, default=default_jobs())
+    p.add_argument("--students", type=int, default=200, help="size of the synthetic class (default: 200)")
+    p.add_argument("--jobs", type=int, default=default_jobs(), help="students graded in parallel (default: cores)")
     p.add_argument("--timeout", type=float, default=2.0, help="per-call timeout (endless loops cost this)")
-    p.add_argument("--baseline-samples", type=int, default=4)
+    p.add_argument("--baseline-samples", type=int, default=4,
+                   help="submissions timed with a fresh pytest process each (default: 4)")
     p.add_argument("--only", nargs="*", default=[a.folder for a in registry.available()[:6]],
                    help="assignments to grade (default: 01 to 06; the capstone trains networks and is far slower)")
     args = p.parse_args(argv)

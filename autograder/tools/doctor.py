@@ -63,6 +63,7 @@ lr 0.01, seeds 0..4, min..max over the seeds:
 
 from __future__ import annotations
 
+import argparse
 import copy
 import math
 import sys
@@ -569,14 +570,21 @@ def measure(seeds=range(5)) -> str:
 
 
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "--measure" in argv:
+    parser = argparse.ArgumentParser(prog="python -m autograder.tools.doctor",
+                                     description="The gradient doctor's demo: diagnose five classic 20-layer "
+                                                 "networks, print the reports and draw them into one PNG.")
+    parser.add_argument("png", nargs="?", default="doctor_demo.png",
+                        help="the picture to write (default: doctor_demo.png)")
+    parser.add_argument("--measure", action="store_true",
+                        help="instead, print the table behind the thresholds (eleven configurations x five "
+                             "seeds; slow) and write nothing")
+    args = parser.parse_args(argv)
+    if args.measure:
         print(measure())
         return 0
-    path = argv[0] if argv else "doctor_demo.png"
-    for r in demo(path):
+    for r in demo(args.png):
         print(r, end="\n\n")
-    print(f"wrote {path}")
+    print(f"wrote {args.png}")
     return 0
 
 
