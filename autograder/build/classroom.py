@@ -4,14 +4,16 @@ writes ``dist/classroom-04_batchnorm/``, a template holding that assignment only
 public checks) whose workflow grades it alone: a course makes one Classroom assignment per homework.
 
 The template is the student release (``assignments/``: stubs, notebooks, test files,
-``conftest.py``), the check engine and the public checks vendored beside it (``bundle.vendor``:
-``gradkit/``, ``source/<folder>/checks.py``; never a hidden check), plus a GitHub Actions workflow, ``.github/workflows/classroom.yml``, that GitHub Classroom's
-autograding reads: on every push it installs NumPy, PyTorch (CPU) and pytest, runs each
-assignment's public checks with plain ``pytest`` and hands the points to
+``conftest.py``), the check engine and the public checks of its assignments vendored beside it
+(``bundle.files``: ``gradkit/``, ``source/<folder>/checks.py``; never a hidden check), plus a
+GitHub Actions workflow, ``.github/workflows/classroom.yml``, that GitHub Classroom's autograding
+reads: on every push it installs NumPy, PyTorch (CPU) and pytest, runs each assignment's public
+checks with plain ``pytest`` and hands the points to
 ``classroom-resources/autograding-grading-reporter`` (the reporter GitHub Classroom's own
-generated workflows use), which reports them to Classroom. One step per assignment; ``.github/gradkit_points.py`` turns the pytest run into the reporter's format (one
-test per check, with the points it earned, so partial credit counts) and its max score is that
-assignment's public points.
+generated workflows use), which reports them to Classroom. One step per assignment;
+``.github/gradkit_points.py`` turns the pytest run into the reporter's format (one test per check,
+with the points it earned, so partial credit counts) and its max score is that assignment's public
+points. The kit's tests validate the workflow against GitHub's workflow schema.
 
 Only the public checks run there: the student's repository holds everything the workflow runs,
 so its points are feedback, not a grade to trust. Grade with the hidden checks through
@@ -42,7 +44,7 @@ assignment: fill in the stub file (`activations.py`, ...) between its docstrings
 
 ```sh
 python -m pip install -r requirements.txt     # NumPy, PyTorch (CPU), matplotlib, pytest
-pytest                                         # every assignment; or: cd 01_activations && pytest
+pytest                                         # every assignment here; or: cd {first} && pytest
 ```
 
 A failing check prints the input it used, what your function returned, what torch returns and a
@@ -124,7 +126,7 @@ def build(dest: Path, assignments_dir: Path = KIT / "assignments", title: str | 
     (dest / "requirements.txt").write_text(bundle.requirements())
     rows = "\n".join(f"| {f} | {p:g} |" for f, _, p in items)
     title = title or (f"gradkit: {items[0][0]}" if assignment else "gradkit assignments")
-    (dest / "README.md").write_text(README.format(title=title, rows=rows))
+    (dest / "README.md").write_text(README.format(title=title, rows=rows, first=items[0][0]))
     (dest / ".gitignore").write_text("__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n")
     return dest
 
