@@ -1,5 +1,7 @@
 """The GitHub Classroom template (`make classroom`): the student release plus a workflow that runs
-the public checks and reports points through education/autograding-grading-reporter."""
+the public checks and reports points through classroom-resources/autograding-grading-reporter (the
+reporter of GitHub Classroom's own generated workflows), valid under GitHub's workflow schema
+(check-jsonschema's vendored copy, offline). `--assignment` makes a template of one assignment."""
 
 import base64
 import filecmp
@@ -7,12 +9,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from autograder.build import bundle, classroom
+from autograder.build.release import remove_markers
 from gradkit import course as assignments
-from tests.kit import ROOT, mutants, mutant_text
+from tests.kit import ROOT, mutants, mutant_text, source_file
 
 ASSIGNMENTS = ROOT / "assignments"
 
@@ -69,7 +73,7 @@ def test_workflow_parses_and_reports_the_public_points(template, released):
     for s, (folder, _, points) in zip(graders, released):
         assert s["run"] == f"python .github/gradkit_points.py {folder} {points:g}"
     reporter = steps[-1]
-    assert reporter["uses"].startswith("education/autograding-grading-reporter@") and reporter["if"] == "always()"
+    assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1" and reporter["if"] == "always()"
     assert reporter["with"]["runners"] == ",".join(m for _, m, _ in released)
     assert reporter["env"] == {f"{m.upper()}_RESULTS": f"${{{{ steps.{m}.outputs.result }}}}"
                                for _, m, _ in released}
@@ -125,3 +129,69 @@ def test_an_existing_folder_that_is_not_a_template_is_not_replaced(tmp_path):
     with pytest.raises(SystemExit):
         classroom.build(tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+
+
+# --- GitHub's workflow schema ----------------------------------------------------------------------
+
+def schema_check(path):
+    """check-jsonschema against GitHub's workflow schema (vendored in check-jsonschema: no network)."""
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           str(path)], capture_output=True, text=True, timeout=120)
+
+
+def test_workflows_follow_githubs_workflow_schema(template, one_template, tmp_path):
+    for repo in (template, one_template):
+        proc = schema_check(repo / ".github" / "workflows" / "classroom.yml")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (template / ".github" / "workflows" / "classroom.yml").read_text()
+    broken = {"no_runner": text.replace("    runs-on: ubuntu-latest\n", ""),  # the schema is really applied
+              "no_event": text.replace("  - push\n", "  - pushed\n")}
+    for name, body in broken.items():
+        (tmp_path / f"{name}.yml").write_text(body)
+        proc = schema_check(tmp_path / f"{name}.yml")
+        assert proc.returncode == 1 and "Schema validation errors" in proc.stdout, name
+
+
+# --- one assignment per template: `--assignment 04_batchnorm` ------------------------------------------
+
+ONE = assignments.by_folder("04_batchnorm")
+
+
+@pytest.fixture(scope="module")
+def one_template(tmp_path_factory):
+    return classroom.build(tmp_path_factory.mktemp("classroom_one") / "repo", assignment="batchnorm")
+
+
+def test_one_assignment_template_holds_that_assignment_only(one_template):
+    folders = sorted(p.name for p in one_template.iterdir() if p.is_dir())
+    assert folders == sorted([".github", ONE.folder, "gradkit", bundle.COURSE_NAME])
+    assert [p.name for p in (one_template / bundle.COURSE_NAME).iterdir()] == [ONE.folder]
+    shipped = [p.relative_to(ASSIGNMENTS) for p in (ASSIGNMENTS / ONE.folder).rglob("*") if p.is_file()
+               and "__pycache__" not in p.parts] + [Path("conftest.py"), Path("pytest.ini")]
+    for rel in shipped:
+        assert filecmp.cmp(ASSIGNMENTS / rel, one_template / rel, shallow=False), rel
+    assert not list(one_template.rglob(assignments.HIDDEN)) and not list(one_template.rglob(assignments.MUTANTS))
+    points = float(sum(c.points for c in ONE.public_checks()))
+    assert classroom.released(ASSIGNMENTS, ONE.folder) == [(ONE.folder, ONE.module, points)]
+    readme = (one_template / "README.md").read_text()
+    assert f"| {ONE.folder} | {points:g} |" in readme and "| 01_activations |" not in readme
+    assert classroom.default_dest(ONE.folder).name == f"classroom-{ONE.folder}"
+    assert classroom.default_dest().name == "classroom"
+
+
+def test_one_assignment_workflow_grades_it_alone(one_template, tmp_path):
+    text, wf = _workflow(one_template)
+    steps = wf["jobs"]["run-autograding-tests"]["steps"]
+    points = float(sum(c.points for c in ONE.public_checks()))
+    graders = [s for s in steps if "gradkit_points.py" in s.get("run", "")]
+    assert [s["run"] for s in graders] == [f"python .github/gradkit_points.py {ONE.folder} {points:g}"]
+    assert steps[-1]["with"]["runners"] == ONE.module
+    student = one_template / ONE.folder / f"{ONE.module}.py"
+    original = student.read_text()
+    try:  # the solution, run as the workflow's step would run it: the full public points
+        student.write_text(remove_markers(source_file(ONE).read_text()))
+        result, log = _points(one_template, tmp_path, ONE.folder, points)
+    finally:
+        student.write_text(original)
+    assert result["status"] == "pass" and result["max_score"] == points
+    assert sum(t["score"] for t in result["tests"]) == pytest.approx(points)

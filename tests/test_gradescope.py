@@ -1,7 +1,8 @@
 """The Gradescope autograder package (`make gradescope`): what the zip holds, run_autograder run in
 a temporary folder standing in for /autograder (setup.sh is not run: no network; the current
 interpreter stands in for /autograder/venv), and results.json checked against Gradescope's format
-for every kind of submission in examples/."""
+for every kind of submission in examples/. The one-assignment zip (`--assignment 04_batchnorm`)
+grades every shape of upload a student may hand in for that homework out of 100."""
 
 import json
 import math
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import gradescope
+from autograder.build import classroom, gradescope
 from gradkit import course as assignments
 from autograder.build.release import remove_markers
 from tests.kit import ROOT, all_checks, source_file
@@ -47,6 +48,7 @@ def package(tmp_path_factory):
 
 
 def test_zip_has_the_two_scripts_at_its_root_and_the_grader(package):
+    assert package.name == "autograder.zip"
     with zipfile.ZipFile(package) as zf:
         names = set(zf.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
@@ -244,3 +246,97 @@ def test_the_schema_checker_rejects_what_gradescope_would():
     for doc in bad:
         assert gradescope.validate_results(doc), doc
     assert not gradescope.validate_results(gradescope.error_results("boom"))
+
+
+# --- one assignment per zip: `--assignment 04_batchnorm` ----------------------------------------------
+
+ONE = assignments.by_folder("04_batchnorm")
+
+
+@pytest.fixture(scope="module")
+def one_package(tmp_path_factory):
+    return gradescope.build(tmp_path_factory.mktemp("dist_one"), assignment="04")  # a number is enough
+
+
+def test_one_assignment_zip_holds_that_assignment_only(package, one_package):
+    assert one_package.name == "04_batchnorm.zip"
+    with zipfile.ZipFile(one_package) as zf:
+        names = set(zf.namelist())
+        config = json.loads(zf.read("gradkit.json"))
+    with zipfile.ZipFile(package) as zf:
+        everything = set(zf.namelist())
+    assert config["assignments"] == [ONE.folder]
+    assert {n for n in names if n.startswith("source/")} == {f"source/{ONE.folder}/checks.py",
+                                                            f"source/{ONE.folder}/hidden.py"}
+    assert names == {n for n in everything if not n.startswith("source/") or n.startswith(f"source/{ONE.folder}/")}
+    assert gradescope.choose("batchnorm") == gradescope.choose("04_batchnorm") == ONE  # module, folder
+    with pytest.raises(SystemExit, match="is not an assignment"):
+        gradescope.choose("99")
+    with pytest.raises(SystemExit, match="matches"):  # ambiguous
+        gradescope.choose("0")
+
+
+def _notebook_with_solution() -> bytes:
+    return (ROOT / "solutions" / ONE.folder / f"{ONE.folder}.ipynb").read_bytes()
+
+
+def _upload_file_at_root(sub):
+    (sub / f"{ONE.module}.py").write_text(SOLUTION[ONE.folder])
+
+
+def _upload_renamed_notebook(sub):
+    (sub / f"Copy of {ONE.folder}.ipynb").write_bytes(_notebook_with_solution())
+
+
+def _upload_zip(sub):
+    """A zip of the released folder, the stub replaced by the solution (the notebook still a stub)."""
+    with zipfile.ZipFile(sub / "hw4.zip", "w") as zf:
+        for path in sorted((ROOT / "assignments" / ONE.folder).iterdir()):
+            data = SOLUTION[ONE.folder].encode() if path.name == f"{ONE.module}.py" else path.read_bytes()
+            zf.writestr(f"{ONE.folder}/{path.name}", data)
+
+
+def _upload_classroom_repository(sub):
+    """A student's repository made from the one-assignment Classroom template (as Gradescope copies
+    a GitHub repository in): the assignment folder inside, the vendored engine and checks beside it."""
+    repo = classroom.build(sub.parent / "repo", assignment=ONE.folder)
+    (repo / ONE.folder / f"{ONE.module}.py").write_text(SOLUTION[ONE.folder])
+    shutil.rmtree(sub)
+    shutil.copytree(repo, sub)
+
+
+def _upload_repository_with_file_at_top(sub):
+    (sub / "README.md").write_text("# my batch norm\n")
+    (sub / ".github" / "workflows").mkdir(parents=True)
+    (sub / f"{ONE.module}.py").write_text(SOLUTION[ONE.folder])
+    (sub / "test_mine.py").write_text("import batchnorm\n")
+
+
+UPLOADS = {"file_at_root": _upload_file_at_root, "renamed_notebook": _upload_renamed_notebook,
+           "zip": _upload_zip, "classroom_repository": _upload_classroom_repository,
+           "repository_file_at_top": _upload_repository_with_file_at_top}
+
+
+@pytest.fixture(scope="module")
+def one_runs(one_package, tmp_path_factory):
+    roots = {}
+    for name, prepare in UPLOADS.items():
+        roots[name] = install(one_package, tmp_path_factory.mktemp(name))
+        prepare(roots[name] / "submission")
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(roots, pool.map(run_autograder, roots.values())))
+
+
+@pytest.mark.parametrize("upload", sorted(UPLOADS))
+def test_one_assignment_zip_grades_each_upload_out_of_100(one_runs, upload):
+    data, log = one_runs[upload]
+    assert not schema_problems(data)
+    n_checks = len(CHECKS[ONE.folder])
+    assert len(data["tests"]) == n_checks and {t["name"].split(" / ")[0] for t in data["tests"]} == {ONE.folder}
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100)  # the assignment's points
+    assert data["score"] == pytest.approx(100), [t["name"] for t in data["tests"] if t["status"] == "failed"]
+    assert "not submitted" not in data["output"]
+    if upload in ("file_at_root", "repository_file_at_top"):
+        assert f"graded as {ONE.folder}/{ONE.module}.py" in log
+    if upload == "renamed_notebook":
+        assert f"Copy of {ONE.folder}.ipynb is graded as {ONE.folder}'s notebook" in log

@@ -1,5 +1,8 @@
 """The kit as a Gradescope autograder: ``python -m autograder.build.gradescope`` builds
-``dist/gradescope/autograder.zip``; inside Gradescope's container ``run_autograder`` calls
+``dist/gradescope/autograder.zip`` (every assignment, out of 100 each), and
+``python -m autograder.build.gradescope --assignment 04_batchnorm`` builds
+``dist/gradescope/04_batchnorm.zip``, which grades that assignment alone, out of 100 (a course makes
+one Gradescope assignment per homework); inside Gradescope's container ``run_autograder`` calls
 ``python -m autograder.build.gradescope run``.
 
 Gradescope's autograder specification: the zip holds ``setup.sh`` (run once, as root, when the
@@ -8,10 +11,12 @@ image is built on Ubuntu) and ``run_autograder`` (run once per submission, worki
 ``/autograder/submission`` and the result must be written to ``/autograder/results/results.json``.
 
 What the zip holds: this package (the sandboxed runner, the reports), the check engine
-``gradkit/`` and every assignment's public and hidden checks (``source/<folder>/checks.py``,
-``hidden.py``: ``bundle.files(hidden=True)``), ``pyproject.toml``, ``constraints.txt``, ``setup.sh``, ``run_autograder`` and
-``gradkit.json`` (settings: the visibility of the hidden checks, the per-call timeout). Never
-solutions/, source/, tests/, examples/ or assignments/.
+``gradkit/`` and the public and hidden checks (``source/<folder>/checks.py``, ``hidden.py``:
+``bundle.files(hidden=True)``) of every assignment, or of the one assignment it grades (then the
+engine's registry knows that one only), ``pyproject.toml``, ``constraints.txt``, ``setup.sh``,
+``run_autograder`` and ``gradkit.json`` (settings: the assignments graded, the visibility of the
+hidden checks, the per-call timeout). Never solutions/, tests/, examples/, assignments/, nor any
+other file of source/.
 
 One container is one student: ``run`` lays ``/autograder/submission`` out as
 ``SUBMISSIONS/student/`` (or ``SUBMISSIONS/student.zip`` when the student uploaded a single zip),
@@ -20,6 +25,13 @@ bubblewrap when it can start in the container, process limits otherwise) and cop
 ``results.json`` to ``results/results.json``. Whatever goes wrong, a valid results.json with
 score 0 and the error in ``output`` is written (``run_autograder`` writes one itself if Python
 cannot even start).
+
+What a student may upload to a one-assignment zip (``lay_out``, then the grader's intake, which
+looks for ``<module>.py`` in any folder and for the assignment's notebook): the single module file
+(``batchnorm.py``) at the upload's root, the notebook (``04_batchnorm.ipynb``, or the only notebook
+of the upload whatever its name, e.g. ``Copy of 04_batchnorm.ipynb``), a zip of either or of the
+assignment folder, or a GitHub repository (Gradescope copies it into the submission folder: the
+Classroom template with the assignment folder inside, or the file at the top).
 
 ``GRADKIT_AUTOGRADER_ROOT`` replaces ``/autograder`` (the kit's tests run the whole package in a
 temporary folder) and ``GRADKIT_PYTHON`` the interpreter (default ``/autograder/venv/bin/python``,
@@ -45,6 +57,7 @@ from gradkit import course as assignments
 from gradkit.course import KIT
 from .. import templates
 from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
+from ..intake.student_text import find_notebook
 from ..sandbox.judge import CALL_TIMEOUT
 from . import bundle
 
@@ -157,42 +170,66 @@ def error_results(message: str, seconds: float = 0.0, extra: dict | None = None)
 # --- the package -----------------------------------------------------------------------------------
 
 
-def _package_files() -> list[tuple[str, Path]]:
-    """(name in the zip, file) for the grading package and the project files."""
+def _package_files(folders: list[str]) -> list[tuple[str, Path]]:
+    """(name in the zip, file) for the grading package, the checks of ``folders`` and the project files."""
     files = []
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(KIT)
         if path.is_file() and not SKIP_PARTS & set(rel.parts) and path.suffix not in (".pyc", ".pyo"):
             files.append((rel.as_posix(), path))
-    files += bundle.files(hidden=True)
+    course_dir = bundle.COURSE_NAME + "/"
+    files += [(name, path) for name, path in bundle.files(hidden=True)
+              if not name.startswith(course_dir) or name.split("/")[1] in folders]
     for name in ("pyproject.toml", "constraints.txt"):
         files.append((name, KIT / name))
     return files
 
 
-def config_for(hidden_visibility: str, timeout: float) -> dict:
+def choose(name: str) -> assignments.Assignment:
+    """The assignment ``name`` names: its folder (``04_batchnorm``), its module (``batchnorm``) or an
+    unambiguous prefix of its folder (``04``). SystemExit listing the assignments otherwise."""
+    known = assignments.available()
+    matches = [a for a in known if name in (a.folder, a.module)] or \
+              [a for a in known if name and a.folder.startswith(name)]
+    if len(matches) != 1:
+        problem = "matches " + ", ".join(a.folder for a in matches) if matches else "is not an assignment"
+        raise SystemExit(f"--assignment {name!r} {problem}; the assignments are: "
+                         f"{', '.join(a.folder for a in known)} (a number such as 04 is enough)")
+    return matches[0]
+
+
+def zip_name(assignment: str | None) -> str:
+    """``autograder.zip`` for every assignment, ``<folder>.zip`` for one."""
+    return f"{choose(assignment).folder}.zip" if assignment else "autograder.zip"
+
+
+def config_for(hidden_visibility: str, timeout: float, assignment: str | None = None) -> dict:
     if hidden_visibility not in HIDDEN_VISIBILITY:
         raise ValueError(f"hidden visibility must be one of {', '.join(HIDDEN_VISIBILITY)}")
+    graded = [choose(assignment)] if assignment else assignments.available()
     return {**DEFAULTS, "hidden_visibility": hidden_visibility, "timeout": timeout,
-            "assignments": [a.folder for a in assignments.available()],
-            "_comment": "hidden_visibility: after_due_date (students see the hidden checks' results "
+            "assignments": [a.folder for a in graded],
+            "_comment": "assignments: the assignments graded, 100 points each. "
+                        "hidden_visibility: after_due_date (students see the hidden checks' results "
                         "after the due date), after_published, hidden (never) or visible (at once). "
                         "timeout: seconds for one call of a student's function. time_limit: seconds for "
                         "the whole run (set Gradescope's own limit above it)."}
 
 
-def build(dest: Path, hidden_visibility: str = DEFAULT_VISIBILITY, timeout: float = CALL_TIMEOUT) -> Path:
-    """Write ``dest/autograder.zip`` (files at the root, as Gradescope wants); returns its path."""
-    config = config_for(hidden_visibility, timeout)
+def build(dest: Path, hidden_visibility: str = DEFAULT_VISIBILITY, timeout: float = CALL_TIMEOUT,
+          assignment: str | None = None) -> Path:
+    """Write ``dest/autograder.zip`` (every assignment), or ``dest/<folder>.zip`` grading only
+    ``assignment`` (``choose``); files at the root, as Gradescope wants. Returns its path."""
+    config = config_for(hidden_visibility, timeout, assignment)
     entries: list[tuple[str, bytes, int]] = [
         ("setup.sh", templates.text("setup.sh").replace("__RUNTIME__", " ".join(RUNTIME)).encode(), 0o755),
         ("run_autograder", templates.text("run_autograder").encode(), 0o755),
         (CONFIG, (json.dumps(config, indent=1) + "\n").encode(), 0o644),
     ]
-    entries += [(name, path.read_bytes(), 0o644) for name, path in _package_files()]
+    entries += [(name, path.read_bytes(), 0o644) for name, path in _package_files(config["assignments"])]
     dest.mkdir(parents=True, exist_ok=True)
-    target = dest / "autograder.zip"
-    fd, tmp = tempfile.mkstemp(dir=dest, prefix=".autograder.zip.", suffix=".tmp")
+    target = dest / zip_name(assignment)
+    fd, tmp = tempfile.mkstemp(dir=dest, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -228,12 +265,16 @@ def load_config(source: Path) -> dict:
 GRADED_SUFFIXES = (".py", ".ipynb")  # what the grader reads from an upload (a module or a notebook)
 
 
-def lay_out(submission: Path, submissions: Path, student: str = "student") -> str:
+def lay_out(submission: Path, submissions: Path, student: str = "student", only: str | None = None) -> str:
     """Copy Gradescope's submission folder into the grader's layout; returns what was done.
 
     A single uploaded zip (and no .py or .ipynb file beside it) becomes ``<student>.zip``, for the
     grader's safe unzipping; anything else is copied as ``<student>/``: directories, .py files and
-    notebooks only, symbolic links kept as links (the grader never follows them).
+    notebooks only, symbolic links kept as links (the grader never follows them). When the zip
+    grades one assignment (``only``, its folder), a module file at the upload's top
+    (``batchnorm.py``) is where that assignment expects it, and one notebook that the intake would
+    not recognise by its name (``Copy of 04_batchnorm.ipynb``) is graded as that assignment's
+    notebook (``_one_assignment``).
     """
     submissions.mkdir(parents=True, exist_ok=True)
     if not submission.is_dir():
@@ -257,13 +298,41 @@ def lay_out(submission: Path, submissions: Path, student: str = "student") -> st
 
     shutil.copytree(submission, submissions / student, symlinks=True, ignore=ignore)
     count = sum(1 for p in (submissions / student).rglob("*.py"))
-    return f"graded the uploaded folder ({count} .py files)"
+    done = f"graded the uploaded folder ({count} .py files)"
+    if only:
+        done += _one_assignment(submissions / student, only)
+    return done
+
+
+def _one_assignment(folder: Path, assignment: str) -> str:
+    """Lay an upload for the one ``assignment`` out as its folder: ``<module>.py`` at the top moves
+    to ``<assignment>/<module>.py`` (unless that exists), and the only notebook of ``folder`` to
+    ``<assignment>/<assignment>.ipynb`` if the intake would not find it under its own name.
+    Returns what was done ('' if nothing)."""
+    done = ""
+    module = assignments.by_folder(assignment).module + ".py"
+    top, expected = folder / module, folder / assignment / module
+    if top.is_file() and not top.is_symlink() and not expected.exists():
+        expected.parent.mkdir(exist_ok=True)
+        top.rename(expected)
+        done += f"; {module} (at the top) graded as {assignment}/{module}"
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.ipynb")
+                   if p.is_file() and not p.is_symlink())
+    usable = [n for n in names if ".ipynb_checkpoints" not in n and "__MACOSX" not in n]
+    if len(usable) == 1 and not find_notebook(usable, assignment):
+        target = folder / assignment / f"{assignment}.ipynb"
+        target.parent.mkdir(exist_ok=True)
+        (folder / usable[0]).rename(target)
+        done += f"; the notebook {usable[0]} is graded as {assignment}'s notebook"
+    return done
 
 
 def _grade(python: str, source: Path, submissions: Path, out: Path, config: dict, no_bwrap: bool,
            allow_unconfined: bool = False):
     cmd = [python, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "1",
            "--timeout", str(config["timeout"]), "--hidden-visibility", config["hidden_visibility"]]
+    if config.get("assignments"):
+        cmd += ["--only", *config["assignments"]]
     if no_bwrap:
         cmd.append("--no-bwrap")
     if allow_unconfined:
@@ -291,7 +360,8 @@ def run(root: Path) -> int:
         work = Path(tempfile.mkdtemp(prefix="gradkit-gradescope-"))
         try:
             submissions, out = work / "submissions", work / "out"
-            print("submission: " + lay_out(root / "submission", submissions), flush=True)
+            only = config["assignments"][0] if len(config.get("assignments", [])) == 1 else None
+            print("submission: " + lay_out(root / "submission", submissions, only=only), flush=True)
             proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False)
             if proc.returncode == 3:  # the sandbox could not start here (e.g. no user namespaces)
                 print(proc.stdout + proc.stderr + "\nbubblewrap could not start in this container: "
@@ -328,7 +398,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.build.gradescope", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
     b = parser  # `python -m autograder.build.gradescope [options]` builds
-    b.add_argument("--out", default=str(KIT / "dist" / "gradescope"), help="folder for autograder.zip")
+    b.add_argument("--out", default=str(KIT / "dist" / "gradescope"),
+                   help="folder for the zip (default: dist/gradescope)")
+    b.add_argument("--assignment", metavar="ASSIGNMENT",
+                   help="grade this assignment alone, out of 100 (its folder, module or number, e.g. 04): "
+                        "writes <folder>.zip; default: every assignment, autograder.zip")
     b.add_argument("--hidden-visibility", choices=HIDDEN_VISIBILITY,
                    default=os.environ.get("GRADKIT_HIDDEN_VISIBILITY", DEFAULT_VISIBILITY),
                    help=f"when students see the hidden checks (default: {DEFAULT_VISIBILITY}, or "
@@ -339,14 +413,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(Path(args.root))
-    target = build(Path(args.out), args.hidden_visibility, args.timeout)
+    target = build(Path(args.out), args.hidden_visibility, args.timeout, args.assignment)
     with zipfile.ZipFile(target) as zf:
         names = zf.namelist()
-    config = config_for(args.hidden_visibility, args.timeout)
+    config = config_for(args.hidden_visibility, args.timeout, args.assignment)
     print(f"wrote {target} ({target.stat().st_size // 1024} KB, {len(names)} files): "
-          f"{', '.join(config['assignments'])}; hidden checks' visibility: {args.hidden_visibility}")
+          f"{', '.join(config['assignments'])}, out of {100 * len(config['assignments'])}; "
+          f"hidden checks' visibility: {args.hidden_visibility}")
     print("Upload it as the assignment's autograder (Configure Autograder > Zip file upload), "
-          "with the Ubuntu 24.04 base image.")
+          f"with the Ubuntu 24.04 base image; the assignment's points: {100 * len(config['assignments'])}.")
     return 0
 
 

@@ -4,7 +4,7 @@
 
 Runs `pytest FOLDER`, reads the points of every check (pytest's JUnit XML carries them) and the
 "FOLDER: x/y" line the checks print, and writes `result=<base64 JSON>` to $GITHUB_OUTPUT in the
-format of education/autograding-grading-reporter: one test per check with the points it earned,
+format of classroom-resources/autograding-grading-reporter: one test per check with the points it earned,
 max_score = MAX_POINTS (the assignment's public points). It always exits 0: failed checks cost
 points, they do not fail the workflow.
 """
