@@ -71,7 +71,7 @@ nbgrade: $(STAMP)
 	$(PY) -m autograder.nbgrade $(SUBMITTED) --course $(COURSE)
 
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n auto --dist loadfile
 
 check: $(STAMP)
 	cd assignments && ../$(PY) -m pytest
