@@ -1,11 +1,71 @@
 """Plausible wrong implementations of deep_network.py (07, the capstone).
 
-Few on purpose: every mutant grades the whole capstone (~2 s, training runs included), and
-tests/test_mutants.py grades each one twice. Each check is failed by at least one of them; the
-transfer-learning ones (frozen layers, per-layer rates, copies) are the mistakes the torch
-semantics invite: frozen as a zero rate (the buffer still moves), the rate put into the buffer,
-a frozen layer that forgets its buffer, copies of the dicts that share the arrays.
+Few on purpose: every mutant grades the whole capstone (~2 s, training runs included). Each check
+is failed by at least one of them; the transfer-learning ones (frozen layers, per-layer rates,
+copies) are the mistakes the torch semantics invite: frozen as a zero rate (the buffer still
+moves), the rate put into the buffer, a frozen layer that forgets its buffer, copies of the dicts
+that share the arrays.
 """
+
+_START = '''if params is None:
+    params = init_params(dims, init, gain, seed, batchnorm)
+else:
+    params = [{k: np.array(v, dtype=np.float64, copy=True) for k, v in layer.items()} for layer in params]'''
+_CLIP = '''if clip is not None:
+    free = [l for l in range(len(grads)) if l not in frozen]
+    clipped, _ = clip_by_global_norm([grads[l] for l in free], clip)
+    for l, g in zip(free, clipped):
+        grads[l] = g'''
+
+
+def _indent(code: str, spaces: int) -> str:
+    return code.replace("\n", "\n" + " " * spaces)
+
+
+def _train(*, start: str = _START, clip: str = _CLIP) -> str:
+    """The solution's train with its parameter set-up (``start``) or its clipping step (``clip``)
+    replaced."""
+    return f'''
+def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
+          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
+          frozen=(), lr_scale=None):
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    {_indent(start, 4)}
+    rng = np.random.default_rng(seed + 1)
+    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
+
+    def evaluate(p):
+        with np.errstate(all="ignore"):
+            logits, cache = forward(p, x, activation_name)
+            loss, dlogits = cross_entropy(logits, y)
+        return logits, cache, loss, dlogits
+
+    logits, cache, loss, dlogits = evaluate(params)
+    grads = backward(params, cache, dlogits)
+    history = {{"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
+               "act_mean": np.array([a.mean() for a in cache["act"]]),
+               "act_std": np.array([a.std() for a in cache["act"]])}}
+    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
+    velocity = None
+    n = len(x)
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        with np.errstate(all="ignore"):
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                logits, cache = forward(params, x[idx], activation_name)
+                _, dlogits = cross_entropy(logits, y[idx])
+                grads = backward(params, cache, dlogits)
+                {_indent(clip, 16)}
+                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
+        logits, _, loss, _ = evaluate(params)
+        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
+        if not np.isfinite(loss):
+            break
+    history.update(loss=losses, accuracy=accs)
+    return history'''
+
 
 MUTANTS = {
     # activation
@@ -312,135 +372,10 @@ def transfer_params(pretrained, n_reuse, dims, seed=0):
     reused = [{k: v.copy() for k, v in layer.items()} for layer in pretrained[:n_reuse]]
     return reused + init_params(dims[n_reuse:], seed=seed, batchnorm=bn)  # other random draws than init_params(dims)'''),
     # train
-    "train_ignores_clip": ("train", '''
-def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
-          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
-          frozen=(), lr_scale=None):
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y)
-    if params is None:
-        params = init_params(dims, init, gain, seed, batchnorm)
-    else:
-        params = [{k: np.array(v, dtype=np.float64, copy=True) for k, v in layer.items()} for layer in params]
-    rng = np.random.default_rng(seed + 1)
-    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
-
-    def evaluate(p):
-        with np.errstate(all="ignore"):
-            logits, cache = forward(p, x, activation_name)
-            loss, dlogits = cross_entropy(logits, y)
-        return logits, cache, loss, dlogits
-
-    logits, cache, loss, dlogits = evaluate(params)
-    grads = backward(params, cache, dlogits)
-    history = {"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
-               "act_mean": np.array([a.mean() for a in cache["act"]]),
-               "act_std": np.array([a.std() for a in cache["act"]])}
-    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
-    velocity = None
-    n = len(x)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        with np.errstate(all="ignore"):
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                logits, cache = forward(params, x[idx], activation_name)
-                _, dlogits = cross_entropy(logits, y[idx])
-                grads = backward(params, cache, dlogits)
-                # clip is never applied
-                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
-        logits, _, loss, _ = evaluate(params)
-        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
-        if not np.isfinite(loss):
-            break
-    history.update(loss=losses, accuracy=accs)
-    return history'''),
-    "train_ignores_params": ("train", '''
-def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
-          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
-          frozen=(), lr_scale=None):
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y)
-    params = init_params(dims, init, gain, seed, batchnorm)  # the given params are never used
-    rng = np.random.default_rng(seed + 1)
-    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
-
-    def evaluate(p):
-        with np.errstate(all="ignore"):
-            logits, cache = forward(p, x, activation_name)
-            loss, dlogits = cross_entropy(logits, y)
-        return logits, cache, loss, dlogits
-
-    logits, cache, loss, dlogits = evaluate(params)
-    grads = backward(params, cache, dlogits)
-    history = {"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
-               "act_mean": np.array([a.mean() for a in cache["act"]]),
-               "act_std": np.array([a.std() for a in cache["act"]])}
-    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
-    velocity = None
-    n = len(x)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        with np.errstate(all="ignore"):
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                logits, cache = forward(params, x[idx], activation_name)
-                _, dlogits = cross_entropy(logits, y[idx])
-                grads = backward(params, cache, dlogits)
-                if clip is not None:
-                    free = [l for l in range(len(grads)) if l not in frozen]
-                    clipped, _ = clip_by_global_norm([grads[l] for l in free], clip)
-                    for l, g in zip(free, clipped):
-                        grads[l] = g
-                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
-        logits, _, loss, _ = evaluate(params)
-        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
-        if not np.isfinite(loss):
-            break
-    history.update(loss=losses, accuracy=accs)
-    return history'''),
-    "train_clips_the_frozen_layers_too": ("train", '''
-def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
-          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
-          frozen=(), lr_scale=None):
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y)
-    if params is None:
-        params = init_params(dims, init, gain, seed, batchnorm)
-    else:
-        params = [{k: np.array(v, dtype=np.float64, copy=True) for k, v in layer.items()} for layer in params]
-    rng = np.random.default_rng(seed + 1)
-    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
-
-    def evaluate(p):
-        with np.errstate(all="ignore"):
-            logits, cache = forward(p, x, activation_name)
-            loss, dlogits = cross_entropy(logits, y)
-        return logits, cache, loss, dlogits
-
-    logits, cache, loss, dlogits = evaluate(params)
-    grads = backward(params, cache, dlogits)
-    history = {"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
-               "act_mean": np.array([a.mean() for a in cache["act"]]),
-               "act_std": np.array([a.std() for a in cache["act"]])}
-    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
-    velocity = None
-    n = len(x)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        with np.errstate(all="ignore"):
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                logits, cache = forward(params, x[idx], activation_name)
-                _, dlogits = cross_entropy(logits, y[idx])
-                grads = backward(params, cache, dlogits)
-                if clip is not None:
-                    grads, _ = clip_by_global_norm(grads, clip)  # the frozen layers' gradients count in the norm
-                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
-        logits, _, loss, _ = evaluate(params)
-        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
-        if not np.isfinite(loss):
-            break
-    history.update(loss=losses, accuracy=accs)
-    return history'''),
+    "train_ignores_clip": ("train", _train(clip="# clip is never applied")),
+    "train_ignores_params": ("train", _train(start="params = init_params(dims, init, gain, seed, batchnorm)"
+                                                   "  # the given params are never used")),
+    "train_clips_the_frozen_layers_too": ("train", _train(clip=(
+        "if clip is not None:\n"
+        "    grads, _ = clip_by_global_norm(grads, clip)  # the frozen layers' gradients count in the norm"))),
 }
