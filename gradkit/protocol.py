@@ -238,8 +238,9 @@ def decode(obj, resolve_handle=None, build_recipes: bool = False, depth: int = 0
     raise ProtocolError(f"unknown tag {tag!r}")
 
 
-def describe_figure(fig) -> dict:
-    """A matplotlib Figure as plain data: per Axes its scales, labels and lines (x, y, label)."""
+def describe_figure(fig, inputs=None) -> dict:
+    """A matplotlib Figure as plain data: per Axes its scales, labels and lines (x, y, label) (the
+    call's ``inputs`` are not needed)."""
     axes = []
     for ax in fig.get_axes():
         lines = [{"x": np.asarray(ln.get_xdata(), dtype=float), "y": np.asarray(ln.get_ydata(), dtype=float),
@@ -289,8 +290,7 @@ def describe_ties(value, inputs: dict) -> dict:
     return {"value": value, "tied": [[mine[i][0], given[j][0]] for i, j in sorted(tied)]}
 
 
-VIEWS = {"figure": describe_figure, "ties": describe_ties}
-VIEWS_OF_INPUTS = ("ties",)  # views that also see the call's arguments
+VIEWS = {"figure": describe_figure, "ties": describe_ties}  # each view(value, inputs): inputs = the call's arguments
 
 
 def _copy(v):
@@ -412,11 +412,8 @@ class Invoker:
         view = request.get("view")
         if view is not None:
             try:
-                if view in VIEWS_OF_INPUTS:
-                    names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
-                    value = VIEWS[view](value, dict(zip(names, args + list(kwargs.values()))))
-                else:
-                    value = VIEWS[view](value)
+                names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
+                value = VIEWS[view](value, dict(zip(names, args + list(kwargs.values()))))
             except BaseException as exc:
                 return {"ok": False, "error": {"type": "WrongType", "traceback": "",
                                                "message": f"the result is not a {view} ({type(value).__name__}: {exc})"}}, None
