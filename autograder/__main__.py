@@ -24,7 +24,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradkit.course import available
+from gradkit.course import named
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
 from .sandbox.judge import CALL_TIMEOUT, Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
@@ -57,18 +57,13 @@ def resolve_only(names: list[str] | None) -> list[str] | None:
     unambiguous prefix of a folder (``01``). Raises UsageError listing the valid names."""
     if names is None:
         return None
-    known = available()
-    valid = ", ".join(a.folder for a in known)
     chosen = []
     for name in names:
-        matches = [a.folder for a in known if name in (a.folder, a.module)]
-        if not matches and name:
-            matches = [a.folder for a in known if a.folder.startswith(name)]
-        if len(matches) != 1:
-            problem = "matches " + ", ".join(matches) if matches else "is not an assignment"
-            raise UsageError(f"--only {name!r} {problem}; the assignments are: {valid} "
-                             "(a number such as 01 is enough)")
-        chosen += [m for m in matches if m not in chosen]
+        try:
+            folder = named(name).folder
+        except ValueError as exc:
+            raise UsageError(f"--only {exc}") from None
+        chosen += [folder] if folder not in chosen else []
     return chosen
 
 

@@ -101,3 +101,17 @@ def by_folder(folder: str, course: Path = COURSE_DIR) -> Assignment:
     if folder not in found:
         raise KeyError(f"no assignment named {folder!r} in {course}; known: {', '.join(found) or 'none'}")
     return found[folder]
+
+
+def named(name: str, course: Path = COURSE_DIR) -> Assignment:
+    """The assignment ``name`` names in ``course``: its folder (``04_batchnorm``), its module
+    (``batchnorm``) or an unambiguous prefix of its folder (``04``). ValueError saying what
+    ``name`` matches and listing the assignments otherwise."""
+    known = available(course)
+    matches = ([a for a in known if name in (a.folder, a.module)]
+               or [a for a in known if name and a.folder.startswith(name)])
+    if len(matches) != 1:
+        problem = "matches " + ", ".join(a.folder for a in matches) if matches else "is not an assignment"
+        raise ValueError(f"{name!r} {problem}; the assignments are: {', '.join(a.folder for a in known)} "
+                         "(a number such as 01 is enough)")
+    return matches[0]

@@ -186,16 +186,12 @@ def _package_files(folders: list[str]) -> list[tuple[str, Path]]:
 
 
 def choose(name: str) -> assignments.Assignment:
-    """The assignment ``name`` names: its folder (``04_batchnorm``), its module (``batchnorm``) or an
-    unambiguous prefix of its folder (``04``). SystemExit listing the assignments otherwise."""
-    known = assignments.available()
-    matches = [a for a in known if name in (a.folder, a.module)] or \
-              [a for a in known if name and a.folder.startswith(name)]
-    if len(matches) != 1:
-        problem = "matches " + ", ".join(a.folder for a in matches) if matches else "is not an assignment"
-        raise SystemExit(f"--assignment {name!r} {problem}; the assignments are: "
-                         f"{', '.join(a.folder for a in known)} (a number such as 04 is enough)")
-    return matches[0]
+    """The assignment ``name`` names (``gradkit.course.named``: a folder, a module or a number such
+    as ``04``). SystemExit listing the assignments otherwise."""
+    try:
+        return assignments.named(name)
+    except ValueError as exc:
+        raise SystemExit(f"--assignment {exc}") from None
 
 
 def zip_name(assignment: str | None) -> str:
