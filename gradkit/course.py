@@ -7,8 +7,8 @@ The course folder is ``source/`` beside this package (the kit's masters; a bundl
 - ``<module>.py``        the master module (solution regions marked), the file a student edits;
 - ``test_<module>.py``   the two-line pytest file shipped to students;
 - ``hidden.py``          the hidden checks, ``CHECKS = [...]`` (optional; never shipped to students);
-- ``mutants.py``         plausible wrong implementations, ``MUTANTS = {name: (function, source)}``
-                         (the kit's own tests; optional);
+- ``mutants.py``         plausible wrong implementations, ``MUTANTS = {name: (function, source, mistake)}``
+                         (the kit's own tests, and the grader's named mistakes; optional);
 - ``notebook.md``        the notebook's text (optional).
 
 The registry is what is there: every folder with a ``checks.py``, ordered by its number. Removing
@@ -55,8 +55,12 @@ class Assignment:
         return list(self.load(HIDDEN).CHECKS) if (self.path / HIDDEN).is_file() else []
 
     def mutants(self) -> dict:
-        """``{name: (function, source)}`` of ``mutants.py``; {} where the folder has none."""
-        return dict(self.load(MUTANTS).MUTANTS) if (self.path / MUTANTS).is_file() else {}
+        """``{name: (function, source, mistake)}`` of ``mutants.py`` (``mistake``: what the mutant gets
+        wrong, completing "your <function> ..."; "" for a mutant written as ``(function, source)``);
+        {} where the folder has none."""
+        if not (self.path / MUTANTS).is_file():
+            return {}
+        return {name: (*entry, "")[:3] for name, entry in self.load(MUTANTS).MUTANTS.items()}
 
     def load(self, filename: str) -> types.ModuleType:
         """The module of the author's file ``filename`` (e.g. ``PUBLIC``) of this folder."""

@@ -38,12 +38,12 @@ def grade_file(a, path: Path) -> list:
 
 
 def mutants(a) -> dict:
-    """``{name: (function, source)}`` of the assignment's ``mutants.py``."""
+    """``{name: (function, source, mistake)}`` of the assignment's ``mutants.py``."""
     return a.mutants()
 
 
 def mutant_text(a, name: str) -> str:
-    function, new_def = mutants(a)[name]
+    function, new_def, _ = mutants(a)[name]
     return replace_function(remove_markers(source_file(a).read_text()), function, new_def)
 
 
@@ -93,7 +93,7 @@ def given_lines() -> set[str]:
 
 def table(a) -> str:
     rows = [f"| mutant ({a.folder}) | function | checks failed |", "|---|---|---|"]
-    for name, (function, _) in mutants(a).items():
+    for name, (function, _, _) in mutants(a).items():
         failed = [o.name for o in grade_mutant(a, name) if not o.passed]
         rows.append(f"| {name} | {function} | {'; '.join(failed) or '**none**'} |")
     return "\n".join(rows)

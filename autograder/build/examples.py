@@ -65,7 +65,7 @@ def _stub(a) -> str:
 
 def _with_mutants(a, count: int) -> str:
     text, used = _solution(a), set()
-    for name, (function, new_def) in a.mutants().items():
+    for name, (function, new_def, _) in a.mutants().items():
         if function in used or len(used) >= count:
             continue
         text = replace_function(text, function, new_def)
