@@ -1,6 +1,10 @@
 """What grading writes: gradebook.csv, per-student results.json / feedback.md / feedback.html,
 and the class summary (summary.md and summary.html with one plot per assignment).
 
+Each page is built once (``gradkit.page``: blocks) and rendered to Markdown and to HTML, so the two
+files of a page hold the same tables; an HTML page is one self-contained file (its plots inline as
+PNG ``data:`` URIs; summary.md links the same PNGs, written to ``_plots/``).
+
 Layout of OUT: the class files (gradebook.csv, summary.md, summary.html, _plots/) at the top, and
 each student's files in ``students/<folder>/`` (``Submission.folder``), so nothing a student is
 called can collide with a class file. A lock file (``.gradkit.lock``) keeps two runs off one OUT.
@@ -16,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
-import html
 import io
 import json
 import os
@@ -28,7 +31,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from gradkit.core import counted, points_text
+from gradkit import page
+from gradkit.page import Kit
+from gradkit.page import md_code, md_text  # noqa: F401  (the escaping of every report: similarity.py uses it)
 
 from .intake.submissions import OUTPUT_MARK
 
@@ -83,28 +88,6 @@ def csv_text(rows) -> str:
     return buf.getvalue()
 
 
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
-
-
-def md_text(text: str) -> str:
-    """``text`` as literal Markdown inline text (a table cell, a list item, a heading): every ASCII
-    punctuation character backslash-escaped (no link, image, HTML, emphasis or list becomes live)
-    and control characters (newline, tab, CR) shown as ``\\n``, ``\\t``, ``\\r`` so the line stays one line."""
-    escaped = _MD_PUNCT.sub(r"\\\1", str(text))
-    return re.sub(r"[\x00-\x1f\x7f]", lambda m: "\\\\" + ascii(m.group())[2:-1], escaped)
-
-
-def md_code(text: str) -> list[str]:
-    """``text`` as a fenced Markdown code block (lines): the fence is longer than any run of
-    backticks inside, so the text cannot close it; control characters other than newline and tab
-    (a terminal's escape sequences, BEL) are shown as ``\x1b``-style escapes, so ``cat feedback.md``
-    cannot clear or retitle the reader's terminal."""
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", lambda m: ascii(m.group())[1:-1], text)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [fence, text, fence]
-
-
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -142,69 +125,23 @@ def results_json(result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> d
     }
 
 
+def feedback_sections(result, plan) -> list[page.Section]:
+    """The assignments of ``result`` as sections of its feedback page, in the plan's order."""
+    return [page.Section(a.folder, result.outcomes.get(a.folder, []), result.status.get(a.folder, ""))
+            for a, _ in plan.items]
+
+
+def feedback_page(result, plan) -> page.Page:
+    """The feedback page of one student (``gradkit.page.feedback``), rendered to feedback.md and .html."""
+    return page.feedback(result.student, feedback_sections(result, plan), result.notes)
+
+
 def feedback_md(result, plan) -> str:
-    out = [f"# Feedback for {md_text(result.student)}", "",
-           "| assignment | score | status |", "|---|---:|---|"]
-    for a, _ in plan.items:
-        out.append(f"| {a.folder} | {_fmt(result.score(a.folder))} / 100 | {md_text(result.status.get(a.folder, ''))} |")
-    out.append(f"| **total** | **{_fmt(result.total)} / {100 * len(plan.items)}** | |")
-    if result.notes:
-        out += ["", "Notes on the submission:", ""] + [f"- {md_text(n)}" for n in result.notes]
-    for a, _ in plan.items:
-        outcomes = result.outcomes.get(a.folder, [])
-        failed = [o for o in outcomes if not o.passed]
-        out += ["", f"## {a.folder}: {_fmt(result.score(a.folder))}/100", ""]
-        if failed and len(failed) == len(outcomes) and len({o.message.split("  hint:")[0] for o in failed}) == 1:
-            out += ["Every check failed for the same reason:", "", *md_code(failed[0].message.split("\n  hint:")[0])]
-            continue
-        for o in failed:
-            tag = " (hidden check)" if o.hidden else ""
-            out += [f"### ✗ {o.name}: {points_text(0, o.max_points)}{tag}", "", o.title, "", *md_code(o.message)]
-            if o.output:
-                out += ["", "Your code printed:", "", *md_code(o.output.rstrip())]
-            out.append("")
-        passed = [o for o in outcomes if o.passed]
-        if passed:
-            out += [f"Passed ({counted(len(passed), 'check')}): "
-                    + ", ".join(f"{o.name} ({_fmt(o.points)})" for o in passed)]
-    return "\n".join(out) + "\n"
-
-
-_CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}
-pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;white-space:pre-wrap}
-.fail{color:#b00020}.pass{color:#1b5e20}.hidden{color:#666;font-size:.9em}"""
+    return page.markdown(feedback_page(result, plan))
 
 
 def feedback_html(result, plan) -> str:
-    e = html.escape
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Feedback: {e(result.student)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>Feedback for {e(result.student)}</h1>",
-             "<table><tr><th>assignment</th><th>score</th><th>status</th></tr>"]
-    for a, _ in plan.items:
-        parts.append(f"<tr><td>{e(a.folder)}</td><td>{_fmt(result.score(a.folder))} / 100</td>"
-                     f"<td>{e(result.status.get(a.folder, ''))}</td></tr>")
-    parts.append(f"<tr><th>total</th><th>{_fmt(result.total)} / {100 * len(plan.items)}</th><td></td></tr></table>")
-    if result.notes:
-        parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in result.notes) + "</ul>")
-    for a, _ in plan.items:
-        outcomes = result.outcomes.get(a.folder, [])
-        parts.append(f"<h2>{e(a.folder)}: {_fmt(result.score(a.folder))}/100</h2>")
-        for o in outcomes:
-            if o.passed:
-                continue
-            tag = " <span class='hidden'>(hidden check)</span>" if o.hidden else ""
-            parts.append(f"<h3 class='fail'>✗ {e(o.name)}: {points_text(0, o.max_points)}{tag}</h3>"
-                         f"<p>{e(o.title)}</p>"
-                         f"<pre>{e(o.message)}</pre>")
-            if o.output:
-                parts.append(f"<p>Your code printed:</p><pre>{e(o.output)}</pre>")
-        passed = [o for o in outcomes if o.passed]
-        if passed:
-            parts.append(f"<details><summary class='pass'>✓ {counted(len(passed), 'check')} passed</summary><ul>"
-                         + "".join(f"<li>{e(o.name)} ({_fmt(o.points)})</li>" for o in passed) + "</ul></details>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return page.html_page(feedback_page(result, plan))
 
 
 def write_student(out: Path, result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> None:
@@ -212,8 +149,9 @@ def write_student(out: Path, result, plan, hidden_visibility: str = DEFAULT_VISI
     folder = student_dir(out, result.folder)
     write_atomic(folder / "results.json", json.dumps(results_json(result, plan, hidden_visibility), indent=1,
                                                      allow_nan=False))
-    write_atomic(folder / "feedback.md", feedback_md(result, plan))
-    write_atomic(folder / "feedback.html", feedback_html(result, plan))
+    feedback = feedback_page(result, plan)
+    write_atomic(folder / "feedback.md", page.markdown(feedback))
+    write_atomic(folder / "feedback.html", page.html_page(feedback))
 
 
 STATE = "gradkit-state.json"  # the full result of a student, for --resume (grade.save_state, grade.load_state)
@@ -239,8 +177,8 @@ def failure_counts(results, folder: str, checks) -> list[tuple[str, int]]:
     return [(c.name, failed.get(c.name, 0)) for c in checks]
 
 
-def plot_assignment(results, folder: str, checks, path: Path) -> None:
-    """Score histogram and the checks most students failed, side by side."""
+def plot_assignment(results, folder: str, checks) -> bytes:
+    """Score histogram and the checks most students failed, side by side (a PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -266,7 +204,7 @@ def plot_assignment(results, folder: str, checks, path: Path) -> None:
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    write_atomic(path, buf.getvalue())
+    return buf.getvalue()
 
 
 def _feedback_link(folder: str, kind: str) -> str:
@@ -274,74 +212,77 @@ def _feedback_link(folder: str, kind: str) -> str:
     return f"{STUDENTS}/{quote(folder)}/feedback.{kind}"
 
 
-def summary_md(results, plan, isolation: list[str], seconds: float, skipped=(), removed=()) -> str:
-    """The class summary: statistics and failing checks per assignment, every student with a link
-    to their feedback, the notes, the entries of SUBMISSIONS that were skipped (``skipped``: (name,
-    why)) and the output folders of an earlier run that were removed (``removed``)."""
+FAILING_SHOWN = 10  # the summary lists this many of each assignment's most failed checks
+
+
+def summary_page(results, plan, isolation: list[str], seconds: float, skipped=(), removed=(),
+                 plots: dict[str, bytes] | None = None, extra=()) -> page.Page:
+    """The class summary, built once and rendered to summary.md and summary.html: statistics per
+    assignment (mean, median, min, max, full marks, not submitted, import failed), each
+    assignment's plot (``plots``: folder -> PNG; inline in the HTML, ``_plots/<folder>.png`` in the
+    Markdown) and most failed checks, every student with a link to their feedback, the notes on
+    submissions (a zip that could not be read, a refused entry, ...), the entries of SUBMISSIONS
+    that were skipped (``skipped``: (name, why)) and the output folders of an earlier run that were
+    removed (``removed``).
+
+    ``extra``: more sections, each a list of ``gradkit.page`` blocks starting with its heading
+    (for example the similarity report), placed after the students and before the notes."""
     n = len(results)
-    out = ["# Class summary", "", f"{n} submissions graded in {seconds:.1f} s.", "",
-           "Isolation: " + "; ".join(isolation), "",
-           "| assignment | mean | median | min | max | full marks | not submitted | import failed |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    plots = plots or {}
+    stats = []
     for a, _ in plan.items:
         s = [r.score(a.folder) for r in results] or [0]
         st = Counter(r.status.get(a.folder) for r in results)
-        out.append(f"| {a.folder} | {statistics.mean(s):.1f} | {statistics.median(s):g} | {min(s):g} | {max(s):g} "
-                   f"| {sum(1 for x in s if x >= 100)} | {st.get('not submitted', 0)} | {st.get('import failed', 0)} |")
+        stats.append([Kit(a.folder), Kit(f"{statistics.mean(s):.1f}"), Kit(f"{statistics.median(s):g}"),
+                      Kit(f"{min(s):g}"), Kit(f"{max(s):g}"), Kit(str(sum(1 for x in s if x >= 100))),
+                      Kit(str(st.get("not submitted", 0))), Kit(str(st.get("import failed", 0)))])
+    doc = page.Page("Class summary", [
+        page.Para(Kit(f"{n} submissions graded in {seconds:.1f} s.")),
+        page.Para(Kit("Isolation: " + "; ".join(isolation))),
+        page.Table(["assignment", "mean", "median", "min", "max", "full marks", "not submitted", "import failed"],
+                   stats, right=tuple(range(1, 8)))])
     for a, checks in plan.items:
-        out += ["", f"## {a.folder}", "", f"![{a.folder}]({PLOTS}/{a.folder}.png)", "",
-                "| check | points | students failing |", "|---|---:|---:|"]
+        doc.add(page.Heading(2, Kit(a.folder)))
+        if a.folder in plots:
+            doc.add(page.Image(f"{a.folder}: scores and most failed checks", plots[a.folder],
+                               md_path=f"{PLOTS}/{a.folder}.png"))
         points = {c.name: c.points for c in checks}
-        for name, count in sorted(failure_counts(results, a.folder, checks), key=lambda x: -x[1])[:10]:
-            if count:
-                out.append(f"| {md_text(name)} | {_fmt(points[name])} | {count} of {n} |")
-    out += ["", "## Students", "", "| student | total | folder |", "|---|---:|---|"]
-    out += [f"| [{md_text(r.student)}]({_feedback_link(r.folder, 'md')}) | {_fmt(r.total)} | {md_text(r.folder)} |"
-            for r in results]
-    noted = [r for r in results if r.notes]
-    if noted:
-        out += ["", "## Notes on submissions", ""] + [f"- {md_text(r.student)}: {md_text(note)}"
-                                                     for r in noted for note in r.notes]
+        failing = [(name, count) for name, count in sorted(failure_counts(results, a.folder, checks),
+                                                           key=lambda x: -x[1]) if count][:FAILING_SHOWN]
+        if failing:
+            doc.add(page.Table(["check", "points", "students failing"],
+                               [[Kit(name), Kit(_fmt(points[name])), Kit(f"{count} of {n}")] for name, count in failing],
+                               right=(1, 2)))
+        else:
+            doc.add(page.Para("No graded submission failed a check."))
+    short = [f.split("_", 1)[0] for f in plan.folders]
+    doc.add(page.Heading(2, Kit("Students")), page.Table(
+        ["student"] + short + ["total", "folder"],
+        [[page.Link(r.student, _feedback_link(r.folder, "md"), _feedback_link(r.folder, "html"))]
+         + [Kit(_fmt(r.score(f))) for f in plan.folders] + [Kit(_fmt(r.total)), r.folder] for r in results],
+        right=tuple(range(1, len(short) + 2))))
+    for section in extra:
+        doc.add(*section)
+    notes = [f"{r.student}: {note}" for r in results for note in r.notes]
+    if notes:
+        doc.add(page.Heading(2, Kit("Notes on submissions")), page.Items(notes))
     if skipped:
-        out += ["", "## Not graded: entries of the submissions folder that are not a student", ""]
-        out += [f"- {md_text(name)}: {md_text(why)}" for name, why in skipped]
+        doc.add(page.Heading(2, Kit("Not graded: entries of the submissions folder that are not a student")),
+                page.Items([f"{name}: {why}" for name, why in skipped]))
     if removed:
-        out += ["", "## Removed: output folders of an earlier run whose submission is not in this one", ""]
-        out += [f"- {STUDENTS}/{md_text(name)}" for name in removed]
-    return "\n".join(out) + "\n"
+        doc.add(page.Heading(2, Kit("Removed: output folders of an earlier run whose submission is not in this one")),
+                page.Items([[Kit(f"{STUDENTS}/"), name] for name in removed]))
+    return doc
 
 
-def summary_html(results, plan, isolation: list[str], seconds: float, skipped=(), removed=()) -> str:
-    """The class summary as one self-contained page (the plots are the PNGs beside it)."""
-    e = html.escape
-    n = len(results)
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Class summary</title><style>{_CSS}</style>"
-             f"</head><body><h1>Class summary</h1><p>{n} submissions graded in {seconds:.1f} s.</p>"
-             f"<p>Isolation: {e('; '.join(isolation))}</p><table><tr><th>assignment</th><th>mean</th>"
-             "<th>median</th><th>full marks</th></tr>"]
-    for a, _ in plan.items:
-        s = [r.score(a.folder) for r in results] or [0]
-        parts.append(f"<tr><td>{e(a.folder)}</td><td>{statistics.mean(s):.1f}</td><td>{statistics.median(s):g}</td>"
-                     f"<td>{sum(1 for x in s if x >= 100)}</td></tr>")
-    parts.append("</table><h2>Students</h2><table><tr><th>student</th>"
-                 + "".join(f"<th>{e(f.split('_', 1)[0])}</th>" for f in plan.folders) + "<th>total</th></tr>")
-    for r in results:
-        parts.append(f"<tr><td><a href='{e(_feedback_link(r.folder, 'html'))}'>{e(r.student)}</a></td>"
-                     + "".join(f"<td>{_fmt(r.score(f))}</td>" for f in plan.folders) + f"<td>{_fmt(r.total)}</td></tr>")
-    parts.append("</table>")
-    noted = [r for r in results if r.notes]
-    if noted:
-        parts.append("<h2>Notes on submissions</h2><ul>"
-                     + "".join(f"<li>{e(r.student)}: {e(note)}</li>" for r in noted for note in r.notes) + "</ul>")
-    if skipped:
-        parts.append("<h2>Not graded: entries of the submissions folder that are not a student</h2><ul>"
-                     + "".join(f"<li>{e(name)}: {e(why)}</li>" for name, why in skipped) + "</ul>")
-    if removed:
-        parts.append("<h2>Removed: output folders of an earlier run whose submission is not in this one</h2><ul>"
-                     + "".join(f"<li>{e(STUDENTS)}/{e(name)}</li>" for name in removed) + "</ul>")
-    for a, _ in plan.items:
-        parts.append(f"<h2>{e(a.folder)}</h2><img src='{PLOTS}/{e(a.folder)}.png' alt='{e(a.folder)}' width='100%'>")
-    return "\n".join(parts) + "</body></html>"
+def summary_md(results, plan, isolation: list[str], seconds: float, skipped=(), removed=(), plots=None,
+               extra=()) -> str:
+    return page.markdown(summary_page(results, plan, isolation, seconds, skipped, removed, plots, extra))
+
+
+def summary_html(results, plan, isolation: list[str], seconds: float, skipped=(), removed=(), plots=None,
+                 extra=()) -> str:
+    return page.html_page(summary_page(results, plan, isolation, seconds, skipped, removed, plots, extra))
 
 
 def remove_stale_temporaries(out: Path) -> None:
@@ -398,15 +339,18 @@ class OutputBusy(Exception):
 
 
 def write_class(out: Path, results, plan, isolation: list[str], seconds: float,
-                skipped=()) -> tuple[list[str], list[str]]:
-    """Plots, summary.md, summary.html and gradebook.csv; then the output folders of students not
-    in ``results`` (left by an earlier run) are removed. Returns (removed folders, folders in
-    OUT/students that hold other files and were left alone)."""
+                skipped=(), extra=()) -> tuple[list[str], list[str]]:
+    """Plots, summary.md, summary.html (``extra``: more sections, see ``summary_page``) and
+    gradebook.csv; then the output folders of students not in ``results`` (left by an earlier run)
+    are removed. Returns (removed folders, folders in OUT/students that hold other files and were
+    left alone)."""
     removed, foreign = stale_student_folders(out, {r.folder for r in results})
-    for a, checks in plan.items:
-        plot_assignment(results, a.folder, checks, out / PLOTS / f"{a.folder}.png")
-    write_atomic(out / "summary.md", summary_md(results, plan, isolation, seconds, skipped, removed))
-    write_atomic(out / "summary.html", summary_html(results, plan, isolation, seconds, skipped, removed))
+    plots = {a.folder: plot_assignment(results, a.folder, checks) for a, checks in plan.items}
+    for folder, png in plots.items():
+        write_atomic(out / PLOTS / f"{folder}.png", png)
+    summary = summary_page(results, plan, isolation, seconds, skipped, removed, plots, extra)
+    write_atomic(out / "summary.md", page.markdown(summary))
+    write_atomic(out / "summary.html", page.html_page(summary))
     write_atomic(out / "gradebook.csv", gradebook_csv(results, plan))
     remove_student_folders(out, removed)
     return removed, foreign

@@ -40,7 +40,7 @@ def test_feedback_says_1_point(tmp_path):
     result = StudentResult("s", "s", "s", {a.folder: [failed, passed]}, {a.folder: "graded"})
     md, page = report.feedback_md(result, plan), report.feedback_html(result, plan)
     assert f"{ONE_POINT}: 0/1 point\n" in md and "Passed (1 check):" in md
-    assert f"{ONE_POINT}: 0/1 point</h3>" in page and "1 check passed" in page
+    assert f"{ONE_POINT}: 0/1 point</h3>" in page and "Passed (1 check)" in page
     assert "1 points" not in md + page and "1 checks" not in md + page
 
 
