@@ -15,16 +15,19 @@ NAME ?=
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help install check test grade similarity nbgrade release bench gradescope classroom student-zip new-assignment lint clean
+.PHONY: help install check test grade similarity nbgrade release bench gradescope classroom student-zip new-assignment lint clean screenshots
 help:
 	@echo "gradkit: make TARGET [VARIABLE=value ...]   (a bare 'make' prints this)"
 	@echo ""
 	@echo "Students"
 	@echo "  make install          .venv/ with the pinned dependencies and the kit (every target does this first)"
-	@echo "  make check            the public checks on your working copy, assignments/ (uses .venv itself)"
+	@echo "  make check            the public checks on your working copy, assignments/ (uses .venv itself);"
+	@echo "                        the same feedback as a page: assignments/report.html"
 	@echo "Instructors"
 	@echo "  make grade            grade SUBMISSIONS into OUT (gradebook, feedback, summary); JOBS, HIDDEN_VISIBILITY"
 	@echo "  make similarity       pairs of students whose code is unusually alike: OUT/similarity.html"
+	@echo "  make screenshots      OUT's summary.html and feedback.html pages as a browser shows them (headless"
+	@echo "                        Chromium), into OUT/screenshots/; grades SUBMISSIONS first if OUT has no summary"
 	@echo "  make nbgrade          nbgrader's own autograde, export and feedback on SUBMITTED, in COURSE"
 	@echo "  make gradescope       dist/gradescope/autograder.zip; with ASSIGNMENT=04_batchnorm, dist/gradescope/04_batchnorm.zip (out of 100)"
 	@echo "  make classroom        dist/classroom/, a GitHub Classroom template repository; with ASSIGNMENT, dist/classroom-<folder>/"
@@ -67,6 +70,10 @@ grade: $(STAMP)
 similarity: $(STAMP)
 	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT)
 
+screenshots: $(STAMP)
+	test -f $(OUT)/summary.html || $(MAKE) --no-print-directory grade
+	$(PY) -m autograder.tools.screenshots $(OUT)
+
 nbgrade: $(STAMP)
 	$(PY) -m autograder.nbgrade $(SUBMITTED) --course $(COURSE)
 
@@ -74,7 +81,7 @@ test: $(STAMP)
 	$(PY) -m pytest tests -n auto --dist loadfile
 
 check: $(STAMP)
-	cd assignments && ../$(PY) -m pytest
+	cd assignments && ../$(PY) -m pytest --gradkit-html report.html
 
 release: $(STAMP)
 	$(PY) -m autograder.build.release

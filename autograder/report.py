@@ -218,15 +218,15 @@ FAILING_SHOWN = 10  # the summary lists this many of each assignment's most fail
 def summary_page(results, plan, isolation: list[str], seconds: float, skipped=(), removed=(),
                  plots: dict[str, bytes] | None = None, extra=()) -> page.Page:
     """The class summary, built once and rendered to summary.md and summary.html: statistics per
-    assignment (mean, median, min, max, full marks, not submitted, import failed), each
-    assignment's plot (``plots``: folder -> PNG; inline in the HTML, ``_plots/<folder>.png`` in the
-    Markdown) and most failed checks, every student with a link to their feedback, the notes on
-    submissions (a zip that could not be read, a refused entry, ...), the entries of SUBMISSIONS
-    that were skipped (``skipped``: (name, why)) and the output folders of an earlier run that were
-    removed (``removed``).
+    assignment (mean, median, min, max, full marks, not submitted, import failed), every student
+    with a link to their feedback, the notes on submissions (a zip that could not be read, a
+    refused entry, ...), the entries of SUBMISSIONS that were skipped (``skipped``: (name, why)),
+    the output folders of an earlier run that were removed (``removed``), then each assignment's
+    plot (``plots``: folder -> PNG; inline in the HTML, ``_plots/<folder>.png`` in the Markdown)
+    and most failed checks.
 
     ``extra``: more sections, each a list of ``gradkit.page`` blocks starting with its heading
-    (for example the similarity report), placed after the students and before the notes."""
+    (for example the similarity report), placed last."""
     n = len(results)
     plots = plots or {}
     stats = []
@@ -241,6 +241,21 @@ def summary_page(results, plan, isolation: list[str], seconds: float, skipped=()
         page.Para(Kit("Isolation: " + "; ".join(isolation))),
         page.Table(["assignment", "mean", "median", "min", "max", "full marks", "not submitted", "import failed"],
                    stats, right=tuple(range(1, 8)))])
+    short = [f.split("_", 1)[0] for f in plan.folders]
+    doc.add(page.Heading(2, Kit("Students")), page.Table(
+        ["student"] + short + ["total", "folder"],
+        [[page.Link(r.student, _feedback_link(r.folder, "md"), _feedback_link(r.folder, "html"))]
+         + [Kit(_fmt(r.score(f))) for f in plan.folders] + [Kit(_fmt(r.total)), r.folder] for r in results],
+        right=tuple(range(1, len(short) + 2))))
+    notes = [f"{r.student}: {note}" for r in results for note in r.notes]
+    if notes:
+        doc.add(page.Heading(2, Kit("Notes on submissions")), page.Items(notes))
+    if skipped:
+        doc.add(page.Heading(2, Kit("Not graded: entries of the submissions folder that are not a student")),
+                page.Items([f"{name}: {why}" for name, why in skipped]))
+    if removed:
+        doc.add(page.Heading(2, Kit("Removed: output folders of an earlier run whose submission is not in this one")),
+                page.Items([[Kit(f"{STUDENTS}/"), name] for name in removed]))
     for a, checks in plan.items:
         doc.add(page.Heading(2, Kit(a.folder)))
         if a.folder in plots:
@@ -255,23 +270,8 @@ def summary_page(results, plan, isolation: list[str], seconds: float, skipped=()
                                right=(1, 2)))
         else:
             doc.add(page.Para("No graded submission failed a check."))
-    short = [f.split("_", 1)[0] for f in plan.folders]
-    doc.add(page.Heading(2, Kit("Students")), page.Table(
-        ["student"] + short + ["total", "folder"],
-        [[page.Link(r.student, _feedback_link(r.folder, "md"), _feedback_link(r.folder, "html"))]
-         + [Kit(_fmt(r.score(f))) for f in plan.folders] + [Kit(_fmt(r.total)), r.folder] for r in results],
-        right=tuple(range(1, len(short) + 2))))
     for section in extra:
         doc.add(*section)
-    notes = [f"{r.student}: {note}" for r in results for note in r.notes]
-    if notes:
-        doc.add(page.Heading(2, Kit("Notes on submissions")), page.Items(notes))
-    if skipped:
-        doc.add(page.Heading(2, Kit("Not graded: entries of the submissions folder that are not a student")),
-                page.Items([f"{name}: {why}" for name, why in skipped]))
-    if removed:
-        doc.add(page.Heading(2, Kit("Removed: output folders of an earlier run whose submission is not in this one")),
-                page.Items([[Kit(f"{STUDENTS}/"), name] for name in removed]))
     return doc
 
 

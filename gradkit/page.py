@@ -210,7 +210,7 @@ def markdown(page: Page) -> str:
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem}
-td.num,th.num{text-align:right}th{background:#f0f0f0}
+th{background:#f0f0f0;text-align:left}td.num,th.num{text-align:right}
 pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;white-space:pre-wrap}
 img{max-width:100%;height:auto}img.figure{max-width:36rem;border:1px solid #ddd}
 h3{margin-bottom:.3rem}.fail{color:#b00020}.pass{color:#1b5e20}.hidden{color:#666;font-size:.9em}"""
@@ -346,7 +346,8 @@ def section_blocks(s: Section) -> list:
     reason = module_failure(s)
     if reason is not None:
         printed = next((o.output for o in s.outcomes if o.output), "")
-        blocks += [Para(Kit(f"Every check ({counted(len(s.outcomes), 'check')}) failed for the same reason:")),
+        blocks += [Para(Kit(("The check" if len(s.outcomes) == 1 else f"All {len(s.outcomes)} checks")
+                            + " failed for the same reason:")),
                    Code(reason)]
         return blocks + ([Para("Your code printed:"), Code(printed.rstrip())] if printed else [])
     for o in s.outcomes:

@@ -12,6 +12,10 @@ what came back, what torch gives, and a hint. At the end pytest prints the point
     gradkit points (public checks)
       01_activations: 45/70  (the grader's hidden checks carry the other 30 of 100)
 
+``pytest --gradkit-html report.html`` also writes the feedback page the grader writes
+(``gradkit.page``), for the public checks that ran: one self-contained HTML file to open in a
+browser instead of scrolling the terminal.
+
 The student's code runs in the pytest process here (it is their own machine); the batch grader
 runs the same checks with the code in a sandbox.
 """
@@ -24,8 +28,10 @@ from pathlib import Path
 
 import pytest
 
+from . import page
 from .course import by_folder
-from .core import MODULE_KINDS, Call, StudentError, calls_in_source, chain_from, points_text, returned_from
+from .core import (MODULE_KINDS, Call, Outcome, StudentError, calls_in_source, chain_from, outcome_failed,
+                   points_text, returned_from)
 from .engine import Run
 from .local import handle
 from .protocol import Invoker, forbidden_imports, forbidden_message
@@ -45,6 +51,7 @@ class LocalSession:
         self.error: StudentError | None = None
         self.run = Run()
         self.first_failure: str | None = None  # the test that reported ``error``
+        self.first_outcome: Outcome | None = None  # its outcome (the other checks failed the same way)
         self.calls: dict[str, set[str]] = {}
         if not path.exists():
             self.error = StudentError("missing_file", f"{path.name} is missing from {path.parent}")
@@ -74,6 +81,18 @@ class LocalSession:
 
 
 SESSIONS = pytest.StashKey[dict]()  # in the pytest run's stash: {path: LocalSession}
+OUTCOMES = pytest.StashKey[dict]()  # {folder: {check name: Outcome}}, for --gradkit-html
+
+
+def pytest_addoption(parser):
+    parser.getgroup("gradkit").addoption(
+        "--gradkit-html", metavar="PATH", default=None,
+        help="also write the feedback page of the public checks run (one self-contained HTML file) to PATH")
+
+
+def record(config, folder: str, outcome: Outcome) -> None:
+    """Keep ``outcome`` for the report page (the latest of a check that ran twice)."""
+    config.stash.setdefault(OUTCOMES, {}).setdefault(folder, {})[outcome.name] = outcome
 
 
 def session_for(config, module: str, path: Path) -> LocalSession:
@@ -113,13 +132,16 @@ def make_test(folder: str):
         session = session_for(request.config, assignment.module, path)
         request.node.user_properties.append(("gradkit", [folder, 0.0, check.points]))
         if session.error is not None and session.first_failure is not None:
+            first = session.first_outcome
+            record(request.config, folder, outcome_failed(check, first.message, first.kind))
             pytest.skip(f"[{points_text(0, check.points)}] {path.name} could not be graded: "
                         f"see the failure of {session.first_failure}")
         outcome, = session.run.run([check], Call(session, assignment.module), session.calls)
+        record(request.config, folder, outcome)
         request.node.user_properties[-1] = ("gradkit", [folder, outcome.points, check.points])
         if not outcome.passed:
             if outcome.kind in MODULE_KINDS:
-                session.first_failure = request.node.name
+                session.first_failure, session.first_outcome = request.node.name, outcome
             pytest.fail(f"[{points_text(check.points)}] {outcome.message}", pytrace=False)
 
     test.__doc__ = f"Public checks of {folder}: one test per check, feedback on failure."
@@ -160,6 +182,37 @@ def points_line(folder: str, got: float, out_of: float, run: int) -> str:
     return f"{folder}: {got:g}/{out_of:g}{extra}"
 
 
+STATUS = {"import": "import failed", "forbidden": "imports a framework", "missing_file": "file missing"}
+
+
+def report_page(outcomes: dict[str, dict[str, Outcome]]) -> page.Page:
+    """The feedback page of a local run: one section per assignment whose public checks ran, out of
+    the points of the checks that ran (the hidden checks, which only the grader runs, are named)."""
+    sections = []
+    for folder in sorted(outcomes):
+        order = {c.name: i for i, c in enumerate(by_folder(folder).public_checks())}
+        outs = sorted(outcomes[folder].values(), key=lambda o: order.get(o.name, len(order)))
+        ran = sum(o.max_points for o in outs)
+        module = next((o.kind for o in outs if o.kind in MODULE_KINDS), "")
+        status = STATUS[module] if module else "checked" if len(outs) == len(order) else \
+            f"a partial run: {len(outs)} of {len(order)} public checks"
+        hidden = _hidden_points(folder)
+        note = f"The public checks; the grader's hidden checks carry the other {hidden:g} of 100." if hidden > 0 else ""
+        sections.append(page.Section(folder, outs, status, ran, note))
+    return page.feedback("", sections, title="Your public checks")
+
+
+def write_report(config, path: str) -> Path | None:
+    """Write the local report page to ``path`` (relative to where pytest was started); its path."""
+    outcomes = config.stash.get(OUTCOMES, {})
+    if not outcomes:
+        return None
+    target = Path(config.invocation_params.dir) / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page.html_page(report_page(outcomes)), encoding="utf-8")
+    return target
+
+
 def pytest_unconfigure(config):
     lines = getattr(config, "_gradkit_points", None)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -167,3 +220,8 @@ def pytest_unconfigure(config):
         reporter.write_sep("=", "gradkit points (public checks)")
         for line in lines:
             reporter.write_line(line)
+    path = config.getoption("gradkit_html", None)
+    if path:
+        written = write_report(config, path)
+        if reporter is not None:
+            reporter.write_line(f"report: {written}" if written else "report: no gradkit check ran, nothing written")
