@@ -269,7 +269,7 @@ def summary_page(results, plan, isolation: list[str], seconds: float, skipped=()
                                [[Kit(name), Kit(_fmt(points[name])), Kit(f"{count} of {n}")] for name, count in failing],
                                right=(1, 2)))
         else:
-            doc.add(page.Para("No graded submission failed a check."))
+            doc.add(page.Para(Kit("No graded submission failed a check.")))
     for section in extra:
         doc.add(*section)
     return doc
