@@ -208,7 +208,7 @@ def markdown(page: Page) -> str:
 
 # --- HTML ------------------------------------------------------------------------------------------
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+CSS = """body{font-family:system-ui,sans-serif;max-width:68rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem}
 th{background:#f0f0f0;text-align:left}td.num,th.num{text-align:right}
 pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;white-space:pre-wrap}
