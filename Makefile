@@ -22,7 +22,7 @@ help:
 	@echo "Students"
 	@echo "  make install          .venv/ with the pinned dependencies and the kit (every target does this first)"
 	@echo "  make check            the public checks on your working copy, assignments/ (uses .venv itself);"
-	@echo "                        the same feedback as a page: assignments/report.html"
+	@echo "                        the same feedback as a page: report.html"
 	@echo "Instructors"
 	@echo "  make grade            grade SUBMISSIONS into OUT (gradebook, feedback, summary); JOBS, HIDDEN_VISIBILITY"
 	@echo "  make similarity       pairs of students whose code is unusually alike: OUT/similarity.html"
@@ -81,7 +81,7 @@ test: $(STAMP)
 	$(PY) -m pytest tests -n auto --dist loadfile
 
 check: $(STAMP)
-	cd assignments && ../$(PY) -m pytest --gradkit-html report.html
+	cd assignments && ../$(PY) -m pytest --gradkit-html ../report.html
 
 release: $(STAMP)
 	$(PY) -m autograder.build.release
