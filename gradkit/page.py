@@ -12,7 +12,8 @@ a message, printed output) becomes markup.
 (``autograder.report``) builds it from a graded submission, a student's own ``pytest
 --gradkit-html report.html`` (``pytest_plugin``) from the public checks just run. One assignment
 takes one line when it was not handed in, and one message when its module could not be graded at
-all (a failed import, a framework import, no file); otherwise every failing check gets its
+all (a failed import, a framework import, no file); a function not implemented yet (the stub
+raising NotImplementedError) takes one block for all of its checks; every other failing check gets its
 message, its picture (``Outcome.figure``, a PNG ``data:`` URI drawn by the judge) and what the
 code printed, and the passing checks are listed.
 """
@@ -336,9 +337,27 @@ def _failed_blocks(o: Outcome) -> list:
     return blocks
 
 
+NOT_IMPLEMENTED = "not_implemented"  # the kind of a failure whose function raised NotImplementedError
+
+
+def _not_implemented_blocks(outs: list[Outcome]) -> list:
+    """The checks of one function that is not implemented yet (the released stub), as one block:
+    its points, the checks' names, the message and the hint of its first check."""
+    if len(outs) == 1:
+        return _failed_blocks(outs[0])
+    first = outs[0]
+    names = "; ".join(o.name + (" (hidden)" if o.hidden else "") for o in outs)
+    blocks = [Heading(3, Kit(f"✗ {first.function}: not implemented yet: "
+                             f"{points_text(0, sum(o.max_points for o in outs))}"), "fail"),
+              Para(Kit(f"{len(outs)} checks: {names}")), Code(first.message)]
+    printed = next((o.output for o in outs if o.output), "")
+    return blocks + ([Para("Your code printed:"), Code(printed.rstrip())] if printed else [])
+
+
 def section_blocks(s: Section) -> list:
     """The blocks of one assignment: one line when it was not submitted, one message when its module
-    failed as a whole, else every failing check and the list of the passing ones."""
+    failed as a whole, else every failing check (the checks of a function not implemented yet
+    together, in one block) and the list of the passing ones."""
     heading = f"{s.folder}: {_fmt(s.score)}/{_fmt(s.out_of)}"
     if s.status == NOT_SUBMITTED:
         return [Para([Strong(Kit(s.folder)), Kit(f": not submitted, {_fmt(s.score)}/{_fmt(s.out_of)}")])]
@@ -350,9 +369,17 @@ def section_blocks(s: Section) -> list:
                             + " failed for the same reason:")),
                    Code(reason)]
         return blocks + ([Para("Your code printed:"), Code(printed.rstrip())] if printed else [])
+    stubs: dict[str, list[Outcome]] = {}
     for o in s.outcomes:
-        if not o.passed:
+        if not o.passed and o.kind == NOT_IMPLEMENTED:
+            stubs.setdefault(o.function, []).append(o)
+    for o in s.outcomes:
+        if o.passed:
+            continue
+        if o.kind != NOT_IMPLEMENTED:
             blocks += _failed_blocks(o)
+        elif stubs[o.function][0] is o:
+            blocks += _not_implemented_blocks(stubs[o.function])
     passed = [o for o in s.outcomes if o.passed]
     if passed:
         blocks.append(Details(f"✓ Passed ({counted(len(passed), 'check')})",

@@ -244,3 +244,20 @@ def test_a_browser_renders_the_pages_to_pictures_that_are_not_blank(tmp_path, pl
         assert colours >= 50 and ink >= 0.03, (name, colours, ink)  # text, tables, the plot: not a blank page
     colours, ink = _looks(screenshots.screenshot(blank, tmp_path / "blank.png"))
     assert colours < 50 and ink < 0.03  # what a blank page measures: the test above can fail
+
+
+def test_a_function_not_implemented_yet_is_one_block(plan):
+    """The released stub of a function fails each of its checks with NotImplementedError: one block
+    for them all (its points, the checks' names, the message once), not one per check."""
+    (act, checks), = Plan.build([ACT.folder]).items
+    stubbed = [c for c in checks if c.function == "relu"]
+    outcomes = [outcome_failed(c, f"relu() is not implemented yet (it raised NotImplementedError).\n  hint: {c.hint}",
+                               "not_implemented") if c.function == "relu" else outcome_passed(c) for c in checks]
+    result = StudentResult("cy", "cy", "cy", {act.folder: outcomes}, {act.folder: "graded"})
+    one = Plan.build([ACT.folder])
+    md, html_text = report.feedback_md(result, one), report.feedback_html(result, one)
+    points = f"0/{sum(c.points for c in stubbed):g} points"
+    for text in (md, html_text):
+        assert text.count("relu() is not implemented yet") == 1 and f"✗ relu: not implemented yet: {points}" in text
+        assert all(c.name in text for c in stubbed)
+    assert html_text.count("<h3") == 1
