@@ -264,10 +264,11 @@ def summary_page(results, plan, isolation: list[str], seconds: float, skipped=()
         points = {c.name: c.points for c in checks}
         failing = [(name, count) for name, count in sorted(failure_counts(results, a.folder, checks),
                                                            key=lambda x: -x[1]) if count][:FAILING_SHOWN]
+        graded = sum(1 for r in results if r.status.get(a.folder) == "graded")  # whom failure_counts counts
         if failing:
-            doc.add(page.Table(["check", "points", "students failing"],
-                               [[Kit(name), Kit(_fmt(points[name])), Kit(f"{count} of {n}")] for name, count in failing],
-                               right=(1, 2)))
+            doc.add(page.Table(["check", "points", "students failing (of those whose file was graded)"],
+                               [[Kit(name), Kit(_fmt(points[name])), Kit(f"{count} of {graded}")]
+                                for name, count in failing], right=(1, 2)))
         else:
             doc.add(page.Para(Kit("No graded submission failed a check.")))
     for section in extra:
