@@ -3,10 +3,11 @@
 A page is built once, as a list of blocks (``Heading``, ``Para``, ``Table``, ``Code``, ``Items``,
 ``Image``, ``Details``), and rendered twice: ``markdown`` (feedback.md, summary.md) and ``html``
 (feedback.html, summary.html, a student's local report). Both files therefore hold the same
-content; neither has a hand-written copy of a table. Inline text is a string or a list of runs
-(``Strong``, ``Link``, ``Span``) and plain strings; every string is text, escaped by the renderer
+content; neither has a hand-written copy of a table. Inline text is a string, a run (``Kit``,
+``Strong``, ``Link``, ``Span``) or a list of them. Every string is text, escaped by the renderer
 (Markdown: ``md_text``, ``md_code``; HTML: ``html.escape``), so nothing a student controls (a name,
-a message, printed output) becomes markup.
+a message, printed output) becomes markup; ``Kit`` marks the kit's own text (check names, titles,
+numbers), which Markdown shows with fewer backslashes.
 
 ``feedback(student, sections, notes)`` is the feedback page of one student: the batch grader
 (``autograder.report``) builds it from a graded submission, a student's own ``pytest
@@ -112,6 +113,7 @@ class Image:
     png: bytes | str
     md_path: str = ""
     md_note: str = ""
+    cls: str = ""  # a class of the HTML style sheet (``figure``: a failing check's picture)
 
 
 @dataclass
@@ -241,7 +243,7 @@ def _html_inline(t: Inline) -> str:
     return e(str(t))
 
 
-def _html_block(b, figure_class: str = "") -> str:
+def _html_block(b) -> str:
     e = html.escape
     if isinstance(b, Heading):
         cls = f" class='{e(b.cls)}'" if b.cls else ""
@@ -261,7 +263,8 @@ def _html_block(b, figure_class: str = "") -> str:
         return f"<table>{head}{rows}</table>"
     if isinstance(b, Image):
         src = png_uri(b.png)
-        return f"<img src='{src}' alt='{e(b.alt)}'{figure_class}>" if src else ""
+        cls = f" class='{e(b.cls)}'" if b.cls else ""
+        return f"<img src='{src}' alt='{e(b.alt)}'{cls}>" if src else ""
     if isinstance(b, Details):
         cls = f" class='{e(b.cls)}'" if b.cls else ""
         return (f"<details><summary{cls}>{e(b.summary)}</summary><ul>"
@@ -271,8 +274,7 @@ def _html_block(b, figure_class: str = "") -> str:
 
 def html_page(page: Page) -> str:
     """The page as one self-contained HTML file: the style sheet and every image inline."""
-    body = [_html_block(b, " class='figure'" if isinstance(b, Image) and not b.md_path else "")
-            for b in page.blocks]
+    body = [_html_block(b) for b in page.blocks]
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(page.title)}</title>"
             f"<style>{CSS}</style></head><body><h1>{html.escape(page.title)}</h1>\n"
             + "\n".join(b for b in body if b) + "\n</body></html>\n")
@@ -331,7 +333,7 @@ def _failed_blocks(o: Outcome) -> list:
     figure = figure_of(o)
     if figure:
         blocks.append(Image(f"{o.name}: your function against torch's", figure,
-                            md_note="feedback.html shows a plot of this failure."))
+                            md_note="feedback.html shows a plot of this failure.", cls="figure"))
     if o.output:
         blocks += [Para("Your code printed:"), Code(o.output.rstrip())]
     return blocks
