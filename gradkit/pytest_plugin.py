@@ -207,7 +207,7 @@ def write_report(config, path: str) -> Path | None:
     outcomes = config.stash.get(OUTCOMES, {})
     if not outcomes:
         return None
-    target = Path(config.invocation_params.dir) / path
+    target = (Path(config.invocation_params.dir) / path).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page.html_page(report_page(outcomes)), encoding="utf-8")
     return target
