@@ -145,7 +145,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, 
         normalise="x_hat = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + (eps if training else 0.0))"),
     # forward: one value per channel
     "forward_no_value_error": _forward(
-        "does not raise ValueError in training when there is one value per channel (M = 1), as torch does",
+        "does not check for one value per channel (M = 1) in training; torch raises ValueError there",
         check="pass"),
     "forward_value_error_when_n_is_1": _forward(
         "raises ValueError whenever N = 1; torch raises only when M = N·H·W = 1 (one value per channel)",
