@@ -22,10 +22,10 @@ def _indent(code: str, spaces: int) -> str:
     return code.replace("\n", "\n" + " " * spaces)
 
 
-def _train(*, start: str = _START, clip: str = _CLIP) -> str:
-    """The solution's train with its parameter set-up (``start``) or its clipping step (``clip``)
-    replaced."""
-    return f'''
+def _train(mistake: str, *, start: str = _START, clip: str = _CLIP) -> tuple:
+    """The mutant ("train", source, mistake): the solution's train with its parameter set-up
+    (``start``) or its clipping step (``clip``) replaced."""
+    return "train", f'''
 def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
           nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
           frozen=(), lr_scale=None):
@@ -64,7 +64,7 @@ def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, mom
         if not np.isfinite(loss):
             break
     history.update(loss=losses, accuracy=accs)
-    return history'''
+    return history''', mistake
 
 
 MUTANTS = {
@@ -82,7 +82,8 @@ def activation(z, name):
         return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
     if name == "linear":
         return z.copy()
-    raise ValueError(name)'''),
+    raise ValueError(name)''',
+        "computes sigmoid as 1 / (1 + exp(−z)), which overflows (a warning) for z < −709; use exp(−|z|)"),
     "activation_selu_without_scale": ("activation", '''
 def activation(z, name):
     z = np.asarray(z, dtype=np.float64)
@@ -97,7 +98,8 @@ def activation(z, name):
         return np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))  # an ELU: the scale is missing
     if name == "linear":
         return z.copy()
-    raise ValueError(name)'''),
+    raise ValueError(name)''',
+        "leaves SELU_SCALE out of selu (what remains is an ELU); selu = SELU_SCALE · elu with α = SELU_ALPHA"),
     # activation_derivative
     "activation_derivative_naive": ("activation_derivative", '''
 def activation_derivative(z, name):
@@ -112,7 +114,8 @@ def activation_derivative(z, name):
         return SELU_SCALE * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0.0)))
     if name == "linear":
         return np.ones_like(z)
-    raise ValueError(name)'''),
+    raise ValueError(name)''',
+        "takes relu'(0) = 1 (torch: 0), and σ'(z) = e^(−z) / (1 + e^(−z))², which overflows for z < −709"),
     # init_params
     "init_params_batchnorm_always": ("init_params", '''
 def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
@@ -130,7 +133,8 @@ def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
         if l < len(dims) - 2:  # the batchnorm flag is never read
             layer["gamma"], layer["beta"] = np.ones(fan_out), np.zeros(fan_out)
         params.append(layer)
-    return params'''),
+    return params''',
+        "adds gamma and beta to every hidden layer even with batchnorm=False; only batchnorm=True adds them"),
     "init_params_never_batchnorm": ("init_params", '''
 def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
     rng = np.random.default_rng(seed)
@@ -144,7 +148,8 @@ def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
                    "glorot": np.sqrt(2.0 / (fan_in + fan_out)), "identity": np.sqrt(2.0 / fan_in)}[init]
             W = rng.normal(0.0, gain * std, (fan_out, fan_in))
         params.append({"W": W, "b": np.zeros(fan_out)})  # no gamma/beta: batch norm never happens
-    return params'''),
+    return params''',
+        "never adds gamma and beta; with batchnorm=True every hidden layer gets gamma = ones, beta = zeros"),
     "init_params_lecun_uses_fan_out": ("init_params", '''
 def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
     rng = np.random.default_rng(seed)
@@ -161,7 +166,8 @@ def init_params(dims, init="he", gain=1.0, seed=0, batchnorm=False):
         if batchnorm and l < len(dims) - 2:
             layer["gamma"], layer["beta"] = np.ones(fan_out), np.zeros(fan_out)
         params.append(layer)
-    return params'''),
+    return params''',
+        "draws LeCun weights with std √(1/fan_out); LeCun's std is √(1/fan_in)"),
     # forward
     "forward_activates_the_logits": ("forward", '''
 def forward(params, x, activation_name="relu"):
@@ -183,7 +189,8 @@ def forward(params, x, activation_name="relu"):
         cache["bn"].append(bn)
         a = activation(z, activation_name)
         cache["act"].append(a)
-    return a, cache'''),
+    return a, cache''',
+        "applies the activation to the last layer too; the logits are the last layer's z, left linear"),
     # cross_entropy
     "cross_entropy_gradient_not_averaged": ("cross_entropy", '''
 def cross_entropy(logits, y):
@@ -195,7 +202,8 @@ def cross_entropy(logits, y):
     loss = -float(np.mean(logp[np.arange(n), y]))
     d = np.exp(logp)
     d[np.arange(n), y] -= 1.0
-    return loss, d  # the loss is a mean, so its gradient needs the 1/N'''),
+    return loss, d  # the loss is a mean, so its gradient needs the 1/N''',
+        "returns softmax − onehot without the 1/N; the loss is a mean, so dlogits = (softmax − onehot) / N"),
     # backward
     "backward_forgets_the_activation_derivative": ("backward", '''
 def backward(params, cache, dlogits):
@@ -215,7 +223,8 @@ def backward(params, cache, dlogits):
         grad["b"] = g.sum(axis=0)
         grads[l] = grad
         g = g @ layer["W"]
-    return grads'''),
+    return grads''',
+        "leaves out the activation's derivative: multiply by activation_derivative(z) at every hidden layer"),
     "backward_batchnorm_ignores_batch_statistics": ("backward", '''
 def backward(params, cache, dlogits):
     L = len(params)
@@ -235,7 +244,8 @@ def backward(params, cache, dlogits):
         grad["b"] = g.sum(axis=0)
         grads[l] = grad
         g = g @ layer["W"]
-    return grads'''),
+    return grads''',
+        "treats batch norm's μ and var as constants (g·γ/√(var + eps)); in training add the two mean terms"),
     # clip_by_global_norm
     "clip_by_global_norm_per_layer": ("clip_by_global_norm", '''
 def clip_by_global_norm(grads, max_norm):
@@ -245,7 +255,8 @@ def clip_by_global_norm(grads, max_norm):
         norm = float(np.sqrt(sum(np.sum(v * v) for v in layer.values())))
         scale = min(1.0, max_norm / (norm + CLIP_EPS))  # each layer on its own
         out.append({k: v * scale for k, v in layer.items()})
-    return out, total'''),
+    return out, total''',
+        "clips each layer by its own norm instead of by the total norm over all layers"),
     # sgd_step
     "sgd_step_ignores_nesterov": ("sgd_step", '''
 def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
@@ -264,7 +275,8 @@ def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(
             p_out[k], v_out[k] = p - lr_l * v, v  # the Nesterov look-ahead is missing
         new_params.append(p_out)
         new_velocity.append(v_out)
-    return new_params, new_velocity'''),
+    return new_params, new_velocity''',
+        "ignores nesterov=True and steps by v; Nesterov's step is p − lr·(g + momentum·v)"),
     "sgd_step_ignores_frozen": ("sgd_step", '''
 def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
     new_params, new_velocity = [], []
@@ -279,7 +291,8 @@ def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(
             p_out[k], v_out[k] = p - lr_l * step, v
         new_params.append(p_out)
         new_velocity.append(v_out)
-    return new_params, new_velocity'''),
+    return new_params, new_velocity''',
+        "moves the frozen layers too; a layer in frozen keeps its arrays and its velocity unchanged"),
     "sgd_step_frozen_layer_keeps_momentum": ("sgd_step", '''
 def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
     new_params, new_velocity = [], []
@@ -294,7 +307,8 @@ def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(
             p_out[k], v_out[k] = p - lr_l * step, v
         new_params.append(p_out)
         new_velocity.append(v_out)
-    return new_params, new_velocity'''),
+    return new_params, new_velocity''',
+        "freezes a layer with a zero rate, so its buffer still moves; torch leaves a frozen layer's buffer as it was"),
     "sgd_step_frozen_layer_loses_its_buffer": ("sgd_step", '''
 def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
     new_params, new_velocity = [], []
@@ -313,7 +327,8 @@ def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(
             p_out[k], v_out[k] = p - lr_l * step, v
         new_params.append(p_out)
         new_velocity.append(v_out)
-    return new_params, new_velocity'''),
+    return new_params, new_velocity''',
+        "drops a frozen layer's buffer ({}); torch keeps it unchanged, for when the layer is unfrozen"),
     "sgd_step_lr_scale_in_the_buffer": ("sgd_step", '''
 def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
     new_params, new_velocity = [], []
@@ -332,7 +347,8 @@ def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(
             p_out[k], v_out[k] = p - lr * step, v
         new_params.append(p_out)
         new_velocity.append(v_out)
-    return new_params, new_velocity'''),
+    return new_params, new_velocity''',
+        "scales the gradient that enters the buffer by lr_scale; the rate lr·lr_scale[l] scales the step only"),
     "sgd_step_ignores_lr_scale": ("sgd_step", '''
 def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(), lr_scale=None):
     new_params, new_velocity = [], []
@@ -350,32 +366,41 @@ def sgd_step(params, grads, velocity, lr, momentum=0.9, nesterov=False, frozen=(
             p_out[k], v_out[k] = p - lr * step, v  # one rate for every layer
         new_params.append(p_out)
         new_velocity.append(v_out)
-    return new_params, new_velocity'''),
+    return new_params, new_velocity''',
+        "ignores lr_scale; layer l steps with the rate lr·lr_scale[l]"),
     # transfer_params
     "transfer_params_returns_views": ("transfer_params", '''
 def transfer_params(pretrained, n_reuse, dims, seed=0):
     bn = any("gamma" in layer for layer in pretrained)
     fresh = init_params(dims, seed=seed, batchnorm=bn)
-    return list(pretrained[:n_reuse]) + fresh[n_reuse:]  # the same dicts, the same arrays'''),
+    return list(pretrained[:n_reuse]) + fresh[n_reuse:]  # the same dicts, the same arrays''',
+        "returns pretrained's own layers; the reused layers must be copies of every array"),
     "transfer_params_copies_only_the_dicts": ("transfer_params", '''
 def transfer_params(pretrained, n_reuse, dims, seed=0):
     bn = any("gamma" in layer for layer in pretrained)
     fresh = init_params(dims, seed=seed, batchnorm=bn)
-    return [dict(layer) for layer in pretrained[:n_reuse]] + fresh[n_reuse:]  # new dicts, shared arrays'''),
+    return [dict(layer) for layer in pretrained[:n_reuse]] + fresh[n_reuse:]  # new dicts, shared arrays''',
+        "copies the layer dicts but not their arrays (dict(layer) shares them); copy every array"),
     "transfer_params_reinitialises_everything": ("transfer_params", '''
 def transfer_params(pretrained, n_reuse, dims, seed=0):
     bn = any("gamma" in layer for layer in pretrained)
-    return init_params(dims, seed=seed, batchnorm=bn)  # nothing of pretrained is kept'''),
+    return init_params(dims, seed=seed, batchnorm=bn)  # nothing of pretrained is kept''',
+        "initialises every layer afresh; the first n_reuse layers are copies of pretrained's"),
     "transfer_params_fresh_part_as_its_own_net": ("transfer_params", '''
 def transfer_params(pretrained, n_reuse, dims, seed=0):
     bn = any("gamma" in layer for layer in pretrained)
     reused = [{k: v.copy() for k, v in layer.items()} for layer in pretrained[:n_reuse]]
-    return reused + init_params(dims[n_reuse:], seed=seed, batchnorm=bn)  # other random draws than init_params(dims)'''),
+    return reused + init_params(dims[n_reuse:], seed=seed, batchnorm=bn)  # other random draws than init_params(dims)''',
+        "draws the fresh layers from init_params(dims[n_reuse:]); they are those of init_params(dims, seed=seed)"),
     # train
-    "train_ignores_clip": ("train", _train(clip="# clip is never applied")),
-    "train_ignores_params": ("train", _train(start="params = init_params(dims, init, gain, seed, batchnorm)"
-                                                   "  # the given params are never used")),
-    "train_clips_the_frozen_layers_too": ("train", _train(clip=(
-        "if clip is not None:\n"
-        "    grads, _ = clip_by_global_norm(grads, clip)  # the frozen layers' gradients count in the norm"))),
+    "train_ignores_clip": _train(
+        "never clips; with clip set, clip the gradients of the layers not frozen (clip_by_global_norm) at each step",
+        clip="# clip is never applied"),
+    "train_ignores_params": _train(
+        "starts from init_params even when params are given; start from a copy of the given params",
+        start="params = init_params(dims, init, gain, seed, batchnorm)  # the given params are never used"),
+    "train_clips_the_frozen_layers_too": _train(
+        "counts the frozen layers' gradients in the clipping norm; clip the gradients of the other layers only",
+        clip="if clip is not None:\n"
+             "    grads, _ = clip_by_global_norm(grads, clip)  # the frozen layers' gradients count in the norm"),
 }
