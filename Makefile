@@ -8,6 +8,7 @@ OUT ?= grades
 JOBS ?=
 ASSIGNMENT ?=
 HIDDEN_VISIBILITY ?=
+SIMILARITY ?=
 SUBMITTED ?= examples/_notebooks
 COURSE ?= build/nbgrader
 NAME ?=
@@ -23,7 +24,7 @@ help:
 	@echo "  make install          .venv/ with the pinned dependencies and the kit (every target does this first)"
 	@echo "  make check            the public checks on your working copy, assignments/ (uses .venv itself)"
 	@echo "Instructors"
-	@echo "  make grade            grade SUBMISSIONS into OUT (gradebook, feedback, summary); JOBS, HIDDEN_VISIBILITY"
+	@echo "  make grade            grade SUBMISSIONS into OUT (gradebook, feedback, summary); JOBS, HIDDEN_VISIBILITY, SIMILARITY"
 	@echo "  make similarity       pairs of students whose code is unusually alike: OUT/similarity.html"
 	@echo "  make nbgrade          nbgrader's own autograde, export and feedback on SUBMITTED, in COURSE"
 	@echo "  make gradescope       dist/gradescope/autograder.zip; with ASSIGNMENT=04_batchnorm, dist/gradescope/04_batchnorm.zip (out of 100)"
@@ -45,6 +46,7 @@ help:
 	@echo "  ASSIGNMENT=NN_name    gradescope, classroom: build for this assignment alone [all of them]"
 	@echo "  HIDDEN_VISIBILITY=v   grade, gradescope: when students see the hidden checks on Gradescope:"
 	@echo "                        after_due_date, hidden, after_published, visible [after_due_date]"
+	@echo "  SIMILARITY=1          grade: add the similar submissions to the summary (and OUT/similarity.html) [off]"
 	@echo "  SUBMITTED=dir         nbgrade: the notebook submissions [$(SUBMITTED)]"
 	@echo "  COURSE=dir            nbgrade: nbgrader's course folder [$(COURSE)]"
 	@echo "  NAME=NN_name          new-assignment: the new folder, e.g. NAME=08_dropout"
@@ -62,7 +64,7 @@ install: $(STAMP)
 
 grade: $(STAMP)
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(HIDDEN_VISIBILITY),--hidden-visibility $(HIDDEN_VISIBILITY))
+		$(if $(HIDDEN_VISIBILITY),--hidden-visibility $(HIDDEN_VISIBILITY)) $(if $(SIMILARITY),--similarity)
 
 similarity: $(STAMP)
 	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT)

@@ -274,10 +274,11 @@ def _feedback_link(folder: str, kind: str) -> str:
     return f"{STUDENTS}/{quote(folder)}/feedback.{kind}"
 
 
-def summary_md(results, plan, isolation: list[str], seconds: float, skipped=(), removed=()) -> str:
+def summary_md(results, plan, isolation: list[str], seconds: float, skipped=(), removed=(), sections=()) -> str:
     """The class summary: statistics and failing checks per assignment, every student with a link
     to their feedback, the notes, the entries of SUBMISSIONS that were skipped (``skipped``: (name,
-    why)) and the output folders of an earlier run that were removed (``removed``)."""
+    why)) and the output folders of an earlier run that were removed (``removed``); then the extra
+    ``sections``, (title, Markdown, HTML) each (e.g. ``similarity.summary_section``)."""
     n = len(results)
     out = ["# Class summary", "", f"{n} submissions graded in {seconds:.1f} s.", "",
            "Isolation: " + "; ".join(isolation), "",
@@ -308,10 +309,12 @@ def summary_md(results, plan, isolation: list[str], seconds: float, skipped=(), 
     if removed:
         out += ["", "## Removed: output folders of an earlier run whose submission is not in this one", ""]
         out += [f"- {STUDENTS}/{md_text(name)}" for name in removed]
+    for title, md, _ in sections:
+        out += ["", f"## {title}", "", md.strip("\n")]
     return "\n".join(out) + "\n"
 
 
-def summary_html(results, plan, isolation: list[str], seconds: float, skipped=(), removed=()) -> str:
+def summary_html(results, plan, isolation: list[str], seconds: float, skipped=(), removed=(), sections=()) -> str:
     """The class summary as one self-contained page (the plots are the PNGs beside it)."""
     e = html.escape
     n = len(results)
@@ -341,6 +344,7 @@ def summary_html(results, plan, isolation: list[str], seconds: float, skipped=()
                      + "".join(f"<li>{e(STUDENTS)}/{e(name)}</li>" for name in removed) + "</ul>")
     for a, _ in plan.items:
         parts.append(f"<h2>{e(a.folder)}</h2><img src='{PLOTS}/{e(a.folder)}.png' alt='{e(a.folder)}' width='100%'>")
+    parts += [f"<h2>{e(title)}</h2>{body}" for title, _, body in sections]
     return "\n".join(parts) + "</body></html>"
 
 
@@ -398,15 +402,16 @@ class OutputBusy(Exception):
 
 
 def write_class(out: Path, results, plan, isolation: list[str], seconds: float,
-                skipped=()) -> tuple[list[str], list[str]]:
-    """Plots, summary.md, summary.html and gradebook.csv; then the output folders of students not
-    in ``results`` (left by an earlier run) are removed. Returns (removed folders, folders in
-    OUT/students that hold other files and were left alone)."""
+                skipped=(), sections=()) -> tuple[list[str], list[str]]:
+    """Plots, summary.md, summary.html (with the extra ``sections``, see ``summary_md``) and
+    gradebook.csv; then the output folders of students not in ``results`` (left by an earlier run)
+    are removed. Returns (removed folders, folders in OUT/students that hold other files and were
+    left alone)."""
     removed, foreign = stale_student_folders(out, {r.folder for r in results})
     for a, checks in plan.items:
         plot_assignment(results, a.folder, checks, out / PLOTS / f"{a.folder}.png")
-    write_atomic(out / "summary.md", summary_md(results, plan, isolation, seconds, skipped, removed))
-    write_atomic(out / "summary.html", summary_html(results, plan, isolation, seconds, skipped, removed))
+    write_atomic(out / "summary.md", summary_md(results, plan, isolation, seconds, skipped, removed, sections))
+    write_atomic(out / "summary.html", summary_html(results, plan, isolation, seconds, skipped, removed, sections))
     write_atomic(out / "gradebook.csv", gradebook_csv(results, plan))
     remove_student_folders(out, removed)
     return removed, foreign

@@ -2,7 +2,9 @@
 
 ``python -m autograder similarity SUBMISSIONS [--out DIR] [--threshold T]`` prints the pairs and
 writes ``DIR/similarity.html`` (the matching regions of each pair side by side) and
-``DIR/similarity.md``.
+``DIR/similarity.md``. ``python -m autograder grade SUBMISSIONS --out OUT --similarity`` adds the
+same pairs to the class summary as a section (``summary_section``: a table whose rows link to
+``OUT/similarity.html``, which it writes).
 
 How two files are compared (copydetect, the winnowing of Schleimer, Wilkerson and Aiken, 2003,
 that MOSS uses):
@@ -121,11 +123,14 @@ def class_codes(root: Path, notes: list[str]) -> dict[str, dict[str, str]]:
     return codes
 
 
-def similarity(root: Path, threshold: float = THRESHOLD) -> Report:
-    """Compare, per assignment, the code of every two students of the class in ``root``."""
+def similarity(root: Path, threshold: float = THRESHOLD, folders: list[str] | None = None) -> Report:
+    """Compare, per assignment (those in ``folders``, or all), the code of every two students of
+    the class in ``root``."""
     report = Report(threshold=threshold)
     codes = class_codes(root, report.notes)
     for a in course.available():
+        if folders and a.folder not in folders:
+            continue
         found = codes.get(a.folder, {})
         report.students[a.folder] = len(found)
         pairs, compared = compare_codes(found, stub_of(a), a.folder, threshold)
@@ -139,20 +144,26 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def as_markdown(report: Report) -> str:
-    """The flagged pairs as a Markdown section."""
+def _compared(report: Report) -> str:
+    return ", ".join(f"{f} ({report.students[f]} students, {n} pairs)" for f, n in report.compared.items() if n) \
+        or "nothing"
+
+
+def as_markdown(report: Report, page: str = "") -> str:
+    """The flagged pairs as a Markdown section; with ``page`` (the address of the HTML report),
+    each pair links to its side-by-side view there."""
     lines = ["## Similar submissions", "",
              f"Pairs whose own code (the released stub removed) is at least {_pct(report.threshold)} alike "
              "both ways. A flag is a place to look, not a verdict.", ""]
     if report.flagged:
         lines += ["| assignment | student | student | alike | shared characters |", "|---|---|---|---|---|"]
-        for p in report.flagged:
-            lines.append(f"| {p.assignment} | {md_text(p.students[0])} | {md_text(p.students[1])} | "
+        for i, p in enumerate(report.flagged):
+            link = f" ([side by side]({page}#p{i}))" if page else ""
+            lines.append(f"| {p.assignment} | {md_text(p.students[0])} | {md_text(p.students[1])}{link} | "
                          f"{_pct(p.shares[0])} / {_pct(p.shares[1])} | {p.shared} |")
     else:
         lines.append("No pair is flagged.")
-    lines += ["", "Compared: " + ", ".join(f"{f} ({report.students[f]} students, {n} pairs)"
-                                           for f, n in report.compared.items() if n) or "nothing"]
+    lines += ["", "Compared: " + _compared(report)]
     return "\n".join(lines) + "\n"
 
 
@@ -170,15 +181,21 @@ def _highlighted(code: str, slices: np.ndarray) -> str:
     return text
 
 
+def _html_table(report: Report, page: str = "") -> str:
+    """The flagged pairs as an HTML table whose rows link to ``page#p<i>`` (the side-by-side views)."""
+    esc = html.escape
+    rows = "".join(f"<tr><td>{esc(p.assignment)}</td><td><a href='{esc(page)}#p{i}'>{esc(p.students[0])} – "
+                   f"{esc(p.students[1])}</a></td><td>{_pct(p.shares[0])} / {_pct(p.shares[1])}</td>"
+                   f"<td>{p.shared}</td></tr>" for i, p in enumerate(report.flagged))
+    return (f"<table><tr><th>assignment</th><th>students</th><th>alike</th><th>shared characters</th></tr>"
+            f"{rows}</table>" if report.flagged else "<p>No pair is flagged.</p>")
+
+
 def as_html(report: Report) -> str:
     """One self-contained page: the table of flagged pairs, then each pair's code side by side with
     the matching regions marked."""
     esc = html.escape
-    rows = "".join(f"<tr><td>{esc(p.assignment)}</td><td><a href='#p{i}'>{esc(p.students[0])} – "
-                   f"{esc(p.students[1])}</a></td><td>{_pct(p.shares[0])} / {_pct(p.shares[1])}</td>"
-                   f"<td>{p.shared}</td></tr>" for i, p in enumerate(report.flagged))
-    table = (f"<table><tr><th>assignment</th><th>students</th><th>alike</th><th>shared characters</th></tr>"
-             f"{rows}</table>" if report.flagged else "<p>No pair is flagged.</p>")
+    table = _html_table(report)
     pairs = "".join(
         f"<h2 id='p{i}'>{esc(p.assignment)}: {esc(p.students[0])} and {esc(p.students[1])}</h2><div class='pair'>"
         + "".join(f"<div><h3>{esc(s)} ({_pct(share)} of their code)</h3><pre>{_highlighted(code, sl)}</pre></div>"
@@ -189,6 +206,24 @@ def as_html(report: Report) -> str:
             f"<p>Pairs whose own code (the released stub removed) is at least {_pct(report.threshold)} alike both "
             f"ways; matching regions are marked. A flag is a place to look, not a verdict.</p>{table}{pairs}"
             f"</body></html>\n")
+
+
+PAGE = "similarity.html"  # the side-by-side report, in the output folder
+
+
+def summary_section(root: Path, out: Path, folders: list[str] | None = None,
+                    threshold: float = THRESHOLD) -> tuple[str, str, str]:
+    """The class summary's "Similar submissions" section for the class in ``root``, graded into
+    ``out``: writes ``out/similarity.html`` (each flagged pair side by side) and returns (title,
+    Markdown body, HTML body) for ``report.write_class(sections=...)``; the bodies' rows link to
+    the page."""
+    report = similarity(root, threshold, folders)
+    write_atomic(out / PAGE, as_html(report))
+    md = as_markdown(report, PAGE).split("\n", 2)[2]  # without its own "## Similar submissions" heading
+    intro = (f"<p>Pairs whose own code (the released stub removed) is at least {_pct(report.threshold)} alike both "
+             f"ways; each links to the two files side by side in <a href='{PAGE}'>{PAGE}</a>. A flag is a place "
+             f"to look, not a verdict.</p>")
+    return "Similar submissions", md, f"{intro}{_html_table(report, PAGE)}<p>Compared: {html.escape(_compared(report))}</p>"
 
 
 def main(argv: list[str] | None = None) -> int:
