@@ -189,6 +189,8 @@ def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: lis
         print(f"\n{reused} unchanged submissions taken from the previous run (--resume)")
     print(f"\n{len(results)} submissions in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
           f"{out}/summary.md, {out}/{report.STUDENTS}/<folder>/feedback.md")
+    if args.similarity:
+        print(f"similar submissions: the last section of {out}/summary.md; side by side in {out}/similarity.html")
     return 0
 
 
