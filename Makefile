@@ -8,6 +8,7 @@ OUT ?= grades
 JOBS ?=
 ASSIGNMENT ?=
 HIDDEN_VISIBILITY ?=
+SIMILARITY ?=
 SUBMITTED ?= examples/_notebooks
 COURSE ?= build/nbgrader
 NAME ?=
@@ -24,7 +25,7 @@ help:
 	@echo "  make check            the public checks on your working copy, assignments/ (uses .venv itself);"
 	@echo "                        the same feedback as a page: report.html"
 	@echo "Instructors"
-	@echo "  make grade            grade SUBMISSIONS into OUT (gradebook, feedback, summary); JOBS, HIDDEN_VISIBILITY"
+	@echo "  make grade            grade SUBMISSIONS into OUT (gradebook, feedback, summary); JOBS, HIDDEN_VISIBILITY, SIMILARITY"
 	@echo "  make similarity       pairs of students whose code is unusually alike: OUT/similarity.html"
 	@echo "  make screenshots      OUT's summary.html and feedback.html pages as a browser shows them (headless"
 	@echo "                        Chromium), into OUT/screenshots/; grades SUBMISSIONS first if OUT has no summary"
@@ -48,6 +49,7 @@ help:
 	@echo "  ASSIGNMENT=NN_name    gradescope, classroom: build for this assignment alone [all of them]"
 	@echo "  HIDDEN_VISIBILITY=v   grade, gradescope: when students see the hidden checks on Gradescope:"
 	@echo "                        after_due_date, hidden, after_published, visible [after_due_date]"
+	@echo "  SIMILARITY=1          grade: add the similar submissions to the summary (and OUT/similarity.html) [off]"
 	@echo "  SUBMITTED=dir         nbgrade: the notebook submissions [$(SUBMITTED)]"
 	@echo "  COURSE=dir            nbgrade: nbgrader's course folder [$(COURSE)]"
 	@echo "  NAME=NN_name          new-assignment: the new folder, e.g. NAME=08_dropout"
@@ -65,7 +67,7 @@ install: $(STAMP)
 
 grade: $(STAMP)
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(HIDDEN_VISIBILITY),--hidden-visibility $(HIDDEN_VISIBILITY))
+		$(if $(HIDDEN_VISIBILITY),--hidden-visibility $(HIDDEN_VISIBILITY)) $(if $(SIMILARITY),--similarity)
 
 similarity: $(STAMP)
 	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT)

@@ -176,7 +176,8 @@ def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: lis
               file=sys.stderr)
         return 3
     seconds = time.monotonic() - start
-    removed, foreign = report.write_class(out, results, plan, prot, seconds, intake.skipped)
+    extra = [_entry(SIMILARITY)(root, out, plan.folders)] if args.similarity else []
+    removed, foreign = report.write_class(out, results, plan, prot, seconds, intake.skipped, extra=extra)
     print_gradebook(results, plan)
     for name in removed:
         print(f"removed {out / report.STUDENTS / name}: left by an earlier run, no such submission now")
@@ -188,6 +189,8 @@ def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: lis
         print(f"\n{reused} unchanged submissions taken from the previous run (--resume)")
     print(f"\n{len(results)} submissions in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
           f"{out}/summary.md, {out}/{report.STUDENTS}/<folder>/feedback.md")
+    if args.similarity:
+        print(f"similar submissions: the last section of {out}/summary.md; side by side in {out}/similarity.html")
     return 0
 
 
@@ -220,6 +223,9 @@ def grade(argv=None) -> int:
                         "it can then read and write what user nobody can; for one-student containers only")
     g.add_argument("--resume", action="store_true",
                    help="skip submissions whose files and checks are unchanged since they were graded into --out")
+    g.add_argument("--similarity", action="store_true",
+                   help="add a 'Similar submissions' section to summary.md/html: the pairs of students whose code "
+                        "is unusually alike, side by side in OUT/similarity.html (nothing is run)")
     g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
                    help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
     return cmd_grade(g.parse_args(argv))
@@ -235,8 +241,17 @@ class Command:
     summary: str
 
     def run(self, argv: list[str]) -> int:
-        module, function = self.entry.split(":")
-        return getattr(importlib.import_module(module), function)(argv)
+        return _entry(self.entry)(argv)
+
+
+def _entry(spec: str):
+    """The function ``module:function`` names, its module imported only now (the commands' modules
+    load slow libraries: similarity's copydetect imports matplotlib)."""
+    module, function = spec.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+SIMILARITY = "autograder.similarity:summary_section"  # grade --similarity: (root, out, folders) -> the blocks of a summary section
 
 
 COMMANDS = [

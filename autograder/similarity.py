@@ -2,7 +2,9 @@
 
 ``python -m autograder similarity SUBMISSIONS [--out DIR] [--threshold T]`` prints the pairs and
 writes ``DIR/similarity.html`` (the matching regions of each pair side by side) and
-``DIR/similarity.md``.
+``DIR/similarity.md``. ``python -m autograder grade SUBMISSIONS --out OUT --similarity`` adds the
+same pairs to the class summary as a section (``summary_section``: a table whose rows link to
+``OUT/similarity.html``, which it writes).
 
 How two files are compared (copydetect, the winnowing of Schleimer, Wilkerson and Aiken, 2003,
 that MOSS uses):
@@ -39,9 +41,9 @@ import numpy as np
 from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import highlight_overlap
 
-from gradkit import course
+from gradkit import course, page
 from .build.release import strip_solutions
-from .report import md_text, write_atomic
+from .report import write_atomic
 from .intake.submissions import materialize, scan
 
 K = 25  # characters of filtered code in one k-gram (copydetect's default noise threshold)
@@ -121,11 +123,14 @@ def class_codes(root: Path, notes: list[str]) -> dict[str, dict[str, str]]:
     return codes
 
 
-def similarity(root: Path, threshold: float = THRESHOLD) -> Report:
-    """Compare, per assignment, the code of every two students of the class in ``root``."""
+def similarity(root: Path, threshold: float = THRESHOLD, folders: list[str] | None = None) -> Report:
+    """Compare, per assignment (those in ``folders``, or all), the code of every two students of
+    the class in ``root``."""
     report = Report(threshold=threshold)
     codes = class_codes(root, report.notes)
     for a in course.available():
+        if folders and a.folder not in folders:
+            continue
         found = codes.get(a.folder, {})
         report.students[a.folder] = len(found)
         pairs, compared = compare_codes(found, stub_of(a), a.folder, threshold)
@@ -139,21 +144,35 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def as_markdown(report: Report) -> str:
-    """The flagged pairs as a Markdown section."""
-    lines = ["## Similar submissions", "",
-             f"Pairs whose own code (the released stub removed) is at least {_pct(report.threshold)} alike "
-             "both ways. A flag is a place to look, not a verdict.", ""]
+def _compared(report: Report) -> str:
+    return ", ".join(f"{f} ({report.students[f]} students, {n} pairs)" for f, n in report.compared.items() if n) \
+        or "nothing"
+
+
+RULE = "Pairs whose own code (the released stub removed) is at least {} alike both ways. A flag is a place to look, not a verdict."
+
+
+def section(report: Report, address: str = "") -> list:
+    """The flagged pairs as ``gradkit.page`` blocks (a heading, the rule, a table, what was compared);
+    with ``address`` (of the side-by-side page) each pair links to its view there."""
+    blocks = [page.Heading(2, page.Kit("Similar submissions")), page.Para(page.Kit(RULE.format(_pct(report.threshold))))]
     if report.flagged:
-        lines += ["| assignment | student | student | alike | shared characters |", "|---|---|---|---|---|"]
-        for p in report.flagged:
-            lines.append(f"| {p.assignment} | {md_text(p.students[0])} | {md_text(p.students[1])} | "
-                         f"{_pct(p.shares[0])} / {_pct(p.shares[1])} | {p.shared} |")
+        rows = []
+        for i, p in enumerate(report.flagged):
+            view = f"{address}#p{i}"
+            second = [p.students[1], page.Kit(" ("), page.Link("side by side", view, view), page.Kit(")")] \
+                if address else p.students[1]
+            rows.append([page.Kit(p.assignment), p.students[0], second,
+                         page.Kit(f"{_pct(p.shares[0])} / {_pct(p.shares[1])}"), page.Kit(str(p.shared))])
+        blocks.append(page.Table(["assignment", "student", "student", "alike", "shared characters"], rows, right=(4,)))
     else:
-        lines.append("No pair is flagged.")
-    lines += ["", "Compared: " + ", ".join(f"{f} ({report.students[f]} students, {n} pairs)"
-                                           for f, n in report.compared.items() if n) or "nothing"]
-    return "\n".join(lines) + "\n"
+        blocks.append(page.Para(page.Kit("No pair is flagged.")))
+    return blocks + [page.Para(page.Kit("Compared: " + _compared(report)))]
+
+
+def as_markdown(report: Report, address: str = "") -> str:
+    """The flagged pairs as a Markdown page (``section``)."""
+    return page.markdown(page.Page("Similar submissions", section(report, address)[1:]))
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
@@ -174,21 +193,27 @@ def as_html(report: Report) -> str:
     """One self-contained page: the table of flagged pairs, then each pair's code side by side with
     the matching regions marked."""
     esc = html.escape
-    rows = "".join(f"<tr><td>{esc(p.assignment)}</td><td><a href='#p{i}'>{esc(p.students[0])} – "
-                   f"{esc(p.students[1])}</a></td><td>{_pct(p.shares[0])} / {_pct(p.shares[1])}</td>"
-                   f"<td>{p.shared}</td></tr>" for i, p in enumerate(report.flagged))
-    table = (f"<table><tr><th>assignment</th><th>students</th><th>alike</th><th>shared characters</th></tr>"
-             f"{rows}</table>" if report.flagged else "<p>No pair is flagged.</p>")
+    table = page.html_blocks(section(report)[1:])
     pairs = "".join(
         f"<h2 id='p{i}'>{esc(p.assignment)}: {esc(p.students[0])} and {esc(p.students[1])}</h2><div class='pair'>"
         + "".join(f"<div><h3>{esc(s)} ({_pct(share)} of their code)</h3><pre>{_highlighted(code, sl)}</pre></div>"
                   for s, share, code, sl in zip(p.students, p.shares, p.code, p.slices))
         + "</div>" for i, p in enumerate(report.flagged))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Similar submissions</title>"
-            f"<style>{_STYLE}</style></head><body><h1>Similar submissions</h1>"
-            f"<p>Pairs whose own code (the released stub removed) is at least {_pct(report.threshold)} alike both "
-            f"ways; matching regions are marked. A flag is a place to look, not a verdict.</p>{table}{pairs}"
+            f"<style>{_STYLE}</style></head><body><h1>Similar submissions</h1>{table}{pairs}"
             f"</body></html>\n")
+
+
+PAGE = "similarity.html"  # the side-by-side report, in the output folder
+
+
+def summary_section(root: Path, out: Path, folders: list[str] | None = None, threshold: float = THRESHOLD) -> list:
+    """The class summary's "Similar submissions" section for the class in ``root``, graded into
+    ``out``: writes ``out/similarity.html`` (each flagged pair side by side) and returns the
+    section's blocks for ``report.write_class(extra=...)``, each pair linking to its view there."""
+    report = similarity(root, threshold, folders)
+    write_atomic(out / PAGE, as_html(report))
+    return section(report, PAGE)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -272,12 +272,16 @@ def _html_block(b) -> str:
     raise TypeError(f"not a block of a page: {b!r}")
 
 
+def html_blocks(blocks: list) -> str:
+    """Blocks as an HTML fragment (for a page with its own frame)."""
+    return "\n".join(b for b in map(_html_block, blocks) if b)
+
+
 def html_page(page: Page) -> str:
     """The page as one self-contained HTML file: the style sheet and every image inline."""
-    body = [_html_block(b) for b in page.blocks]
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(page.title)}</title>"
             f"<style>{CSS}</style></head><body><h1>{html.escape(page.title)}</h1>\n"
-            + "\n".join(b for b in body if b) + "\n</body></html>\n")
+            + html_blocks(page.blocks) + "\n</body></html>\n")
 
 
 # --- a student's feedback --------------------------------------------------------------------------

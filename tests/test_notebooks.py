@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import re
+import runpy
 import shutil
 import time
 import zipfile
@@ -22,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder import nbgrade
@@ -154,6 +158,121 @@ def test_release_notebook_runs_from_its_folder_with_the_shipped_library(release,
         if _role(cell) == "test":
             assert _result(cell) == 0.0
             assert "not implemented yet" in _stdout(cell)
+
+
+# --- the plots: legends, labels, and what the text says about them -------------------------------
+
+def _run_plot_cells(a) -> tuple[dict, list]:
+    """Every code cell of ``a``'s notebook.md run in this process on the solution module (as the
+    solution notebook runs them, with matplotlib's Agg backend): (the namespace afterwards, the
+    figures in the order the notebook shows them: at ``plt.show()``, then those still open at the
+    end of a cell, as the inline backend does)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    namespace = runpy.run_path(str(a.path / f"{a.module}.py"))
+    shown = []
+
+    def show(*args, **kwargs):
+        shown.extend(plt.figure(n) for n in plt.get_fignums())
+        plt.close("all")
+
+    real_show, plt.show = plt.show, show
+    try:
+        for kind, _, body in notebooks.parse_text((a.path / notebooks.TEXT_FILE).read_text(encoding="utf-8")):
+            if kind == "code":
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(body, f"{a.folder}/{notebooks.TEXT_FILE}", "exec"), namespace)
+                show()
+    finally:
+        plt.show = real_show
+    return namespace, shown
+
+
+@pytest.fixture(scope="module")
+def plot_runs():
+    """{folder: (namespace, figures)}, each notebook run once, on demand."""
+    cache = {}
+
+    def get(a):
+        if a.folder not in cache:
+            cache[a.folder] = _run_plot_cells(a)
+        return cache[a.folder]
+    return get
+
+
+def _series(ax) -> int:
+    """The data an axes draws: curves (more than the two points of a reference line), bar
+    containers, histograms drawn as steps, collections (scatter)."""
+    curves = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+    steps = [p for p in ax.patches if p.get_label() and not p.get_label().startswith("_")]
+    return len(curves) + len(ax.containers) + len(steps) + len(ax.collections)
+
+
+def _figure_problems(fig) -> list[str]:
+    out = []
+    for ax in fig.axes:
+        where = f"{ax.get_title() or 'untitled axes'!r}"
+        handles, labels = ax.get_legend_handles_labels()
+        legend = ax.get_legend()
+        if (_series(ax) >= 2 or len(handles) >= 2) and legend is None and not fig.legends:
+            out.append(f"{where}: {_series(ax)} data series, {len(handles)} labelled, and no legend")
+        if legend is not None:
+            shown = {t.get_text() for t in legend.get_texts()}
+            out += [f"{where}: {label!r} is labelled but not in the legend" for label in labels if label not in shown]
+        if not ax.get_xlabel() or not ax.get_ylabel():
+            out.append(f"{where}: an axis without a label (x: {ax.get_xlabel()!r}, y: {ax.get_ylabel()!r})")
+    return out
+
+
+@pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
+def test_every_plot_labels_its_axes_and_has_a_legend_for_several_lines(plot_runs, a):
+    _, figures = plot_runs(a)
+    assert figures, f"{a.folder}: notebook.md shows no plot"
+    problems = [f"plot {i}: {p}" for i, fig in enumerate(figures, 1) for p in _figure_problems(fig)]
+    assert not problems, f"{a.folder}/{notebooks.TEXT_FILE}: " + "; ".join(problems)
+
+
+def test_figure_problems_sees_a_missing_legend_and_a_missing_label():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (good, bad) = plt.subplots(1, 2)
+    for ax in (good, bad):
+        ax.plot([0, 1, 2], [0, 1, 2], label="one")
+        ax.plot([0, 1, 2], [2, 1, 0], label="two")
+    good.set(xlabel="x", ylabel="y")
+    good.legend()
+    bad.set(xlabel="x", title="bad")
+    problems = _figure_problems(fig)
+    plt.close(fig)
+    assert len(problems) == 2 and all(p.startswith("'bad'") for p in problems), problems
+
+
+def _question(folder: str, qid: str) -> str:
+    blocks = notebooks.parse_text((ROOT / "source" / folder / notebooks.TEXT_FILE).read_text(encoding="utf-8"))
+    return next(body for kind, args, body in blocks if kind == "question" and args[:1] == [qid])
+
+
+def test_07_stall_question_says_what_the_plotted_runs_measure(plot_runs):
+    """The question claims: the sigmoid N(0, 1) net's accuracy stays at chance and its loss falls, but
+    only to about ln 2 (guessing 50/50); its first layers get far smaller gradients than its last;
+    ReLU + He trains and batch norm rescues the sigmoid net (the next question). The notebook's own
+    runs (its cell's ``results``, the solution's train) must show each of these."""
+    text = " ".join(_question("07_deep_network", "stall").split())
+    assert "accuracy stays at chance" in text and "only to about $\\ln 2$" in text, text
+    results = plot_runs(assignments.by_folder("07_deep_network"))[0]["results"]
+    stall, relu, bn = (results[k] for k in ("sigmoid, N(0, 1)", "ReLU, He", "sigmoid, N(0, 1), batch norm"))
+    assert np.nanmax(stall["accuracy"]) <= 0.6, stall["accuracy"]  # chance is 0.5 (128 points of each class)
+    assert stall["loss"][0] > stall["loss"][-1] + 0.1, stall["loss"]  # it falls ...
+    assert np.log(2) - 0.01 <= np.nanmin(stall["loss"]) and stall["loss"][-1] <= np.log(2) + 0.05, stall["loss"]
+    assert stall["grad_norms"][0] < stall["grad_norms"][-1] / 30, stall["grad_norms"]
+    assert np.nanmax(relu["accuracy"]) >= 0.8, relu["accuracy"]
+    assert bn["accuracy"][-1] >= 0.9, bn["accuracy"]
 
 
 # --- executing notebooks ---------------------------------------------------------------------------

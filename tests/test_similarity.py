@@ -2,12 +2,17 @@
 
 The planted class for 04_batchnorm: the kit's solution and two solutions written independently
 (tests/similarity_class/), a disguised copy of two of them (variables renamed, functions reordered,
-comments changed, the code reformatted), and two students who handed in the untouched stub.
+comments changed, the code reformatted), and two students who handed in the untouched stub. The
+same class through ``grade --similarity``: the section of the class summary.
 """
 
 import ast
 import builtins
 import itertools
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +22,7 @@ from copydetect import compare_files
 from autograder import similarity
 from autograder.build.release import remove_markers
 from gradkit import course
+from tests.kit import ROOT
 
 HERE = Path(__file__).resolve().parent / "similarity_class"
 BATCHNORM = course.by_folder("04_batchnorm")
@@ -99,3 +105,42 @@ def test_pairs_are_scored_both_ways(report):
         assert all(similarity.THRESHOLD <= s <= 1 for s in p.shares) and p.shared >= similarity.MIN_SHARED
     assert not any(set(p.students) & {"stu", "sam", "dan"} for p in report.flagged)
     assert len(list(itertools.combinations(range(7), 2))) == report.compared["04_batchnorm"]
+
+
+def _summary(out: Path, name: str) -> str:
+    """A summary file without its timing line (which differs from run to run)."""
+    return re.sub(r"\d+ submissions graded in [\d.]+ s\.", "", (out / name).read_text(encoding="utf-8"))
+
+
+def test_grade_with_similarity_adds_the_section_and_nothing_else(tmp_path):
+    """``grade --similarity`` on the planted class: summary.md and summary.html end with the flagged
+    pairs (the planted copies, no other), each linking to its side-by-side view in OUT/similarity.html;
+    the same class graded without the flag has the same summary without the section, and no page."""
+    klass, out, plain = planted_class(tmp_path / "class"), tmp_path / "grades", tmp_path / "plain"
+    command = [sys.executable, "-m", "autograder", "grade", str(klass), "--only", BATCHNORM.folder, "--jobs", "2"]
+    proc = subprocess.run(command + ["--out", str(out), "--similarity"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    md = _summary(out, "summary.md")
+    head, section = md.split("\n## Similar submissions\n", 1)
+    rows = [line for line in section.splitlines() if line.startswith(f"| {BATCHNORM.folder} |")]
+    assert len(rows) == 2, section
+    row = re.compile(r"\| 04_batchnorm \| (\w+) \| (\w+) \(\[side by side\]\(similarity\.html#p(\d)\)\) \|")
+    pairs = [row.match(line).groups() for line in rows]
+    assert {p[:2] for p in pairs} == {("ann", "ben"), ("cal", "eve")}, rows  # the planted copies, no other
+    assert sorted(p[2] for p in pairs) == ["0", "1"], rows
+    assert "04_batchnorm (7 students, 21 pairs)" in section
+    page = (out / similarity.PAGE).read_text(encoding="utf-8")
+    assert page.count("class='pair'") == 2 and "id='p0'" in page and "id='p1'" in page and "<mark>" in page
+    summary_html = _summary(out, "summary.html")
+    assert "<h2>Similar submissions</h2>" in summary_html
+    assert summary_html.count("href='similarity.html#p") == 2 and "eve" in summary_html
+
+    shutil.copytree(out, plain, ignore=shutil.ignore_patterns(similarity.PAGE))
+    proc = subprocess.run(command + ["--out", str(plain), "--resume"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "7 unchanged submissions taken from the previous run" in proc.stdout
+    assert _summary(plain, "summary.md") == head
+    assert "Similar submissions" not in _summary(plain, "summary.html")
+    assert not (plain / similarity.PAGE).exists()
