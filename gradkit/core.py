@@ -262,10 +262,11 @@ def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
     return text
 
 
-def evaluate(check: Check, call: Call) -> Outcome:
-    """Run one check against one student; never raises."""
+def evaluate(check: Check, call: Call, mistakes=None) -> Outcome:
+    """Run one check against one student; never raises. ``mistakes`` (a ``mistakes.Mistakes``, or None)
+    names the mistake of a wrong answer before the hint (``mistake_lines``)."""
     case, expected = check.prepared
-    output = ""
+    output, got = "", None
     try:
         got = check.run(check, call, case)
         if isinstance(got, Returned):
@@ -280,14 +281,28 @@ def evaluate(check: Check, call: Call) -> Outcome:
         head, _, rest = str(m).partition("\n")
         called = getattr(m, "called", None) or case.show(check.function)
         msg = (f"{check.function}(): {head}\n  called: {called}"
-               + (f"\n{rest}" if rest else "") + f"\n  hint: {hint_of(m) or check.hint}")
+               + (f"\n{rest}" if rest else "") + mistake_lines(mistakes, check, got, case)
+               + f"\n  hint: {hint_of(m) or check.hint}")
         return outcome_failed(check, msg, "mismatch", output)
     except Exception as exc:  # the comparison choked on what came back: the student's answer is wrong
         msg = (f"{check.function}() returned something the check could not compare "
-               f"({type(exc).__name__}: {exc}).\n  called: {case.show(check.function)}\n  hint: {check.hint}")
+               f"({type(exc).__name__}: {exc}).\n  called: {case.show(check.function)}"
+               + mistake_lines(mistakes, check, got, case) + f"\n  hint: {check.hint}")
         return outcome_failed(check, msg, "mismatch", output)
     return Outcome(check.name, check.function, check.points, check.points, True, check.title,
                    hidden=check.hidden, output=output)
+
+
+def mistake_lines(mistakes, check: Check, got, case: Case) -> str:
+    """"\n  mistake: your <function> ..." for each mistake ``mistakes`` names for the answer ``got``
+    ("" without ``mistakes``, or when none is named; a failure to name one is no failure of the check)."""
+    if mistakes is None or got is None:
+        return ""
+    try:
+        named = mistakes.named(check, got, case)
+    except Exception:  # noqa: BLE001 (naming a mistake is a courtesy; the check's verdict stands)
+        return ""
+    return "".join(f"\n  mistake: {line}" for line in named)
 
 
 def total(outcomes) -> float:
