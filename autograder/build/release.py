@@ -23,7 +23,6 @@ differ from what source/ generates; nothing is written).
 from __future__ import annotations
 
 import argparse
-import ast
 import filecmp
 import shutil
 import sys
