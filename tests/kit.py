@@ -34,8 +34,9 @@ def source_file(a) -> Path:
 def grade_file(a, path: Path, named: bool = True) -> list:
     """Every check (public and hidden) of assignment ``a`` on the file at ``path``, in-process,
     through the engine loop the grader runs (naming mistakes, as the grader does, unless not ``named``)."""
-    session = LocalSession(a.module, Path(path), for_assignment(a) if named else None)
-    return Run().run(all_checks(a), Call(session, a.module), session.calls)
+    session = LocalSession(a.module, Path(path))
+    run = Run(mistakes=for_assignment(a) if named else None)
+    return run.run(all_checks(a), Call(session, a.module), session.calls)
 
 
 def mutants(a) -> dict:
