@@ -293,6 +293,9 @@ def evaluate(check: Check, call: Call, mistakes=None) -> Outcome:
                    hidden=check.hidden, output=output)
 
 
+MISTAKE = "  mistake: "  # the line of a named mistake, in a failure's message
+
+
 def mistake_lines(mistakes, check: Check, got, case: Case) -> str:
     """"\n  mistake: your <function> ..." for each mistake ``mistakes`` names for the answer ``got``
     ("" without ``mistakes``, or when none is named; a failure to name one is no failure of the check)."""
@@ -302,7 +305,7 @@ def mistake_lines(mistakes, check: Check, got, case: Case) -> str:
         named = mistakes.named(check, got, case)
     except Exception:  # noqa: BLE001 (naming a mistake is a courtesy; the check's verdict stands)
         return ""
-    return "".join(f"\n  mistake: {line}" for line in named)
+    return "".join(f"\n{MISTAKE}{line}" for line in named)
 
 
 def total(outcomes) -> float:
@@ -388,7 +391,8 @@ def attribute_causes(outcomes: list[Outcome], calls, run=None) -> list[Outcome]:
     """``outcomes`` with the hint of each failure replaced when the failing function calls
     another function that fails its own checks in ``run`` (the outcomes of the same run;
     ``outcomes`` by default): "your cross_entropy_grad calls softmax, which fails its own checks
-    (softmax: large |z|): fix softmax first". ``calls`` is the student's source (bytes or str)
+    (softmax: large |z|): fix softmax first", and without the mistakes named for it (they describe
+    what the other function's mistake makes it return). ``calls`` is the student's source (bytes or str)
     or what ``calls_in_source`` made of it."""
     calls = calls if isinstance(calls, dict) else calls_in_source(calls)
     run = outcomes if run is None else run
@@ -406,5 +410,6 @@ def attribute_causes(outcomes: list[Outcome], calls, run=None) -> list[Outcome]:
                          f"({', '.join(failing[f][:3])}{', ...' if len(failing[f]) > 3 else ''}): fix {f} first"
                          for f in culprits)
         head, sep, _ = o.message.rpartition("\n  hint: ")
-        out.append(replace(o, message=(head if sep else o.message) + f"\n  hint: {hint}"))
+        head = "\n".join(ln for ln in (head if sep else o.message).split("\n") if not ln.startswith(MISTAKE))
+        out.append(replace(o, message=head + f"\n  hint: {hint}"))  # the mistake is the other function's
     return out

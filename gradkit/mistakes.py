@@ -137,16 +137,21 @@ class Mistakes:
                 self._answers[check] = self._compute(check)
             return self._answers[check]
 
+    def run(self, name: str, check: Check) -> Any:
+        """The answer of the solution (``SOLUTION``) or of mutant ``name`` to ``check`` (run now, not kept);
+        StudentError when it raises or does not return in time."""
+        return check.run(check, Call(self._session(name), self.assignment.module), check.prepared[0])
+
     def _compute(self, check: Check) -> dict[str, Any]:
         case, _ = check.prepared
         found = {}
         for name in [SOLUTION] + [n for n, (f, _, _) in self.mutants.items() if f == check.function]:
             try:
-                found[name] = check.run(check, Call(self._session(name), self.assignment.module), case)
+                found[name] = self.run(name, check)
             except Exception:  # raised, timed out, or a run that cannot use this answer: no candidate
                 if name == SOLUTION:
                     return {}
-        solution = found.get(SOLUTION)
+        solution = found[SOLUTION]
         return {n: got for n, got in found.items() if n == SOLUTION or not same(check, got, solution, case)}
 
     def named(self, check: Check, got: Any, case: Case) -> list[str]:
