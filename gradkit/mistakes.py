@@ -10,7 +10,8 @@ student's answer matches while it does not match the solution's:
     mistake: your sigmoid_derivative returns σ(z)(1 − z) instead of σ(z)(1 − σ(z)) ...
 
 "Matches" is the check's own comparison (``check.compare``) with the other answer in the place of
-torch's, and the same side effects: NumPy warned in both calls or in neither, the same arguments
+torch's (equality up to rounding where the comparison cannot take an answer there: a statistical
+one), and the same side effects: NumPy warned in both calls or in neither, the same arguments
 written in place. A mutant that raises, does not return within ``MUTANT_TIMEOUT`` seconds, or whose
 answer on this case matches the solution's is no candidate. The answers of the solution and of the
 mutants are the same for every student: they are computed once per check and process, on the first
@@ -27,7 +28,10 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from .core import Call, Case, Check, Returned, StudentError, chain_from, returned_from
+import numpy as np
+
+from .compare import compare_array
+from .core import Call, Case, Check, Mismatch, Returned, StudentError, chain_from, returned_from
 from .course import MUTANTS, Assignment
 from .local import handle
 from .protocol import Invoker
@@ -35,6 +39,7 @@ from .protocol import Invoker
 MUTANT_TIMEOUT = 5.0  # seconds for one call of a mutant (or of the solution); past it, no candidate
 MOST = 3  # mistakes named for one failure at most
 SOLUTION = ""  # the key of the solution's answer among the mutants'
+ROUNDING = 1e-9  # relative: answers computed the same way differ by a few roundings, far less than this
 
 
 class InProcess:
@@ -96,14 +101,36 @@ def effects(got: Any) -> tuple:
 
 def same(check: Check, got: Any, other: Any, case: Case) -> bool:
     """Whether ``got`` passes ``check``'s comparison with ``other``'s answer in the place of torch's,
-    with the same side effects."""
+    with the same side effects. A comparison that cannot take an answer in the place of torch's (a
+    statistical one, whose reference is the law's parameters) is replaced by equality up to rounding
+    (``alike``): a seeded draw made the same wrong way gives the same numbers."""
     if effects(got) != effects(other):
         return False
     try:
         check.compare(quiet(got), plain(other), case)
-    except Exception:  # Mismatch, or a comparison that cannot hold these two answers
+    except Mismatch:
         return False
+    except Exception:  # noqa: BLE001 (the comparison cannot hold this answer as its reference)
+        return alike(plain(got), plain(other))
     return True
+
+
+def alike(a: Any, b: Any) -> bool:
+    """The same plain data up to rounding (``ROUNDING``): equal shapes, dtypes and types, NaN where NaN."""
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(alike(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(alike(a[k], b[k]) for k in a)
+    if isinstance(a, (np.ndarray, np.generic, float, int)) and not isinstance(a, bool) and type(a) is type(b):
+        try:
+            compare_array(a, b, rtol=ROUNDING, atol=0.0)
+        except Exception:  # noqa: BLE001 (Mismatch, or not numbers)
+            return False
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001
+        return False
 
 
 class Mistakes:
