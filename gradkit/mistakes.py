@@ -39,6 +39,7 @@ from .protocol import Invoker
 MUTANT_TIMEOUT = 5.0  # seconds for one call of a mutant (or of the solution); past it, no candidate
 MOST = 3  # mistakes named for one failure at most
 SOLUTION = ""  # the key of the solution's answer among the mutants'
+RUNNING = threading.Lock()  # held while the solution or a mutant runs in this process
 ROUNDING = 1e-9  # relative: answers computed the same way differ by a few roundings, far less than this
 
 
@@ -167,7 +168,9 @@ class Mistakes:
     def run(self, name: str, check: Check) -> Any:
         """The answer of the solution (``SOLUTION``) or of mutant ``name`` to ``check`` (run now, not kept);
         StudentError when it raises or does not return in time."""
-        return check.run(check, Call(self._session(name), self.assignment.module), check.prepared[0])
+        session = self._session(name)
+        with RUNNING:  # catching a call's warnings is process-wide: one mutant call at a time
+            return check.run(check, Call(session, self.assignment.module), check.prepared[0])
 
     def _compute(self, check: Check) -> dict[str, Any]:
         case, _ = check.prepared
