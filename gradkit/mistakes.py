@@ -156,8 +156,9 @@ class Mistakes:
 
     def answers(self, check: Check) -> dict[str, Any]:
         """{mutant name: its answer} for the mutants of ``check``'s function that are candidates on its
-        case (returned in time, and not the solution's answer), and the solution's under ``SOLUTION``;
-        {} when the solution itself does not answer."""
+        case (with a mistake to name, returned in time, and not the solution's answer), and the
+        solution's under ``SOLUTION``; {} when no mutant of the function has a mistake to name, or the
+        solution itself does not answer."""
         with self._lock:
             lock = self._locks.setdefault(check, threading.Lock())
         with lock:
@@ -174,8 +175,10 @@ class Mistakes:
 
     def _compute(self, check: Check) -> dict[str, Any]:
         case, _ = check.prepared
-        found = {}
-        for name in [SOLUTION] + [n for n, (f, _, _) in self.mutants.items() if f == check.function]:
+        found, named = {}, [n for n, (f, _, m) in self.mutants.items() if f == check.function and m]
+        if not named:
+            return {}
+        for name in [SOLUTION] + named:
             try:
                 found[name] = self.run(name, check)
             except Exception:  # raised, timed out, or a run that cannot use this answer: no candidate
