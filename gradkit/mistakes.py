@@ -12,8 +12,8 @@ student's answer matches while it does not match the solution's:
 "Matches" is the check's own comparison (``check.compare``) with the other answer in the place of
 torch's (equality up to rounding where the comparison cannot take an answer there: a statistical
 one), and the same side effects: NumPy warned in both calls or in neither, the same arguments
-written in place. A mutant that raises, does not return within ``MUTANT_TIMEOUT`` seconds, or whose
-answer on this case matches the solution's is no candidate. The answers of the solution and of the
+written in place. A mutant without a mistake to name is not run; one that raises, does not return
+within ``MUTANT_TIMEOUT`` seconds, or whose answer on this case matches the solution's is no candidate. The answers of the solution and of the
 mutants are the same for every student: they are computed once per check and process, on the first
 failure of the check, and kept (thread-safe).
 
