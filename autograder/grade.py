@@ -34,6 +34,7 @@ from pathlib import Path
 from gradkit import course as registry
 from gradkit.core import Call, Check, Outcome
 from gradkit.engine import Run, failed_all
+from gradkit.mistakes import for_assignment
 from gradkit.protocol import forbidden_imports, forbidden_message
 from .report import STATE, student_dir, write_atomic
 from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
@@ -206,7 +207,7 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits:
     session = RunnerSession(pool, files_dir, limits, deadline=deadline)
     try:
         session.add_module(a.module, cand.path.relative_to(files_dir).as_posix())
-        outcomes = Run().run(checks, Call(session, a.module), source)
+        outcomes = Run(mistakes=for_assignment(a)).run(checks, Call(session, a.module), source)
     finally:
         session.close()
     if a.module in session.load_errors:

@@ -262,10 +262,11 @@ def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
     return text
 
 
-def evaluate(check: Check, call: Call) -> Outcome:
-    """Run one check against one student; never raises."""
+def evaluate(check: Check, call: Call, mistakes=None) -> Outcome:
+    """Run one check against one student; never raises. ``mistakes`` (a ``mistakes.Mistakes``, or None)
+    names the mistake of a wrong answer before the hint (``mistake_lines``)."""
     case, expected = check.prepared
-    output = ""
+    output, got = "", None
     try:
         got = check.run(check, call, case)
         if isinstance(got, Returned):
@@ -280,14 +281,31 @@ def evaluate(check: Check, call: Call) -> Outcome:
         head, _, rest = str(m).partition("\n")
         called = getattr(m, "called", None) or case.show(check.function)
         msg = (f"{check.function}(): {head}\n  called: {called}"
-               + (f"\n{rest}" if rest else "") + f"\n  hint: {hint_of(m) or check.hint}")
+               + (f"\n{rest}" if rest else "") + mistake_lines(mistakes, check, got, case)
+               + f"\n  hint: {hint_of(m) or check.hint}")
         return outcome_failed(check, msg, "mismatch", output)
     except Exception as exc:  # the comparison choked on what came back: the student's answer is wrong
         msg = (f"{check.function}() returned something the check could not compare "
-               f"({type(exc).__name__}: {exc}).\n  called: {case.show(check.function)}\n  hint: {check.hint}")
+               f"({type(exc).__name__}: {exc}).\n  called: {case.show(check.function)}"
+               + mistake_lines(mistakes, check, got, case) + f"\n  hint: {check.hint}")
         return outcome_failed(check, msg, "mismatch", output)
     return Outcome(check.name, check.function, check.points, check.points, True, check.title,
                    hidden=check.hidden, output=output)
+
+
+MISTAKE = "  mistake: "  # the line of a named mistake, in a failure's message
+
+
+def mistake_lines(mistakes, check: Check, got, case: Case) -> str:
+    """"\n  mistake: your <function> ..." for each mistake ``mistakes`` names for the answer ``got``
+    ("" without ``mistakes``, or when none is named; a failure to name one is no failure of the check)."""
+    if mistakes is None or got is None:
+        return ""
+    try:
+        named = mistakes.named(check, got, case)
+    except Exception:  # noqa: BLE001 (naming a mistake is a courtesy; the check's verdict stands)
+        return ""
+    return "".join(f"\n{MISTAKE}{line}" for line in named)
 
 
 def total(outcomes) -> float:
@@ -373,7 +391,8 @@ def attribute_causes(outcomes: list[Outcome], calls, run=None) -> list[Outcome]:
     """``outcomes`` with the hint of each failure replaced when the failing function calls
     another function that fails its own checks in ``run`` (the outcomes of the same run;
     ``outcomes`` by default): "your cross_entropy_grad calls softmax, which fails its own checks
-    (softmax: large |z|): fix softmax first". ``calls`` is the student's source (bytes or str)
+    (softmax: large |z|): fix softmax first", and without the mistakes named for it (they describe
+    what the other function's mistake makes it return). ``calls`` is the student's source (bytes or str)
     or what ``calls_in_source`` made of it."""
     calls = calls if isinstance(calls, dict) else calls_in_source(calls)
     run = outcomes if run is None else run
@@ -391,5 +410,6 @@ def attribute_causes(outcomes: list[Outcome], calls, run=None) -> list[Outcome]:
                          f"({', '.join(failing[f][:3])}{', ...' if len(failing[f]) > 3 else ''}): fix {f} first"
                          for f in culprits)
         head, sep, _ = o.message.rpartition("\n  hint: ")
-        out.append(replace(o, message=(head if sep else o.message) + f"\n  hint: {hint}"))
+        head = "\n".join(ln for ln in (head if sep else o.message).split("\n") if not ln.startswith(MISTAKE))
+        out.append(replace(o, message=head + f"\n  hint: {hint}"))  # the mistake is the other function's
     return out

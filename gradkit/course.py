@@ -33,6 +33,7 @@ FOLDER = re.compile(r"^(\d+)_[A-Za-z0-9_]+$")
 PUBLIC, HIDDEN, MUTANTS = "checks.py", "hidden.py", "mutants.py"
 AUTHOR_FILES = frozenset({PUBLIC, HIDDEN, MUTANTS})  # never copied into assignments/ or solutions/
 PACKAGE_PREFIX = "gradkit_course_"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"  # the solution's markers in a master module
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,34 @@ class Assignment:
             return {}
         return {name: (*entry, "")[:3] for name, entry in self.load(MUTANTS).MUTANTS.items()}
 
+    def solution(self) -> str:
+        """The master module with its solution kept (the marker lines dropped)."""
+        return remove_markers(self.master.read_text(encoding="utf-8"))
+
+    def mutant(self, name: str) -> str:
+        """The solution with the function of mutant ``name`` replaced by the mutant's source."""
+        function, new_def, _ = self.mutants()[name]
+        return replace_function(self.solution(), function, new_def)
+
     def load(self, filename: str) -> types.ModuleType:
         """The module of the author's file ``filename`` (e.g. ``PUBLIC``) of this folder."""
         return importlib.import_module(f"{_package(self.path)}.{filename[:-3]}")
+
+
+def remove_markers(text: str) -> str:
+    """The solution's version of a source file: the code kept, the marker lines dropped."""
+    return "".join(ln for ln in text.splitlines(keepends=True) if BEGIN not in ln and END not in ln)
+
+
+def replace_function(text: str, name: str, new_def: str) -> str:
+    """``text`` with the top-level function ``name`` replaced by the source ``new_def``."""
+    tree = ast.parse(text)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
+            lines = text.splitlines(keepends=True)
+            return "".join(lines[:start]) + new_def.strip("\n") + "\n" + "".join(lines[node.end_lineno:])
+    raise KeyError(f"no top-level function {name}() in the source")
 
 
 def _package(folder: Path) -> str:

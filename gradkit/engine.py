@@ -39,16 +39,19 @@ class Run:
 
     ``timed_out``: function -> the version of it that timed out (``None`` where the code cannot
     change during the run; the notebook passes the function object, so a redefined function is
-    run again). ``outcomes``: check name -> its latest outcome (a re-run check replaces its own)."""
+    run again). ``outcomes``: check name -> its latest outcome (a re-run check replaces its own).
+    ``mistakes``: the assignment's named mistakes (``mistakes.for_assignment``) where the front door
+    has them (the grader, a run in the kit's own folder), else None."""
 
     timed_out: dict[str, object] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    mistakes: object = None  # a mistakes.Mistakes naming the mistake of a wrong answer, or None
 
     def evaluate(self, check: Check, call: Call, version: object = None) -> Outcome:
         """One check; skipped (failed at once) when its function already timed out in this version."""
         if check.function in self.timed_out and self.timed_out[check.function] is version:
             return outcome_failed(check, SKIPPED.format(function=check.function), "timeout")
-        outcome = evaluate(check, call)
+        outcome = evaluate(check, call, self.mistakes)
         if outcome.kind == "timeout":
             self.timed_out[check.function] = version
         return outcome

@@ -37,6 +37,7 @@ from .course import HIDDEN, by_folder
 from .core import MODULE_KINDS, Call, calls_in_source, chain_from, points_text, returned_from, total
 from .engine import Run, failed_all
 from .local import CALL_TIMEOUT, handle
+from .mistakes import for_assignment
 from .protocol import Invoker, forbidden_imports, forbidden_in_namespace, forbidden_message
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -133,7 +134,9 @@ def run_of(namespace: dict, folder: str) -> Run:
     runs = namespace.setdefault(RUNS, {})
     if not isinstance(runs, dict):  # the student's own variable of that name
         runs = namespace[RUNS] = {}
-    return runs.setdefault(folder, Run())
+    if folder not in runs:
+        runs[folder] = Run(mistakes=for_assignment(by_folder(folder)))
+    return runs[folder]
 
 
 def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> float:

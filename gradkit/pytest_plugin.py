@@ -34,6 +34,7 @@ from .core import (MODULE_KINDS, Call, Outcome, StudentError, calls_in_source, c
                    points_text, returned_from)
 from .engine import Run
 from .local import handle
+from .mistakes import for_assignment
 from .protocol import Invoker, forbidden_imports, forbidden_message
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
@@ -44,12 +45,13 @@ class LocalSession:
 
     A module that cannot be graded at all (missing, importing a framework, failing to import)
     sets ``error``, a StudentError of a ``core.MODULE_KINDS`` kind, with the grader's message.
-    ``run`` is the engine loop's state for this file (``engine.Run``: timeouts, outcomes so far)."""
+    ``run`` is the engine loop's state for this file (``engine.Run``: timeouts, outcomes so far; named
+    mistakes where ``mistakes`` is given, ``mistakes.for_assignment``)."""
 
-    def __init__(self, module: str, path: Path):
+    def __init__(self, module: str, path: Path, mistakes=None):
         self.invoker = Invoker()
         self.error: StudentError | None = None
-        self.run = Run()
+        self.run = Run(mistakes=mistakes)
         self.first_failure: str | None = None  # the test that reported ``error``
         self.first_outcome: Outcome | None = None  # its outcome (the other checks failed the same way)
         self.calls: dict[str, set[str]] = {}
@@ -95,12 +97,13 @@ def record(config, folder: str, outcome: Outcome) -> None:
     config.stash.setdefault(OUTCOMES, {}).setdefault(folder, {})[outcome.name] = outcome
 
 
-def session_for(config, module: str, path: Path) -> LocalSession:
-    """The session of the student file at ``path``, one per file for the whole pytest run."""
+def session_for(config, module: str, path: Path, mistakes=None) -> LocalSession:
+    """The session of the student file at ``path``, one per file for the whole pytest run (naming
+    mistakes with ``mistakes``: in the kit's own folder, where the mutants are)."""
     sessions = config.stash.setdefault(SESSIONS, {})
     path = Path(path).resolve()
     if path not in sessions:
-        sessions[path] = LocalSession(module, path)
+        sessions[path] = LocalSession(module, path, mistakes)
     return sessions[path]
 
 
@@ -129,7 +132,7 @@ def make_test(folder: str):
     @pytest.mark.parametrize("check", checks, ids=[test_id(c.name) for c in checks])
     def test(check, request):
         path = Path(str(request.node.fspath)).parent / f"{assignment.module}.py"
-        session = session_for(request.config, assignment.module, path)
+        session = session_for(request.config, assignment.module, path, for_assignment(assignment))
         request.node.user_properties.append(("gradkit", [folder, 0.0, check.points]))
         if session.error is not None and session.first_failure is not None:
             first = session.first_outcome

@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
 from gradkit import course as assignments  # noqa: E402
 from gradkit.core import Call  # noqa: E402
 from gradkit.engine import Run  # noqa: E402
+from gradkit.mistakes import for_assignment  # noqa: E402
 from gradkit.pytest_plugin import LocalSession  # noqa: E402
 from autograder.build.release import remove_markers, replace_function  # noqa: E402
 
@@ -30,11 +31,12 @@ def source_file(a) -> Path:
     return a.master
 
 
-def grade_file(a, path: Path) -> list:
+def grade_file(a, path: Path, named: bool = True) -> list:
     """Every check (public and hidden) of assignment ``a`` on the file at ``path``, in-process,
-    through the engine loop the grader runs."""
+    through the engine loop the grader runs (naming mistakes, as the grader does, unless not ``named``)."""
     session = LocalSession(a.module, Path(path))
-    return Run().run(all_checks(a), Call(session, a.module), session.calls)
+    run = Run(mistakes=for_assignment(a) if named else None)
+    return run.run(all_checks(a), Call(session, a.module), session.calls)
 
 
 def mutants(a) -> dict:

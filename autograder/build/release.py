@@ -23,19 +23,17 @@ differ from what source/ generates; nothing is written).
 from __future__ import annotations
 
 import argparse
-import ast
 import filecmp
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from gradkit.course import AUTHOR_FILES, KIT
+from gradkit.course import AUTHOR_FILES, BEGIN, END, KIT, remove_markers, replace_function  # noqa: F401 (re-exported)
 
 from .. import templates
 from . import notebooks
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TREES = ("assignments", "solutions")
 
 ROOT_FILES = ("conftest.py", "pytest.ini")  # templates written at the root of both trees
@@ -49,22 +47,6 @@ def strip_solutions(text: str) -> str:
     cell = new_code_cell(text)
     ClearSolutions()._replace_solution_region(cell, "python")
     return cell.source
-
-
-def remove_markers(text: str) -> str:
-    """The solution's version of a source file: the code kept, the marker lines dropped."""
-    return "".join(ln for ln in text.splitlines(keepends=True) if BEGIN not in ln and END not in ln)
-
-
-def replace_function(text: str, name: str, new_def: str) -> str:
-    """``text`` with the top-level function ``name`` replaced by the source ``new_def``."""
-    tree = ast.parse(text)
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
-            lines = text.splitlines(keepends=True)
-            return "".join(lines[:start]) + new_def.strip("\n") + "\n" + "".join(lines[node.end_lineno:])
-    raise KeyError(f"no top-level function {name}() in the source")
 
 
 def build(out: Path, source: Path = KIT / "source") -> None:
