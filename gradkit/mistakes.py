@@ -41,6 +41,7 @@ MOST = 3  # mistakes named for one failure at most
 SOLUTION = ""  # the key of the solution's answer among the mutants'
 RUNNING = threading.Lock()  # held while the solution or a mutant runs in this process
 ROUNDING = 1e-9  # relative: answers computed the same way differ by a few roundings, far less than this
+WHOLE = 1e-5  # relative: the tie-break between mutants that match a check (float32 roundings pass)
 
 
 class InProcess:
@@ -116,15 +117,15 @@ def same(check: Check, got: Any, other: Any, case: Case) -> bool:
     return True
 
 
-def alike(a: Any, b: Any) -> bool:
-    """The same plain data up to rounding (``ROUNDING``): equal shapes, dtypes and types, NaN where NaN."""
+def alike(a: Any, b: Any, rtol: float = ROUNDING) -> bool:
+    """The same plain data up to rounding (``rtol``): equal shapes, dtypes and types, NaN where NaN."""
     if isinstance(a, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(alike(x, y) for x, y in zip(a, b))
+        return type(a) is type(b) and len(a) == len(b) and all(alike(x, y, rtol) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(alike(a[k], b[k]) for k in a)
+        return isinstance(b, dict) and a.keys() == b.keys() and all(alike(a[k], b[k], rtol) for k in a)
     if isinstance(a, (np.ndarray, np.generic, float, int)) and not isinstance(a, bool) and type(a) is type(b):
         try:
-            compare_array(a, b, rtol=ROUNDING, atol=0.0)
+            compare_array(a, b, rtol=rtol, atol=0.0)
         except Exception:  # noqa: BLE001 (Mismatch, or not numbers)
             return False
         return True
@@ -198,11 +199,15 @@ class Mistakes:
         return lines[:MOST]
 
     def matching(self, check: Check, got: Any, case: Case) -> list[str]:
-        """The mutants of ``check`` whose answer ``got`` matches; [] when it matches the solution's."""
+        """The mutants of ``check`` whose answer ``got`` matches; [] when it matches the solution's.
+        Where several match what the check compares (the gradient of a penalty, say) and some of them
+        also give the rest of the student's answer (the penalty's value), only those are named."""
         answers = self.answers(check)
         if SOLUTION not in answers or same(check, got, answers[SOLUTION], case):
             return []
-        return [n for n, answer in answers.items() if n != SOLUTION and same(check, got, answer, case)]
+        found = [n for n, answer in answers.items() if n != SOLUTION and same(check, got, answer, case)]
+        whole = [n for n in found if alike(plain(got), plain(answers[n]), WHOLE)]
+        return whole or found
 
 
 @functools.cache
