@@ -2,10 +2,12 @@
 and unknown names. Every sample keeps 40,000 <= n <= 2e5 (the tolerances' reasoning is in
 checks.py beside this file)."""
 
-import torch
+from gradkit.references import lazy
 
 from .checks import (CONV_HINT, fans_check, gain_check, raises_check, stats_check, torch_fans_of,
                      torch_variance_scaling)
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
 
 CHECKS = [
     fans_check("compute_fans: fresh shapes", points=2,
