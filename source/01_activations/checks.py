@@ -450,7 +450,7 @@ def rrelu_seed_check(name: str, *, points: float, seed: int, hidden: bool = Fals
         title=(f"{function}(training=True) draws only from rng: the same seed gives the same output, "
                f"another seed another"),
         hint=HINTS[function] + RNG_HINT, make_case=make_case,
-        reference=lambda case: np.empty(z.shape), run=run_each, compare=seeded(what="outputs"),
+        reference=lambda case: np.zeros(z.shape), run=run_each, compare=seeded(what="outputs"),
     )
 
 
@@ -498,7 +498,7 @@ def rrelu_dtype_shapes_check(name: str, *, points: float, seed: int, hidden: boo
 
     def reference(case):
         return [torch_elementwise(function, c.args[0]) if not c.kwargs.get("training")
-                else np.empty(np.shape(c.args[0]), dtype=_float_dtype(c.args[0])) for c in case.data["calls"]]
+                else np.zeros(np.shape(c.args[0]), dtype=_float_dtype(c.args[0])) for c in case.data["calls"]]
 
     return Check(
         name=name, function=function, points=points, hidden=hidden,
