@@ -29,6 +29,8 @@ torch's answers, and later runs read them back:
 run it: a stored answer is always torch's). ``build`` fills the files of the assignments given
 (``python -m gradkit.references [folder ...]``, run by the Gradescope image's ``setup.sh``).
 
+``student_run_seconds`` times a student's ``pytest`` in one assignment folder (for ``make bench``).
+
 ``lazy("torch")`` is a stand-in for the module that imports it on first use (an attribute read): a
 check module binds ``torch``, ``F``, ``nn`` with it, so a run whose answers are all stored never
 imports torch.
@@ -42,9 +44,12 @@ import importlib
 import importlib.metadata
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 import types
 from pathlib import Path
 
@@ -327,3 +332,20 @@ def build(assignments) -> list[str]:
             counts.append(f"{sum(1 for c in checks if c.name in stored)}/{len(checks)} {kind}")
         lines.append(f"{a.folder}: {', '.join(counts)} answers stored")
     return lines
+
+
+def student_run_seconds(folder: Path, runs: int = 3, python: str = sys.executable) -> dict[str, list[float]]:
+    """What a student waits for: ``pytest`` in an assignment ``folder`` (of assignments/ or solutions/,
+    with the release's pytest.ini and conftest.py above it), ``runs`` times, each in a fresh process,
+    after one run that stores the answers (not counted). Returns {"wall": [...], "cpu": [...]} in
+    seconds, cpu being the user + system time of the pytest process (steadier than the wall time on
+    a busy machine)."""
+    def once() -> tuple[float, float]:
+        before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run([python, "-m", "pytest"], cwd=folder, capture_output=True, check=False)
+        wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    once()
+    timings = [once() for _ in range(runs)]
+    return {"wall": [w for w, _ in timings], "cpu": [c for _, c in timings]}
