@@ -262,7 +262,9 @@ class Store:
         return value
 
     def save(self) -> None:
-        """Write the file (atomically); nothing if the folder cannot be written."""
+        """Write the file (atomically), with the answers another process stored meanwhile kept; nothing
+        if the folder cannot be written."""
+        self.entries = {**self._read(), **self.entries}
         body = json.dumps({"key": self.key, "digest": entries_digest(self.entries), "entries": self.entries})
         try:
             fd, tmp = tempfile.mkstemp(prefix=".references-", dir=self.path.parent)
