@@ -213,14 +213,16 @@ class Check:
 
     @property
     def prepared(self) -> tuple[Case, Any]:
-        """(case, expected), computed once and shared by every student; the expected value is
-        torch's answer as stored by ``references`` when the check has a store (computed by
-        ``reference`` and stored on first use), else ``reference(case)``."""
+        """(case, expected), computed once and shared by every student: ``make_case()`` and
+        ``reference(case)``, or, when the check has a store (``references.Store``), torch's answer
+        (and inputs) as stored there (made and stored on first use)."""
         with self._lock:
             if self._prepared is None:
-                case = self.make_case()
-                expected = self.reference(case) if self.store is None else self.store.expected(self, case)
-                self._prepared = (case, expected)
+                if self.store is None:
+                    case = self.make_case()
+                    self._prepared = (case, self.reference(case))
+                else:
+                    self._prepared = self.store.prepared(self)
             return self._prepared
 
 

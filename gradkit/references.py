@@ -38,7 +38,7 @@ imports torch.
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import hashlib
 import importlib
 import importlib.metadata
@@ -55,7 +55,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .protocol import ProtocolError, decode, encode
+from .core import Case
+from .protocol import ProtocolError, Recipe, decode, encode
 
 FORMAT = 1  # the layout of a stored file; a change of layout changes every key
 ENGINE = Path(__file__).resolve().parent
@@ -122,21 +123,35 @@ def fingerprint(folder: Path, kind: str, student_files=()) -> str:
     return h.hexdigest()
 
 
-def identical(a, b) -> bool:
+def _is_record(value) -> bool:
+    """A dataclass instance whose state is exactly its fields, each set by ``__init__``."""
+    if not (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        return False
+    fields = dataclasses.fields(value)
+    return all(f.init for f in fields) and set(getattr(value, "__dict__", {})) <= {f.name for f in fields}
+
+
+def identical(a, b, layout: bool = False) -> bool:
     """``a`` and ``b`` are the same plain data: same types, arrays of the same dtype, shape and bytes
-    (so NaN equals NaN, and -0.0 differs from 0.0)."""
+    (so NaN equals NaN, and -0.0 differs from 0.0), and with ``layout`` the same strides; dataclass
+    records (a check's ``Case``) field by field, recipes by kind and parameters."""
     if type(a) is not type(b):
         return False
     if isinstance(a, np.dtype):
         return a == b
     if isinstance(a, (np.ndarray, np.generic)):
-        return a.dtype == b.dtype and np.shape(a) == np.shape(b) and np.asarray(a).tobytes() == np.asarray(b).tobytes()
+        return (a.dtype == b.dtype and np.shape(a) == np.shape(b) and np.asarray(a).tobytes() == np.asarray(b).tobytes()
+                and (not layout or np.asarray(a).strides == np.asarray(b).strides))
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(identical(x, y, layout) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(identical(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(identical(a[k], b[k], layout) for k in a)
     if isinstance(a, float):
         return a == b or (a != a and b != b)
+    if isinstance(a, Recipe):
+        return a.kind == b.kind and identical(a.params, b.params, layout)
+    if _is_record(a):
+        return all(identical(getattr(a, f.name), getattr(b, f.name), layout) for f in dataclasses.fields(a))
     return a == b
 
 
@@ -144,59 +159,102 @@ class NotPlain(TypeError):
     """A value the stored file cannot hold as plain data."""
 
 
-def to_plain(value, depth: int = 0):
+def to_plain(value, depth: int = 0, arrays: list | None = None):
     """``value`` as JSON-ready plain data: the protocol's encoding of arrays (``protocol.encode``), a
-    NumPy scalar kept a NumPy scalar, a dtype by its name, and lists, tuples and dicts of them;
-    NotPlain for anything else."""
+    NumPy scalar kept a NumPy scalar, a dtype by its name, recipes, lists, tuples and dicts of them,
+    and records (dataclass instances such as a check's ``Case``) by their class's name and fields;
+    NotPlain for anything else. ``arrays`` collects the arrays met (see ``storable``)."""
     if depth > 32:
         raise NotPlain("nested too deeply")
     if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biufc":
+        if arrays is not None and isinstance(value, np.ndarray):
+            for index, seen in enumerate(arrays):
+                if seen is value:  # the same array again (a case may pass one array twice): kept one object
+                    return {"__same__": index}
+            arrays.append(value)
         array = encode(np.asarray(value))  # {"__nd__": [dtype, shape, base64]}
         return {"__np__": array["__nd__"]} if isinstance(value, np.generic) else array
     if isinstance(value, np.dtype) and value.kind in "biufc":
         return {"__dtype__": value.str}
     if type(value) in (list, tuple):
-        items = [to_plain(x, depth + 1) for x in value]
+        items = [to_plain(x, depth + 1, arrays) for x in value]
         return items if type(value) is list else {"__tuple__": items}
     if type(value) is dict and all(type(k) is str for k in value):
-        return {"__dict__": {k: to_plain(v, depth + 1) for k, v in value.items()}}
+        return {"__dict__": {k: to_plain(v, depth + 1, arrays) for k, v in value.items()}}
+    if type(value) is Recipe:
+        return {"__recipe__": [value.kind, to_plain(value.params, depth + 1, arrays)]}
+    if _is_record(value):
+        fields = {f.name: to_plain(getattr(value, f.name), depth + 1, arrays) for f in dataclasses.fields(value)}
+        return {"__record__": [type(value).__qualname__, fields]}
     raise NotPlain(f"a {type(value).__name__} is not plain data")
 
 
-def from_plain(data, depth: int = 0):
-    """The inverse of ``to_plain``; ProtocolError for anything it did not write."""
+def from_plain(data, records: dict | None = None, depth: int = 0, arrays: list | None = None):
+    """The inverse of ``to_plain`` (an array met twice there is one object here); a record is rebuilt only from a class of ``records`` (name -> class:
+    ``Case`` and the records of the check's own module); ProtocolError for anything else."""
     if depth > 33:
         raise ProtocolError("nested too deeply")
+    arrays = [] if arrays is None else arrays  # the arrays decoded so far, for "__same__"
     if data is None or type(data) in (bool, int, float, str):
         return data
     if type(data) is list:
-        return [from_plain(x, depth + 1) for x in data]
+        return [from_plain(x, records, depth + 1, arrays) for x in data]
     if not (type(data) is dict and len(data) == 1):
         raise ProtocolError("not plain data")
     (tag, body), = data.items()
-    if tag in ("__nd__", "__np__"):
+    if tag == "__nd__":
+        arrays.append(decode(data))
+        return arrays[-1]
+    if tag == "__np__":
         return decode(data)
+    if tag == "__same__" and type(body) is int and 0 <= body < len(arrays):
+        return arrays[body]
     if tag == "__dtype__" and type(body) is str and np.dtype(body).kind in "biufc":
         return np.dtype(body)
     if tag == "__tuple__" and type(body) is list:
-        return tuple(from_plain(x, depth + 1) for x in body)
+        return tuple(from_plain(x, records, depth + 1, arrays) for x in body)
     if tag == "__dict__" and type(body) is dict:
-        return {k: from_plain(v, depth + 1) for k, v in body.items()}
+        return {k: from_plain(v, records, depth + 1, arrays) for k, v in body.items()}
+    if tag == "__recipe__" and type(body) is list and len(body) == 2:
+        params = from_plain(body[1], records, depth + 1, arrays)
+        if type(params) is not dict:
+            raise ProtocolError("malformed recipe")
+        return Recipe(str(body[0]), **params)
+    if tag == "__record__" and type(body) is list and len(body) == 2 and type(body[1]) is dict:
+        cls = (records or {}).get(body[0])
+        if cls is None:
+            raise ProtocolError(f"no record class {body[0]!r} here")
+        return cls(**{k: from_plain(v, records, depth + 1, arrays) for k, v in body[1].items()})
     raise ProtocolError(f"unknown tag {tag!r}")
 
 
 MISSING = object()
 
 
-def storable(value):
-    """``to_plain(value)`` if ``from_plain`` gives ``value`` back exactly, else ``MISSING``."""
+def storable(value, records: dict | None = None, layout: bool = False):
+    """``to_plain(value)`` if ``from_plain`` gives ``value`` back exactly (with ``layout``, arrays with
+    their strides too, and no two of its distinct arrays sharing memory: a view cannot be stored), else
+    ``MISSING``."""
     try:
-        data = to_plain(value)
-        return data if identical(from_plain(data), value) else MISSING
+        arrays: list = []
+        data = to_plain(value, arrays=arrays)
+        if layout and any(np.may_share_memory(x, y) for i, x in enumerate(arrays) for y in arrays[i + 1:]):
+            return MISSING
+        return data if identical(from_plain(data, records), value, layout) else MISSING
     except (NotPlain, ProtocolError, ValueError, TypeError, RecursionError):
         return MISSING
+
+
+def records_of(check) -> dict:
+    """name -> class of the records a stored case of ``check`` may hold: the dataclasses of the module
+    that made the check (its ``make_case``'s module) and ``core.Case``."""
+    module = sys.modules.get(getattr(check.make_case, "__module__", None) or "")
+    found = {c.__qualname__: c for c in vars(module).values()
+             if isinstance(c, type) and dataclasses.is_dataclass(c)} if module else {}
+    found.setdefault(Case.__qualname__, Case)
+    return found
 
 
 def case_digest(case) -> str:
@@ -244,22 +302,42 @@ class Store:
         except (ProtocolError, ValueError, TypeError):
             return MISSING
 
-    def expected(self, check, case):
-        """torch's answer of ``check`` for ``case``: stored, or computed now and stored."""
+    def stored_case(self, check):
+        """The stored inputs of ``check`` (its ``make_case()``, stored when they are plain data), or
+        ``MISSING``."""
+        entry = self.entries.get(check.name)
+        if not (isinstance(entry, dict) and "inputs" in entry):
+            return MISSING
+        try:
+            case = from_plain(entry["inputs"], records_of(check))
+        except (ProtocolError, ValueError, TypeError):
+            return MISSING
+        return case if isinstance(case, Case) and case_digest(case) == entry.get("case") else MISSING
+
+    def prepared(self, check) -> tuple:
+        """(inputs, torch's answer) of ``check``: stored, or made (``make_case``, ``reference``) now and
+        stored. Inputs made by torch (a forward pass, a training run) are stored too when they are plain
+        data, so a run whose answers are all stored makes no torch call at all."""
+        with self.lock:
+            case = self.stored_case(check)
+        if case is MISSING:
+            case = check.make_case()
         with self.lock:
             value = self.stored(check.name, case)
             if value is not MISSING:
                 self.hits += 1
-                return value
+                return case, value
             self.misses += 1
         before = case_digest(case)
+        inputs = storable(case, records_of(check), layout=True)
         value = check.reference(case)
         data = storable(value)
         if data is not MISSING and case_digest(case) == before:
             with self.lock:
-                self.entries[check.name] = {"case": before, "expected": data}
+                self.entries[check.name] = ({"case": before, "expected": data} if inputs is MISSING
+                                            else {"case": before, "expected": data, "inputs": inputs})
                 self.save()
-        return value
+        return case, value
 
     def save(self) -> None:
         """Write the file (atomically), with the answers another process stored meanwhile kept; nothing
@@ -313,11 +391,13 @@ def verify(checks: list, store: Store) -> list[str]:
     wrong = []
     for c in checks:
         case = c.make_case()
-        stored = on_disk.stored(c.name, case)
+        stored, inputs = on_disk.stored(c.name, case), on_disk.stored_case(c)
         if stored is MISSING:
             wrong.append(f"{c.name}: no answer stored")
         elif not identical(stored, c.reference(case)):
             wrong.append(f"{c.name}: the stored answer differs from torch's")
+        elif inputs is not MISSING and not identical(inputs, case, layout=True):
+            wrong.append(f"{c.name}: the stored inputs differ from make_case's")
     return wrong
 
 

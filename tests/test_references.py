@@ -40,12 +40,12 @@ def test_every_stored_answer_is_torchs(a, kind):
         assert references.verify(checks, store) == []
 
 
-def _forged(store: Store, tmp_path, name: str, change) -> Store:
-    """A copy of ``store``'s file in ``tmp_path`` with the answer of ``name`` replaced by ``change`` of it,
-    the file's digest recomputed (a forgery, not an accident)."""
+def _forged(store: Store, tmp_path, name: str, change, field: str = "expected", records=None) -> Store:
+    """A copy of ``store``'s file in ``tmp_path`` with the answer (or the inputs: ``field``) of ``name``
+    replaced by ``change`` of it, the file's digest recomputed (a forgery, not an accident)."""
     data = json.loads(store.path.read_text(encoding="utf-8"))
     entry = data["entries"][name]
-    entry["expected"] = to_plain(change(from_plain(entry["expected"])))
+    entry[field] = to_plain(change(from_plain(entry[field], records)))
     data["digest"] = entries_digest(data["entries"])
     forged = tmp_path / store.path.name
     forged.write_text(json.dumps(data), encoding="utf-8")
@@ -59,6 +59,38 @@ def test_a_forged_answer_is_found_by_verify(tmp_path):
     forged = _forged(checks[0].store, tmp_path, target, lambda v: v + 1e-9)
     assert references.verify(checks, forged) == [f"{target}: the stored answer differs from torch's"]
     assert references.verify(checks, Store(checks[0].store.path, checks[0].store.key)) == []
+
+
+def test_forged_inputs_are_ignored_or_found_by_verify(tmp_path):
+    """Stored inputs that are not what make_case gives: not served when their digest is not the one
+    recorded (the check makes its inputs); caught by verify when the digest was forged too."""
+    a = course.by_folder("01_activations")
+    check = stored_checks(a, "public")[0]
+    records = references.records_of(check)
+
+    def change(case):
+        case.args = (case.args[0] + 1.0,) + tuple(case.args[1:])
+        return case
+
+    forged = _forged(check.store, tmp_path, check.name, change, "inputs", records)
+    assert forged.stored_case(check) is MISSING
+    assert identical(forged.prepared(check)[0], check.make_case(), layout=True)
+    assert references.verify([check], forged) == []
+
+    data = json.loads(forged.path.read_text(encoding="utf-8"))
+    entry = data["entries"][check.name]
+    entry["case"] = references.case_digest(from_plain(entry["inputs"], records))
+    data["digest"] = entries_digest(data["entries"])
+    forged.path.write_text(json.dumps(data), encoding="utf-8")
+    assert references.verify([check], Store(forged.path, forged.key)) == [f"{check.name}: no answer stored"]
+
+
+def test_an_array_passed_twice_stays_one_array():
+    x = np.arange(3.0)
+    value = {"a": x, "b": [x, x.copy()]}
+    back = from_plain(json.loads(json.dumps(to_plain(value, arrays=[]))))
+    assert back["a"] is back["b"][0] and back["b"][1] is not back["a"] and identical(back, value)
+    assert references.storable((x, x[1:]), layout=True) is MISSING  # a view of another argument: not stored
 
 
 def test_an_edited_file_is_ignored_and_torch_answers(tmp_path):
