@@ -209,14 +209,20 @@ class Check:
     def __post_init__(self):
         self._lock = threading.Lock()
         self._prepared = None
+        self.store = None  # where torch's answer is stored (``references.Store``; set by ``course``)
 
     @property
     def prepared(self) -> tuple[Case, Any]:
-        """(case, expected), computed once and shared by every student."""
+        """(case, expected), computed once and shared by every student: ``make_case()`` and
+        ``reference(case)``, or, when the check has a store (``references.Store``), torch's answer
+        (and inputs) as stored there (made and stored on first use)."""
         with self._lock:
             if self._prepared is None:
-                case = self.make_case()
-                self._prepared = (case, self.reference(case))
+                if self.store is None:
+                    case = self.make_case()
+                    self._prepared = (case, self.reference(case))
+                else:
+                    self._prepared = self.store.prepared(self)
             return self._prepared
 
 

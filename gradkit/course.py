@@ -27,11 +27,14 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import references
+
 KIT = Path(__file__).resolve().parent.parent  # the kit's folder (assignments/, solutions/, examples/ beside source/)
 COURSE_DIR = KIT / "source"
 FOLDER = re.compile(r"^(\d+)_[A-Za-z0-9_]+$")
 PUBLIC, HIDDEN, MUTANTS = "checks.py", "hidden.py", "mutants.py"
-AUTHOR_FILES = frozenset({PUBLIC, HIDDEN, MUTANTS})  # never copied into assignments/ or solutions/
+# never copied into assignments/ or solutions/ (with torch's stored answers, ``references.STORED``)
+AUTHOR_FILES = frozenset({PUBLIC, HIDDEN, MUTANTS}) | references.STORED
 PACKAGE_PREFIX = "gradkit_course_"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"  # the solution's markers in a master module
 
@@ -48,12 +51,17 @@ class Assignment:
         return self.path / f"{self.module}.py"
 
     def public_checks(self) -> list:
-        """The checks shipped to students (``checks.py``)."""
-        return list(self.load(PUBLIC).CHECKS)
+        """The checks shipped to students (``checks.py``), their torch answers stored beside them
+        (``references``)."""
+        return self._stored(list(self.load(PUBLIC).CHECKS), "public")
 
     def hidden_checks(self) -> list:
         """The hidden checks (``hidden.py``); [] where the folder has none (a student bundle)."""
-        return list(self.load(HIDDEN).CHECKS) if (self.path / HIDDEN).is_file() else []
+        return self._stored(list(self.load(HIDDEN).CHECKS), "hidden") if (self.path / HIDDEN).is_file() else []
+
+    def _stored(self, checks: list, kind: str) -> list:
+        student = (f"{self.module}.py", f"test_{self.module}.py")
+        return references.attach(checks, references.store_for(self.path, kind, student))
 
     def mutants(self) -> dict:
         """``{name: (function, source, mistake)}`` of ``mutants.py`` (``mistake``: what the mutant gets

@@ -54,6 +54,7 @@ from pathlib import Path
 
 import autograder
 from gradkit import course as assignments
+from gradkit import references
 from gradkit.course import KIT
 from .. import templates
 from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
@@ -406,9 +407,14 @@ def main(argv=None) -> int:
     b.add_argument("--timeout", type=float, default=CALL_TIMEOUT, help=f"seconds for one call (default: {CALL_TIMEOUT:g})")
     r = sub.add_parser("run", help="grade /autograder/submission (what run_autograder calls)")
     r.add_argument("--root", default=os.environ.get("GRADKIT_AUTOGRADER_ROOT", "/autograder"))
+    sub.add_parser("references", help="compute and store torch's answers of every check beside them, once "
+                                      "(what setup.sh runs; gradkit.references)")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(Path(args.root))
+    if args.command == "references":
+        print("\n".join(references.build(assignments.available())), flush=True)
+        return 0
     target = build(Path(args.out), args.hidden_visibility, args.timeout, args.assignment)
     with zipfile.ZipFile(target) as zf:
         names = zf.namelist()

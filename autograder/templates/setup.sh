@@ -32,6 +32,10 @@ import numpy, torch
 assert "+cpu" in torch.__version__ or not torch.cuda.is_available(), torch.__version__
 print("gradkit: numpy", numpy.__version__, "torch", torch.__version__)
 EOF
-# the hidden checks stay readable by root (the grader) only: without bubblewrap, student code runs as
-# user nobody (run_autograder does this again, in case the source is replaced)
+# torch's answers of every check, computed once here and stored beside the checks (gradkit.references):
+# each submission then reads them instead of recomputing them (without them, each computes them)
+(cd "$SRC" && PYTHONPATH="$SRC" "$VENV/bin/python" -m autograder.build.gradescope references) \
+    || echo "gradkit: torch's answers not stored; each submission computes them"
+# the hidden checks and their stored answers stay readable by root (the grader) only: without
+# bubblewrap, student code runs as user nobody (run_autograder does this again, in case the source is replaced)
 chmod -R go-rwx "$SRC/source"

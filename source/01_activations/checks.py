@@ -48,13 +48,15 @@ range for other arguments) test 2 or 4, one slope per row test 3: every time, no
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from gradkit.compare import (F32, as_array, close, compare_array, compare_each, modified_in_place, run_each, seeded,
                              show_value, tolerance_for)
 from gradkit.core import Case, Check, Mismatch, function_of
 from gradkit.protocol import Recipe
+from gradkit.references import lazy
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
+F = lazy("torch.nn.functional")
 
 MODULE = "activations"  # the student's file: activations.py
 
@@ -448,7 +450,7 @@ def rrelu_seed_check(name: str, *, points: float, seed: int, hidden: bool = Fals
         title=(f"{function}(training=True) draws only from rng: the same seed gives the same output, "
                f"another seed another"),
         hint=HINTS[function] + RNG_HINT, make_case=make_case,
-        reference=lambda case: np.empty(z.shape), run=run_each, compare=seeded(what="outputs"),
+        reference=lambda case: np.zeros(z.shape), run=run_each, compare=seeded(what="outputs"),
     )
 
 
@@ -496,7 +498,7 @@ def rrelu_dtype_shapes_check(name: str, *, points: float, seed: int, hidden: boo
 
     def reference(case):
         return [torch_elementwise(function, c.args[0]) if not c.kwargs.get("training")
-                else np.empty(np.shape(c.args[0]), dtype=_float_dtype(c.args[0])) for c in case.data["calls"]]
+                else np.zeros(np.shape(c.args[0]), dtype=_float_dtype(c.args[0])) for c in case.data["calls"]]
 
     return Check(
         name=name, function=function, points=points, hidden=hidden,

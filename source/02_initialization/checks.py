@@ -70,11 +70,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 from gradkit.compare import as_array, close, compare_each, run_each, seeded, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
 from gradkit.protocol import Recipe
+from gradkit.references import lazy
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
 
 MODULE = "initializers"  # the student's file: initializers.py
 
@@ -229,6 +231,15 @@ def torch_variance_scaling(shape, scale=1.0, mode="fan_in", distribution="trunca
     else:
         torch.nn.init.uniform_(t, -s, s, generator=g)
     return t.numpy()
+
+
+def dist_of(function: str, kwargs: dict) -> str:
+    """The family ``law_of(function, shape, kwargs)["dist"]`` names, read from the arguments alone
+    (no torch: a check's title needs it before any reference is computed)."""
+    if function == "variance_scaling":
+        return {"untruncated_normal": "normal"}.get(kwargs.get("distribution", "truncated_normal"),
+                                                    kwargs.get("distribution", "truncated_normal"))
+    return INITS[function][1]
 
 
 def law_of(function: str, shape, kwargs: dict) -> dict:
@@ -573,7 +584,7 @@ def stats_check(name: str, *, points: float, shape, seed: int, kwargs=None, same
     n = math.prod(shape)
     assert MIN_N <= n <= MAX_N, f"{function}{shape}: the tolerances need {MIN_N} <= n <= {MAX_N}"
     shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-    dist = law_of(function, shape, kwargs)["dist"]
+    dist = dist_of(function, kwargs)
     torch_name = _torch_name(*same_as) if same_as else _torch_name(function, kwargs)
     return Check(
         name=name, function=function, points=points, hidden=hidden,
@@ -658,6 +669,11 @@ STANDARD_GAINS = [((n,), {}) for n in ("linear", "conv1d", "conv2d", "conv3d", "
 def torch_fans_of(shape):
     """torch's _calculate_fan_in_and_fan_out on torch.empty(shape) (raises for fewer than 2 dims)."""
     return torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+
+
+def torch_gain(*args, **kwargs):
+    """torch.nn.init.calculate_gain (raises for a name it does not know)."""
+    return torch.nn.init.calculate_gain(*args, **kwargs)
 
 
 CHECKS = [

@@ -2,9 +2,7 @@
 and unknown names. Every sample keeps 40,000 <= n <= 2e5 (the tolerances' reasoning is in
 checks.py beside this file)."""
 
-import torch
-
-from .checks import (CONV_HINT, fans_check, gain_check, raises_check, stats_check, torch_fans_of,
+from .checks import (CONV_HINT, fans_check, gain_check, raises_check, stats_check, torch_fans_of, torch_gain,
                      torch_variance_scaling)
 
 CHECKS = [
@@ -18,7 +16,7 @@ CHECKS = [
                       (("relu", 0.5), {}), (("tanh",), {"param": 2.0})],
                hidden=True, what="slope 0 (not the default), an int slope, and a param other names ignore"),
     raises_check("calculate_gain: unknown name", points=1, calls=[(("softplus",), {}, "nonlinearity='softplus'")],
-                 torch_fn=torch.nn.init.calculate_gain, hidden=True, what="an unsupported nonlinearity"),
+                 torch_fn=torch_gain, hidden=True, what="an unsupported nonlinearity"),
 
     stats_check("glorot_uniform: conv1d, gain=0.5", points=2, shape=(160, 40, 9), kwargs={"gain": 0.5}, seed=113,
                 hidden=True, hint=CONV_HINT),

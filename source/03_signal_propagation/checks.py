@@ -44,12 +44,14 @@ Tolerances (``|yours - torch| <= atol + rtol*|torch|``):
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torch import nn
 
 from gradkit.compare import F64, compare_array, compare_each, run_each, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
 from gradkit.protocol import Opaque
+from gradkit.references import lazy
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
+nn = lazy("torch.nn")
 
 MODULE = "signal_propagation"  # the student's file: signal_propagation.py
 

@@ -31,12 +31,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from gradkit.compare import F64, compare_array, modified_in_place, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
 from gradkit.protocol import Handle, Opaque
+from gradkit.references import lazy
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
+F = lazy("torch.nn.functional")
 
 MODULE = "batchnorm"  # the student's file: batchnorm.py
 

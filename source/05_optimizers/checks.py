@@ -55,11 +55,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from gradkit.compare import close, compare_array, compare_each, modified_in_place, run_each, show_value
 from gradkit.core import Case, Check, Mismatch, Returned, StudentError, function_of
 from gradkit.protocol import Recipe
+from gradkit.references import lazy
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
 
 MODULE = "optimizers"  # the student's file: optimizers.py
 

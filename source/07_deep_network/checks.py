@@ -86,12 +86,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from gradkit.compare import F64, close, compare_array, compare_each, modified_in_place, run_each, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
 from gradkit.protocol import Handle, Opaque
+from gradkit.references import lazy
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
+F = lazy("torch.nn.functional")
 
 MODULE = "deep_network"
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "selu", "linear")
@@ -175,8 +177,8 @@ def judge_params(dims, seed: int, std="he", batchnorm: bool = False) -> list[dic
 
 # --- torch references -------------------------------------------------------------------------
 
-TORCH_ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "selu": F.selu,
-             "linear": lambda t: t}
+TORCH_ACT = {"sigmoid": lambda t: torch.sigmoid(t), "tanh": lambda t: torch.tanh(t),
+             "relu": lambda t: torch.relu(t), "selu": lambda t: F.selu(t), "linear": lambda t: t}
 
 
 def torch_activation(z, name: str, derivative: bool = False) -> np.ndarray:

@@ -10,10 +10,12 @@ The points of the public and hidden checks of an assignment add up to 100.
 """
 
 import numpy as np
-import torch
 
 from gradkit.compare import close
 from gradkit.core import Case, Check, function_of
+from gradkit.references import lazy
+
+torch = lazy("torch")  # imported when a reference is computed (a stored answer needs no torch)
 
 MODULE = "__MODULE__"  # the student's file: __MODULE__.py
 
