@@ -143,9 +143,11 @@ def _draw_panel(fig, ax, panel: Panel) -> None:
         shown = ax.imshow(np.where(finite, img, top), aspect="auto", cmap="magma", interpolation="nearest")
         fig.colorbar(shown, ax=ax).ax.tick_params(labelsize=7)
         return
+    from matplotlib.ticker import MaxNLocator
+
     bars = [s for s in panel.series if s.style == "bars"]
     width = 0.8 / max(1, len(bars))
-    bad_x = []
+    bad_x, integral = [], True
     for s in panel.series:
         y = np.asarray(s.y, dtype=np.float64).ravel()
         if s.style == "hist":
@@ -154,6 +156,7 @@ def _draw_panel(fig, ax, panel: Panel) -> None:
             continue
         x = np.arange(y.size, dtype=np.float64) if s.x is None else np.asarray(s.x, dtype=np.float64).ravel()
         x, y = _thin(x, y)
+        integral = integral and bool(np.all(x == np.round(x)))
         ok = np.isfinite(y)
         bad_x.extend(x[~ok].tolist())
         if s.style == "bars":
@@ -179,6 +182,8 @@ def _draw_panel(fig, ax, panel: Panel) -> None:
                 transform=ax.get_xaxis_transform(), label="not finite")
     if panel.xticks is not None:
         ax.set_xticks(range(len(panel.xticks)), panel.xticks, fontsize=7)
+    elif integral and panel.xscale == "linear":  # layers, steps, entries: whole numbers only
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False)
 
