@@ -135,6 +135,8 @@ def _draw_panel(fig, ax, panel: Panel) -> None:
         ax.set_title(panel.title, fontsize=8)
     ax.set_xlabel(panel.xlabel, fontsize=8)
     ax.set_ylabel(panel.ylabel, fontsize=8)
+    from matplotlib.ticker import MaxNLocator
+
     if panel.image is not None:
         img = np.asarray(panel.image, dtype=np.float64)
         img = img.reshape(img.shape[0], -1) if img.ndim > 1 else img[None, :]
@@ -142,9 +144,8 @@ def _draw_panel(fig, ax, panel: Panel) -> None:
         top = float(np.max(img[finite])) if finite.any() else 1.0
         shown = ax.imshow(np.where(finite, img, top), aspect="auto", cmap="magma", interpolation="nearest")
         fig.colorbar(shown, ax=ax).ax.tick_params(labelsize=7)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # rows: channels, layers
         return
-    from matplotlib.ticker import MaxNLocator
-
     bars = [s for s in panel.series if s.style == "bars"]
     width = 0.8 / max(1, len(bars))
     bad_x, integral = [], True
