@@ -40,7 +40,8 @@ _DRAWING = threading.Lock()
 
 @dataclass
 class Series:
-    """One set of values in a panel. ``style``: "line" (torch's usually), "points" (the
+    """One set of values in a panel. ``style``: "line" (torch's usually; joins the points in the
+    order given), "points" (the
     student's usually: markers over the line), "circles" (open circles: values at positions that a
     line should not join), "dashed" (the student's curve over torch's line), "hist" (``y`` is a sample; ``x`` the bin edges),
     "bars" (one bar per entry of ``y``, grouped with the panel's other "bars" series)."""
@@ -171,8 +172,7 @@ def _draw_panel(fig, ax, panel: Panel) -> None:
             ax.plot(x[ok], y[ok], "--", color=_colour(s), label=s.label, linewidth=1.2,
                     marker="x" if ok.sum() <= 30 else None, markersize=5)
         else:
-            order = np.argsort(x[ok], kind="stable")
-            ax.plot(x[ok][order], y[ok][order], "-", color=_colour(s), label=s.label, linewidth=1.2,
+            ax.plot(x[ok], y[ok], "-", color=_colour(s), label=s.label, linewidth=1.2,
                     marker="o" if ok.sum() <= 12 else None, markersize=4, markerfacecolor="none")
     if panel.xscale != "linear":
         ax.set_xscale(panel.xscale)
@@ -232,8 +232,10 @@ def versus(yours, torch, x=None, *, xlabel: str = "entry (flattened)", ylabel: s
         y, t, xs = y.ravel()[order], t.ravel()[order], None
     elif xs is None or xs.shape != y.shape:
         xs = None
-    elif np.ptp(xs) > 1e3:
-        panel.xscale = "symlog"
+    else:  # a line through the points in the order of their inputs
+        order = np.argsort(xs.ravel(), kind="stable")
+        y, t, xs = y.ravel()[order], t.ravel()[order], xs.ravel()[order]
+        panel.xscale = "symlog" if np.ptp(xs) > 1e3 else "linear"
     panel.series = [Series("torch", t.ravel(), None if xs is None else xs.ravel(), "circles" if xs is None else "line"),
                     Series("yours", y.ravel(), None if xs is None else xs.ravel(), "points")]
     return Picture([panel])
