@@ -43,7 +43,8 @@ class Series:
     """One set of values in a panel. ``style``: "line" (torch's usually; joins the points in the
     order given), "points" (the
     student's usually: markers over the line), "circles" (open circles: values at positions that a
-    line should not join), "dashed" (the student's curve over torch's line), "hist" (``y`` is a sample; ``x`` the bin edges),
+    line should not join), "dashed" (the student's curve over torch's line), "hist" (``y`` is a
+    sample; ``x`` the bin edges),
     "bars" (one bar per entry of ``y``, grouped with the panel's other "bars" series)."""
 
     label: str

@@ -266,7 +266,8 @@ def norms_picture(value, expected: list, what: str, first: int = 0) -> Picture |
     if yours is None:
         return None
     return curves(yours, _norms(list(expected), len(expected)), np.arange(first, first + len(expected)),
-                  xlabel="layer l", ylabel=f"‖{what}‖", title=f"‖{what}‖ per layer: yours and torch's", yscale="log")
+                  xlabel="layer l", ylabel=f"‖{what}‖", title=f"‖{what}‖ per layer: yours and torch's",
+                  yscale="log")
 
 
 def random_stack(seed: int, batch: int, dims) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -479,8 +480,8 @@ def norms_check(name: str, *, points: float, lists, hidden: bool = False, what: 
                                             for arrays, label in lists()]),
         reference=lambda case: [torch_norms(c.args[0]) for c in case.data["calls"]],
         run=run_each, compare=compare_each(inner),
-        picture=picture_each(inner, lambda got, expected, c: bars(got.value, expected, xlabel="array",
-                                                                 ylabel="norm", title="layer_norms: yours and torch's")),
+        picture=picture_each(inner, lambda got, expected, c: bars(got.value, expected, xlabel="array", ylabel="norm",
+                                                                 title="layer_norms: yours and torch's")),
     )
 
 
