@@ -14,7 +14,8 @@ Rules that keep pictures harmless:
 - matplotlib is imported when the first picture is drawn, and used through its object API
   (``matplotlib.figure.Figure`` on an Agg canvas, no pyplot state); drawing holds one lock, since
   matplotlib's font cache is shared by the judge's threads;
-- a picture is small: ``WIDTH`` x ``HEIGHT`` inches per panel at ``DPI`` (about 15-30 KB of PNG).
+- a picture is small: ``WIDTH`` x ``HEIGHT`` inches per panel at ``DPI``, ``COLOURS`` colours
+  (about 3-12 KB of PNG).
   ``engine.Run`` draws at most one picture per function and ``PER_RUN`` per assignment, so a
   student failing every check still gets a page well under 1 MB.
 """
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 WIDTH, HEIGHT, DPI = 4.0, 2.5, 80  # inches per panel, dots per inch
+COLOURS = 64  # the PNG's palette: a third of the bytes of full colour, no visible change for line plots
 PER_RUN = 4  # pictures per assignment and student (engine.Run): at most one per function
 MAX_POINTS = 2000  # a series is thinned to this many points before it is drawn
 YOURS, TORCH, BAD = "#d95f02", "#1b5e9e", "#c00000"  # colours: the student's, torch's, non-finite values
@@ -104,6 +106,7 @@ def render(picture: Picture) -> bytes:
     """The PNG of ``picture``: its panels side by side."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from PIL import Image
 
     panels = list(picture.panels)[:3]
     if not panels:
@@ -120,9 +123,12 @@ def render(picture: Picture) -> bytes:
                             wspace=0.8 / (WIDTH - 0.8))
         for panel, ax in zip(panels, fig.subplots(1, len(panels), squeeze=False)[0]):
             _draw_panel(fig, ax, panel)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-        return buf.getvalue()
+        fig.canvas.draw()
+        image = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buf = io.BytesIO()
+    image.convert("RGB").quantize(COLOURS, Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buf, "PNG",
+                                                                                                    optimize=True)
+    return buf.getvalue()
 
 
 def _colour(s: Series) -> str:

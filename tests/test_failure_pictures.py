@@ -81,7 +81,7 @@ def test_a_failing_check_gets_a_small_png(folder, mutant, name, tmp):
     assert not outcome.passed and outcome.kind == "mismatch"
     png = png_of(outcome.figure)
     assert png.startswith(b"\x89PNG\r\n\x1a\n"), outcome.figure[:60]
-    assert 3_000 < len(png) < 60_000, len(png)
+    assert 1_000 < len(png) < 30_000, len(png)
     image = Image.open(io.BytesIO(png))
     image.load()
     width, height = image.size
