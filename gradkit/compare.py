@@ -169,3 +169,19 @@ def compare_each(inner):
                 raise err from None
 
     return compare
+
+
+def picture_each(inner, picture):
+    """``picture`` hook for ``run_each``/``compare_each`` checks: ``picture(got, expected, case)``
+    of the first call that fails ``inner`` (the comparison ``compare_each`` wraps), as that call's
+    data; None when none fails."""
+
+    def hook(got, expected, case):
+        for g, e, c in zip(got, expected, case.data["calls"]):
+            try:
+                inner(g, e, c)
+            except Exception:  # noqa: BLE001  (whatever made compare fail: this call is the one)
+                return picture(g, e, c)
+        return None
+
+    return hook

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .pictures import draw
 from .protocol import (BLOBS, PARSE_FAILURES, Handle, Opaque, ProtocolError, Recipe, decode, parse_python,
                        prepare_chain, prepare_request)
 
@@ -205,6 +206,9 @@ class Check:
     compare: Callable[[Any, Any, Case], None]  # raises Mismatch
     run: Callable[["Check", Call, Case], Any] = default_run
     hidden: bool = False
+    # a plot of a failure, from the data ``compare`` read: (got, expected, case) -> pictures.Picture
+    # or None (see pictures.py); never calls the student's code
+    picture: Callable[[Any, Any, Case], Any] | None = None
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -240,15 +244,16 @@ class Outcome:
     hidden: bool = False
     output: str = ""  # what the student's code printed during the check
     kind: str = ""  # "", "mismatch", or the StudentError kind
+    figure: str = ""  # on a mismatch, a plot of it: "data:image/png;base64,..." (pictures.py), or ""
 
     @property
     def status(self) -> str:
         return "passed" if self.passed else "failed"
 
 
-def outcome_failed(check: Check, message: str, kind: str, output: str = "") -> Outcome:
+def outcome_failed(check: Check, message: str, kind: str, output: str = "", figure: str = "") -> Outcome:
     return Outcome(check.name, check.function, 0.0, check.points, False, check.title,
-                   message, check.hidden, output, kind)
+                   message, check.hidden, output, kind, figure)
 
 
 def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
@@ -268,9 +273,10 @@ def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
     return text
 
 
-def evaluate(check: Check, call: Call, mistakes=None) -> Outcome:
+def evaluate(check: Check, call: Call, mistakes=None, pictures: bool = True) -> Outcome:
     """Run one check against one student; never raises. ``mistakes`` (a ``mistakes.Mistakes``, or None)
-    names the mistake of a wrong answer before the hint (``mistake_lines``)."""
+    names the mistake of a wrong answer before the hint (``mistake_lines``); a mismatch gets the check's
+    picture of it (``Outcome.figure``, see pictures.py) unless ``pictures`` is false."""
     case, expected = check.prepared
     output, got = "", None
     try:
@@ -289,7 +295,7 @@ def evaluate(check: Check, call: Call, mistakes=None) -> Outcome:
         msg = (f"{check.function}(): {head}\n  called: {called}"
                + (f"\n{rest}" if rest else "") + mistake_lines(mistakes, check, got, case)
                + f"\n  hint: {hint_of(m) or check.hint}")
-        return outcome_failed(check, msg, "mismatch", output)
+        return outcome_failed(check, msg, "mismatch", output, draw(check, got, expected, case) if pictures else "")
     except Exception as exc:  # the comparison choked on what came back: the student's answer is wrong
         msg = (f"{check.function}() returned something the check could not compare "
                f"({type(exc).__name__}: {exc}).\n  called: {case.show(check.function)}"

@@ -11,7 +11,9 @@ they share, and what lives only here:
   so an endless loop costs one timeout per function, not one per check;
 - a failure whose cause is another failing function says so (``core.attribute_causes``), judged
   against every outcome of the run so far;
-- the points are added up (``core.total``).
+- the points are added up (``core.total``);
+- a failure gets a picture (``pictures.py``) only for the first failing check of its function
+  that has one, and at most ``pictures.PER_RUN`` in a run, which bounds the size of a page.
 
 A ``Run`` holds the state of one student's code (in the grader, one file; in pytest, one file for
 the whole pytest run; in a notebook, one assignment's functions across its cells). It is an
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .core import Call, Check, Outcome, attribute_causes, evaluate, outcome_failed
+from .pictures import PER_RUN
 
 SKIPPED = "skipped: {function}() did not return in time in an earlier check"
 
@@ -41,19 +44,24 @@ class Run:
     change during the run; the notebook passes the function object, so a redefined function is
     run again). ``outcomes``: check name -> its latest outcome (a re-run check replaces its own).
     ``mistakes``: the assignment's named mistakes (``mistakes.for_assignment``) where the front door
-    has them (the grader, a run in the kit's own folder), else None."""
+    has them (the grader, a run in the kit's own folder), else None. ``pictured``: the functions whose
+    failure got a picture."""
 
     timed_out: dict[str, object] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     mistakes: object = None  # a mistakes.Mistakes naming the mistake of a wrong answer, or None
+    pictured: set[str] = field(default_factory=set)
 
     def evaluate(self, check: Check, call: Call, version: object = None) -> Outcome:
         """One check; skipped (failed at once) when its function already timed out in this version."""
         if check.function in self.timed_out and self.timed_out[check.function] is version:
             return outcome_failed(check, SKIPPED.format(function=check.function), "timeout")
-        outcome = evaluate(check, call, self.mistakes)
+        outcome = evaluate(check, call, self.mistakes,
+                           check.function not in self.pictured and len(self.pictured) < PER_RUN)
         if outcome.kind == "timeout":
             self.timed_out[check.function] = version
+        if outcome.figure:
+            self.pictured.add(check.function)
         return outcome
 
     def run(self, checks: list[Check], call: Call, calls, version: object = None,

@@ -16,10 +16,10 @@ import pytest
 from tests.kit import ROOT
 
 PACKAGES = ("gradkit", "autograder")
-# Imported inside functions on purpose: slow to import (torch, matplotlib, nbgrader, nbformat,
+# Imported inside functions on purpose: slow to import (torch, matplotlib and its PIL, nbgrader, nbformat,
 # traitlets, rich) and needed by few commands, or optional (pyseccomp), or loaded on purpose in
 # the runner's zygote (numpy) after it has set itself up.
-LAZY = {"torch", "matplotlib", "nbformat", "nbgrader", "traitlets", "rich", "pyseccomp", "numpy"}
+LAZY = {"torch", "matplotlib", "PIL", "nbformat", "nbgrader", "traitlets", "rich", "pyseccomp", "numpy"}
 
 
 def kit_modules(root: Path = ROOT) -> dict[str, Path]:

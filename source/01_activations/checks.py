@@ -49,9 +49,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradkit.compare import (F32, as_array, close, compare_array, compare_each, modified_in_place, run_each, seeded,
-                             show_value, tolerance_for)
+from gradkit.compare import (F32, as_array, close, compare_array, compare_each, modified_in_place, picture_each,
+                             run_each, seeded, show_value, tolerance_for)
 from gradkit.core import Case, Check, Mismatch, function_of
+from gradkit.pictures import versus
 from gradkit.protocol import Recipe
 from gradkit.references import lazy
 
@@ -136,6 +137,22 @@ def random_z(seed: int, shape, scale: float = 3.0, dtype=np.float64) -> np.ndarr
     return z.astype(dtype)
 
 
+ELEMENTWISE_NOT = ("softmax", "log_softmax")  # TORCH functions whose entries depend on the others
+
+
+def elementwise_picture(function: str):
+    """The picture of a failing elementwise check: the student's f(z) against torch's, over z (the
+    kink at 0 as categorical ticks, large |z| on a symlog axis; non-finite values marked); for
+    softmax and log_softmax, against the entries' positions."""
+    by_z = function not in ELEMENTWISE_NOT
+
+    def picture(got, expected, case):
+        return versus(got.value, expected, case.args[0] if by_z else None, xlabel="z" if by_z else "entry (flattened)",
+                      ylabel=f"{function}(z)", title=f"{function}: yours and torch's")
+
+    return picture
+
+
 LARGE = np.array([-1000.0, -710.0, -100.0, -30.0, -5.0, 0.0, 5.0, 30.0, 100.0, 710.0, 1000.0])
 
 
@@ -150,7 +167,7 @@ def values_check(name: str, *, points: float, z, hidden: bool = False, kwargs=No
         title=f"{function} matches torch on {what}" + (f" ({kwargs})" if kwargs else ""),
         hint=HINTS[function],
         make_case=lambda: Case((np.array(z, copy=True),), kwargs, ("z",), {"function": function}),
-        reference=_reference, compare=close(**tol, unmodified=True),
+        reference=_reference, compare=close(**tol, unmodified=True), picture=elementwise_picture(function),
     )
 
 
@@ -163,7 +180,7 @@ def large_check(name: str, *, points: float, hidden: bool = False, kwargs=None, 
         title=f"{function} is finite, warning-free and matches torch for |z| up to 1e3",
         hint=HINTS[function],
         make_case=lambda: Case((np.array(z, dtype=np.float64),), kwargs, ("z",), {"function": function}),
-        reference=_reference, compare=close(no_warnings=True, unmodified=True),
+        reference=_reference, compare=close(no_warnings=True, unmodified=True), picture=elementwise_picture(function),
     )
 
 
@@ -177,7 +194,7 @@ def kink_check(name: str, *, points: float, hidden: bool = False, kwargs=None) -
         hint=HINTS[function],
         make_case=lambda: Case((np.array([-2.0, -1e-12, 0.0, 1e-12, 2.0]),), kwargs, ("z",),
                                {"function": function}),
-        reference=_reference, compare=close(rtol=1e-12, atol=0.0),
+        reference=_reference, compare=close(rtol=1e-12, atol=0.0), picture=elementwise_picture(function),
     )
 
 
@@ -201,6 +218,7 @@ def dtype_shapes_check(name: str, *, points: float, seed: int, hidden: bool = Fa
         hint=HINTS[function] + " Keep the input's float dtype (float32 stays float32) and its shape.",
         make_case=make_case, reference=lambda case: [_reference(c) for c in case.data["calls"]],
         run=run_each, compare=compare_each(close(unmodified=True)),
+        picture=picture_each(close(unmodified=True), elementwise_picture(function)),
     )
 
 
@@ -212,7 +230,7 @@ def worked_example_check(name: str, *, points: float, hidden: bool = False) -> C
         title="σ'(0) = 0.25 and σ'(5) ≈ 0.0066, as torch.autograd gives",
         hint=HINTS[function],
         make_case=lambda: Case((np.array([0.0, 5.0, -5.0]),), {}, ("z",), {"function": function}),
-        reference=_reference, compare=close(),
+        reference=_reference, compare=close(), picture=elementwise_picture(function),
     )
 
 
@@ -241,6 +259,9 @@ def cross_entropy_check(name: str, *, points: float, inputs, hidden: bool = Fals
                                ("logits", "labels"), {"function": function}),
         reference=lambda case: torch_cross_entropy(*case.args, grad=grad),
         compare=close(unmodified=True, no_warnings=no_warnings, input_arg=None),
+        picture=(lambda got, expected, case: versus(got.value, expected, xlabel="entry of logits (flattened)",
+                                                   ylabel="dL/dlogits", title=f"{function}: yours and torch's"))
+        if grad else None,
     )
 
 

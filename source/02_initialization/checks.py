@@ -73,6 +73,7 @@ import numpy as np
 
 from gradkit.compare import as_array, close, compare_each, run_each, seeded, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
+from gradkit.pictures import Picture, histograms
 from gradkit.protocol import Recipe
 from gradkit.references import lazy
 
@@ -545,7 +546,7 @@ def _stats_reference(case: Case) -> dict:
                                f"({ref['dist']}, σ = {ref['std']}) vs ({theirs['dist']}, σ = {theirs['std']})")
         sample = torch_draw(other, shape, other_kwargs, seed)
         ref["source"] = f"nn.init.{INITS[other][0]}, the torch counterpart of {_show_call(other, other_kwargs)}"
-    ref["torch_stats"] = _stats(sample)
+    ref["torch_stats"], ref["sample"] = _stats(sample), sample
     problem = _assess(ref["torch_stats"], ref)
     if problem:  # torch's own sample must pass the test the students get
         raise RuntimeError(f"kit bug: torch's sample fails the check for {function}{shape}: {problem}")
@@ -562,6 +563,12 @@ def _compare_stats(got, ref: dict, case) -> None:
     matches = [what for what, v in ref["mistakes"] if abs(st["var"] / v - 1) <= VAR_TOL]
     why = ("\n  your variance is what this gives: " + "; or ".join(matches)) if matches and "variance" in problem else ""
     raise Mismatch(f"{problem}\n  yours: {_show_stats(st)}\n  torch: {_describe_torch(ref)}{why}")
+
+
+def _stats_picture(got, ref: dict, case) -> Picture | None:
+    """Histograms of the student's weights and of torch's own sample (the same shape and seed)."""
+    return histograms(_weights(got.value, ref["shape"]), ref["sample"], xlabel="weight",
+                      title=f"{ref['function']}{tuple(ref['shape'])}: yours and torch's sample")
 
 
 def _torch_name(function: str, kwargs: dict) -> str:
@@ -594,7 +601,7 @@ def stats_check(name: str, *, points: float, shape, seed: int, kwargs=None, same
         hint=HINTS[function] + hint,
         make_case=lambda: Case((tuple(shape),), {**kwargs, "rng": Recipe("rng", seed=seed)}, ("shape",),
                                {"function": function, "seed": seed, "same_as": same_as}),
-        reference=_stats_reference, compare=_compare_stats,
+        reference=_stats_reference, compare=_compare_stats, picture=_stats_picture,
     )
 
 

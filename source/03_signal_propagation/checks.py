@@ -45,8 +45,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradkit.compare import F64, compare_array, compare_each, run_each, show_value
+from gradkit.compare import F64, compare_array, compare_each, picture_each, run_each, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
+from gradkit.pictures import Picture, bars, curves, error_map, side_by_side
 from gradkit.protocol import Opaque
 from gradkit.references import lazy
 
@@ -251,6 +252,26 @@ def identity_weights_check(name: str, *, points: float, sizes, hidden: bool = Fa
 
 # --- linear_forward / linear_backward ---------------------------------------------------------
 
+def _norms(value, n: int) -> np.ndarray | None:
+    """The 2-norm of each of the ``n`` arrays of a student's list (None for anything else)."""
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        return None
+    if not all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in value):
+        return None
+    return np.array([np.linalg.norm(a.astype(np.float64)) for a in value])
+
+
+def norms_picture(value, expected: list, what: str, first: int = 0) -> Picture | None:
+    """Per-layer norms of a list of arrays, the student's against torch's (log scale: signal that
+    vanishes or explodes is a straight line); layers numbered from ``first``."""
+    yours = _norms(value, len(expected))
+    if yours is None:
+        return None
+    return curves(yours, _norms(list(expected), len(expected)), np.arange(first, first + len(expected)),
+                  xlabel="layer l", ylabel=f"‖{what}‖", title=f"‖{what}‖ per layer: yours and torch's",
+                  yscale="log")
+
+
 def random_stack(seed: int, batch: int, dims) -> tuple[np.ndarray, list[np.ndarray]]:
     """x of shape (batch, dims[0]) and weights W_l of shape (dims[l], dims[l-1]), entries
     N(0, 1/d_in) (so activations stay O(1)); random matrices are not symmetric, so a missing
@@ -301,6 +322,7 @@ def forward_check(name: str, *, points: float, stacks, hidden: bool = False, wha
         title=f"linear_forward matches a torch stack of bias-free nn.Linear layers ({what})",
         hint=HINTS[function], make_case=lambda: _multi(function, _forward_calls(stacks())),
         reference=reference, run=run_each, compare=compare_each(inner),
+        picture=picture_each(inner, lambda got, expected, c: norms_picture(got.value, expected, "a_l")),
     )
 
 
@@ -355,11 +377,16 @@ def backward_check(name: str, *, points: float, stacks, parts=("grad_weights", "
                     raise Mismatch(f"{m}\n  closed form: {form}") from None
                 raise
 
+    def picture(got, expected, c):
+        pair = _backward_pair(got.value)
+        shown = {"grad_weights": (pair[0], "dL/dW_l", 1), "grad_activations": (pair[1], "dL/da_l", 0)}
+        return side_by_side(*(norms_picture(shown[p][0], expected[p], shown[p][1], shown[p][2]) for p in parts))
+
     return Check(
         name=name, function=function, points=points, hidden=hidden,
         title=f"linear_backward's {' and '.join(parts)} match torch.autograd through nn.Linear layers ({what})",
         hint=HINTS[function], make_case=lambda: _multi(function, _backward_calls(stacks())),
-        reference=reference, run=run_each, compare=compare_each(inner),
+        reference=reference, run=run_each, compare=compare_each(inner), picture=picture_each(inner, picture),
     )
 
 
@@ -432,6 +459,8 @@ def collapse_check(name: str, *, points: float, stacks, hidden: bool = False, wh
         title=f"collapse_linear's W gives x @ W.T = a torch stack of bias-free nn.Linear layers ({what})",
         hint=HINTS[function], make_case=make_case, reference=_collapse_reference, run=run_each,
         compare=compare_each(inner),
+        picture=picture_each(inner, lambda got, expected, c: error_map(got.value, expected, xlabel="column (d_0)",
+                                                                      ylabel="row (d_L)")),
     )
 
 
@@ -453,6 +482,8 @@ def norms_check(name: str, *, points: float, lists, hidden: bool = False, what: 
                                             for arrays, label in lists()]),
         reference=lambda case: [torch_norms(c.args[0]) for c in case.data["calls"]],
         run=run_each, compare=compare_each(inner),
+        picture=picture_each(inner, lambda got, expected, c: bars(got.value, expected, xlabel="array", ylabel="norm",
+                                                                 title="layer_norms: yours and torch's")),
     )
 
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from gradkit.compare import F64, compare_array, modified_in_place, show_value
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
+from gradkit.pictures import Picture, bars, error_map
 from gradkit.protocol import Handle, Opaque
 from gradkit.references import lazy
 
@@ -189,6 +190,38 @@ def compare_parts(values, expected: dict, parts, names, tol=None, note: str = ""
                       **_tolerance(expected[part], tol))
 
 
+def by_channel(a: np.ndarray) -> np.ndarray:
+    """(N, C) or (N, C, H, W) as (C, N) or (C, N*H*W): one row per channel."""
+    return np.moveaxis(a, 1, 0).reshape(a.shape[1], -1)
+
+
+def part_picture(part: str, yours, torch_value: np.ndarray) -> Picture | None:
+    """A per-channel vector (running statistics, dgamma, dbeta) as bars per channel; out or dx as
+    the error map |yours − torch|, one row per channel (the entries of a channel across)."""
+    if not isinstance(yours, np.ndarray) or yours.shape != torch_value.shape:
+        return None
+    if torch_value.ndim == 1:
+        return bars(yours, torch_value, labels=range(torch_value.size), xlabel="channel", ylabel=part,
+                    title=f"{part} per channel: yours and torch's")
+    over = "N" if torch_value.ndim == 2 else "N, H, W"
+    return error_map(by_channel(yours), by_channel(torch_value), title=f"{part}: |yours − torch's|",
+                     ylabel="channel", xlabel=f"entry of the channel (over {over})")
+
+
+def parts_picture(parts, names, n: int):
+    """The picture of the first of ``parts`` that differs visibly (``part_picture``)."""
+
+    def picture(got, expected, case):
+        values = _items(got.value, n, "", "")
+        for part in parts:
+            shown = part_picture(part, values[names.index(part)], expected[part])
+            if shown is not None:
+                return shown
+        return None
+
+    return picture
+
+
 def run_forward(check, call, case):
     """One forward call, the cache kept in the student process (it is never sent back)."""
     return call.keeping([3], FORWARD, *case.args, **case.kwargs)
@@ -217,6 +250,7 @@ def forward_check(name: str, *, points: float, hidden: bool = False, inputs: Bat
         make_case=lambda: BNCase(inputs(), kwargs, ARG_NAMES),
         reference=lambda case: torch_batchnorm(case.args, case.kwargs),
         run=run_forward, compare=forward_compare(parts, tol, unmodified),
+        picture=parts_picture(parts, FORWARD_PARTS, 4),
     )
 
 
@@ -319,7 +353,7 @@ def backward_check(name: str, *, points: float, hidden: bool = False, inputs: Ba
         title=f"{BACKWARD} gives autograd's {', '.join(parts)} of F.batch_norm ({mode}) on {what}",
         hint=HINTS[hint], make_case=make_case,
         reference=lambda case: torch_batchnorm(case.args, case.kwargs, case.data["dout"]),
-        run=run_backward, compare=backward_compare(parts, tol),
+        run=run_backward, compare=backward_compare(parts, tol), picture=parts_picture(parts, BACKWARD_PARTS, 3),
     )
 
 

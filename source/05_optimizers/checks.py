@@ -58,6 +58,7 @@ import numpy as np
 
 from gradkit.compare import close, compare_array, compare_each, modified_in_place, run_each, show_value
 from gradkit.core import Case, Check, Mismatch, Returned, StudentError, function_of
+from gradkit.pictures import Panel, Picture, Series, same
 from gradkit.protocol import Recipe
 from gradkit.references import lazy
 
@@ -325,6 +326,45 @@ def compare_trajectory(tol: dict):
     return compare
 
 
+def _firsts(steps, shape) -> np.ndarray:
+    """The first item (param_new or theta_new) of each step the student returned, up to the first
+    that is not an array of ``shape`` (float64, one row per step)."""
+    rows = []
+    for _, ret in steps:
+        v = ret.value
+        if not (isinstance(v, (tuple, list)) and len(v) == 2 and isinstance(v[0], np.ndarray)
+                and v[0].shape == shape and v[0].dtype.kind == "f"):
+            break
+        rows.append(v[0].astype(np.float64))
+    return np.array(rows).reshape(len(rows), *shape)
+
+
+def trajectory_picture(got: Returned, expected: dict, case: Case) -> Picture | None:
+    """Two panels: the loss J at each step's parameter (the judge evaluates J, torch's objective, at
+    the student's parameters and at torch's), and the path of the first two coordinates. None for
+    fewer than 3 steps (one step is better read in numbers)."""
+    problem, function = case.data["problem"], case.data["function"]
+    torch_path = np.asarray(expected["first"], dtype=np.float64)
+    yours = _firsts(got.value["steps"], problem.x0.shape)
+    if len(torch_path) < 3 or len(yours) < 2 or same(yours, torch_path[:len(yours)]):
+        return None
+    with torch.no_grad():
+        loss = [float(problem.loss(torch.tensor(x, dtype=torch.float64))) for x in yours]
+        torch_loss = [float(problem.loss(torch.tensor(x, dtype=torch.float64))) for x in torch_path]
+    what = "θ" if case.data["lookahead"] else "param"
+    steps = np.arange(1, len(torch_path) + 1)
+    left = Panel([Series("torch", torch_loss, steps), Series("yours", loss, steps[:len(loss)], "dashed")],
+                 title=f"loss J({what}) after each step", xlabel="step", ylabel="J",
+                 yscale="symlog" if max(map(abs, torch_loss + loss)) > 1e3 else "linear")
+    start = np.asarray(problem.x0, dtype=np.float64)[None, :2]
+    tp, yp = np.concatenate([start, torch_path[:, :2]]), np.concatenate([start, yours[:, :2]])
+    right = Panel([Series("torch", tp[:, 1], tp[:, 0]), Series("yours", yp[:, 1], yp[:, 0], "dashed")],
+                  title=f"{what}[0], {what}[1] from the start", xlabel=f"{what}[0]", ylabel=f"{what}[1]")
+    if problem.x0.size < 2:
+        return Picture([left], f"{function}: yours and torch's")
+    return Picture([left, right], f"{function}: yours and torch's")
+
+
 def update_check(name: str, *, points: float, hidden: bool = False, problem: Problem, lrs, momentum: float,
                  weight_decay: float | None = None, what: str = "", tol=None) -> Check:
     """``momentum_update`` or ``nesterov_update`` (the function the name says) stepped len(lrs) times
@@ -352,7 +392,7 @@ def update_check(name: str, *, points: float, hidden: bool = False, problem: Pro
         title=f"{function}: {steps} on {problem.label}{what} match torch.optim.{torch_name}",
         hint=(HINTS["weight_decay"] + " " if decay else "") + HINTS[function], make_case=make_case,
         reference=lambda case: torch_sgd(problem, lrs, momentum, nesterov, decay),
-        run=run_trajectory, compare=compare_trajectory(tol),
+        run=run_trajectory, compare=compare_trajectory(tol), picture=trajectory_picture,
     )
 
 
@@ -373,7 +413,7 @@ def lookahead_check(name: str, *, points: float, hidden: bool = False, problem: 
                f"SGD(nesterov=True) through θ = p + β·lr·b, m = −lr·b"),
         hint=HINTS[function], make_case=make_case,
         reference=lambda case: torch_lookahead(problem, lr, momentum, steps),
-        run=run_trajectory, compare=compare_trajectory(FIRST if steps == 1 else TRAJ),
+        run=run_trajectory, compare=compare_trajectory(FIRST if steps == 1 else TRAJ), picture=trajectory_picture,
     )
 
 
@@ -390,6 +430,24 @@ def _ewma_reference(case: Case):
     return torch_ewma(case.args[0], **case.kwargs)
 
 
+def ewma_picture(got: Returned, expected: np.ndarray, case: Case) -> Picture | None:
+    """The student's average against torch's over time (the series most off, for (T, D) values),
+    with the values averaged as grey dots."""
+    y, x = got.value, case.args[0]
+    if not (isinstance(y, np.ndarray) and y.shape == expected.shape and y.dtype.kind == "f" and y.size):
+        return None
+    y, e, x = (np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in (y, expected, x))
+    with np.errstate(all="ignore"):
+        j = int(np.nanargmax(np.where(np.isfinite(y), np.abs(y - e), np.inf).max(axis=0)))
+    if same(y[:, j], e[:, j]):
+        return None
+    t = np.arange(1, len(y) + 1)
+    column = f" (series {j})" if e.shape[1] > 1 else ""
+    return Picture([Panel([Series("values", x[:, j], t, "points", colour="#999999"), Series("torch", e[:, j], t),
+                           Series("yours", y[:, j], t, "dashed")],
+                          title=f"ewma{column}: yours and torch's", xlabel="t", ylabel="v_t")])
+
+
 def ewma_check(name: str, *, points: float, hidden: bool = False, seed: int, shape, dtype=np.float64,
                beta: float, bias_correction: bool, what: str = "") -> Check:
     """``ewma`` of ``ewma_values(seed, shape, dtype)`` against Adam's exp_avg (see ``torch_ewma``)."""
@@ -400,7 +458,7 @@ def ewma_check(name: str, *, points: float, hidden: bool = False, seed: int, sha
               + (" / (1 − β^t)" if bias_correction else ""),
         hint=HINTS["ewma"],
         make_case=lambda: Case((ewma_values(seed, shape, dtype),), kwargs, ("values",), {"function": "ewma"}),
-        reference=_ewma_reference, compare=close(unmodified=True, input_arg=None),
+        reference=_ewma_reference, compare=close(unmodified=True, input_arg=None), picture=ewma_picture,
     )
 
 

@@ -45,6 +45,7 @@ import numpy as np
 
 from gradkit.compare import F32, F64, as_array, compare_array, compare_each, modified_in_place, run_each, show_value
 from gradkit.core import Case, Check, Mismatch, function_of
+from gradkit.pictures import bars, versus
 from gradkit.protocol import Opaque
 from gradkit.references import lazy
 
@@ -269,6 +270,58 @@ def sgd_close(got, expected, case) -> None:
                        f"is not torch.optim.SGD(lr={lr!r}, weight_decay=2 * lam = {2 * lam!r}): {m}") from None
 
 
+# --- pictures of a failure --------------------------------------------------------------------
+
+def _flat(arrays, n: int) -> np.ndarray | None:
+    """Every entry of a list of ``n`` numeric arrays, in one float64 vector (None for anything else)."""
+    if not (isinstance(arrays, (list, tuple)) and len(arrays) == n
+            and all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in arrays)):
+        return None
+    return np.concatenate([a.astype(np.float64).ravel() for a in arrays]) if n else None
+
+
+def entries_picture(got, expected, inputs, *, xlabel: str, ylabel: str, title: str):
+    """Each entry of the student's result against torch's, over the input entry it came from (the
+    clamp of clip_by_value, the slope of clip_by_norm, lam·sign(w) or 2·lam·w): the picture is torch's curve."""
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    got = list(got) if isinstance(got, (list, tuple)) else [got]
+    expected = list(expected) if isinstance(expected, (list, tuple)) else [expected]
+    yours, torch_, x = _flat(got, len(inputs)), _flat(expected, len(inputs)), _flat(inputs, len(inputs))
+    if yours is None or x is None or yours.shape != x.shape:
+        return None
+    return versus(yours, torch_, x, xlabel=xlabel, ylabel=ylabel, title=title)
+
+
+def value_picture(got, expected, case):
+    return entries_picture(got.value, expected, case.args[0], xlabel="gradient entry g", ylabel="clipped entry",
+                           title=f"clip_by_value(clip_value={case.args[1]:g}): yours and torch's")
+
+
+def norm_picture(got, expected, case):
+    return entries_picture(got.value, expected, case.args[0], xlabel="gradient entry g", ylabel="clipped entry",
+                           title=f"clip_by_norm(max_norm={case.args[1]:g}): yours and torch's")
+
+
+def global_picture(got, expected, case):
+    """The norm of each clipped array, the student's against torch's."""
+    clipped, n = _pair(got.value, "clipped", "total_norm", "")[0], len(expected[0])
+    if _flat(clipped, n) is None or any(c.shape != e.shape for c, e in zip(clipped, expected[0])):
+        return None
+    norms = [np.array([np.linalg.norm(a.astype(np.float64).ravel(), ord=case.kwargs.get("norm_type", 2.0))
+                       for a in arrays]) for arrays in (clipped, expected[0])]
+    return bars(*norms, labels=[f"grads[{i}]" for i in range(n)], ylabel="norm of the clipped array",
+                title="clip_by_global_norm: yours and torch's")
+
+
+def penalty_picture(function: str):
+    def picture(got, expected, case):
+        grads = _pair(got.value, "value", "grads", "")[1]
+        return entries_picture(grads, expected[1], case.args[0], xlabel="weight w", ylabel="dpenalty/dw",
+                               title=f"{function} gradient (lam={case.args[1]:g}): yours and torch's")
+
+    return picture
+
+
 # --- check factories -------------------------------------------------------------------------
 # Every factory reads `xxx_check("<function>: <aspect>", points=..., <inputs>..., hidden=...)`;
 # an input given as a function (grads=value_grads) is called when the check is prepared.
@@ -281,7 +334,7 @@ def value_check(name: str, *, points: float, grads, clip_value, what: str, hidde
         hint=HINTS["clip_by_value"],
         make_case=lambda: Case((grads(), clip_value), {}, ("grads", "clip_value")),
         reference=lambda case: torch_clip_value(*case.args),
-        compare=list_close(),
+        compare=list_close(), picture=value_picture,
     )
 
 
@@ -294,7 +347,7 @@ def norm_check(name: str, *, points: float, grad, max_norm, what: str, hidden: b
         hint=HINTS["clip_by_norm"],
         make_case=lambda: Case((grad(), max_norm), {}, ("grad", "max_norm")),
         reference=lambda case: torch_clip_norm(*case.args),
-        compare=norm_close(no_warnings),
+        compare=norm_close(no_warnings), picture=norm_picture,
     )
 
 
@@ -308,7 +361,7 @@ def global_check(name: str, *, points: float, grads, max_norm, norm_type=None, w
         hint=(hint + " " if hint else "") + HINTS["clip_by_global_norm"],
         make_case=lambda: Case((grads(), max_norm), kwargs, ("grads", "max_norm")),
         reference=lambda case: torch_clip_global(*case.args, **case.kwargs),
-        compare=global_close(parts),
+        compare=global_close(parts), picture=global_picture if "clipped" in parts else None,
     )
 
 
@@ -323,7 +376,7 @@ def penalty_check(name: str, *, points: float, weights, lam, what: str, parts=("
         hint=(hint + " " if hint else "") + HINTS[function],
         make_case=lambda: Case((weights(), lam), {}, ("weights", "lam")),
         reference=lambda case: torch_penalty(function, *case.args),
-        compare=penalty_close(parts),
+        compare=penalty_close(parts), picture=penalty_picture(function) if "grads" in parts else None,
     )
 
 

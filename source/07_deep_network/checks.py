@@ -87,8 +87,10 @@ import math
 
 import numpy as np
 
-from gradkit.compare import F64, close, compare_array, compare_each, modified_in_place, run_each, show_value
+from gradkit.compare import (F64, close, compare_array, compare_each, modified_in_place, picture_each, run_each,
+                             show_value)
 from gradkit.core import Case, Check, Mismatch, StudentError, function_of
+from gradkit.pictures import Picture, bars, versus
 from gradkit.protocol import Handle, Opaque
 from gradkit.references import lazy
 
@@ -449,6 +451,9 @@ def activation_check(name: str, *, points: float, hidden: bool = False, inputs, 
         hint=HINTS[function], make_case=make_case,
         reference=lambda case: [torch_activation(c.args[0], c.args[1], derivative) for c in case.data["calls"]],
         run=run_each, compare=compare_each(close(no_warnings=no_warnings, unmodified=True)),
+        picture=picture_each(close(no_warnings=no_warnings, unmodified=True), lambda got, expected, c: versus(
+            got.value, expected, c.args[0], xlabel="z", ylabel=f'{function}(z, "{c.args[1]}")',
+            title=f'{function}(z, "{c.args[1]}"): yours and torch\'s')),
     )
 
 
@@ -484,10 +489,32 @@ def init_check(name: str, *, points: float, hidden: bool = False, cases, what: s
                 err.called = c.show("init_params")
                 raise err from None
 
-    return Check(name=name, function=function_of(name), points=points, hidden=hidden,
+    def picture(got, expected, case):
+        for (g1, g2), ref, c in zip(got, expected, case.data["calls"]):
+            try:
+                _compare_init(g1.value, g2.value, ref, c)
+            except Mismatch:
+                return init_picture(g1.value, ref, c.args[0])
+        return None
+
+    return Check(name=name, function=function_of(name), points=points, hidden=hidden, picture=picture,
                  title=f"init_params gives the shapes, zeros, identities and torch.nn.init's standard deviations "
                        f"({what})", hint=HINTS["init_params"], make_case=make_case, reference=reference,
                  run=run, compare=compare)
+
+
+def init_picture(value, ref, dims) -> Picture | None:
+    """The std of each layer's W, the student's against torch's initialiser's (an identity layer's
+    torch value is the std of the identity)."""
+    if not (isinstance(value, list) and len(value) == len(ref)
+            and all(isinstance(l, dict) and isinstance(l.get("W"), np.ndarray) and l["W"].size for l in value)):
+        return None
+    torch_std = [float(np.std(r)) if kind == "eye" else float(r) for kind, r in ref]
+    yours = np.array([float(np.std(l["W"].astype(np.float64))) for l in value])
+    if not (np.abs(yours - torch_std) > INIT_STD_RTOL * np.array(torch_std)).any():
+        return None  # the stds are right: the failure is elsewhere (keys, shapes, seeds)
+    return bars(yours, np.array(torch_std), labels=[f"{l + 1}\n{dims[l]}→{dims[l + 1]}" for l in range(len(ref))],
+                xlabel="layer (fan_in→fan_out)", ylabel="std of W", title="init_params: yours and torch's")
 
 
 def _compare_init(value, again, ref, case):
