@@ -327,7 +327,7 @@ def module_failure(section: Section) -> str | None:
 
 def figure_of(o: Outcome) -> str:
     """The picture of a failing check (a PNG ``data:`` URI), "" when it has none."""
-    return png_uri(getattr(o, "figure", "") or "")
+    return png_uri(o.figure)
 
 
 def _failed_blocks(o: Outcome) -> list:
