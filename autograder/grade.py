@@ -41,8 +41,7 @@ from gradkit.core import Call, Check, Outcome
 from gradkit.engine import Run, failed_all
 from gradkit.protocol import forbidden_imports, forbidden_message
 from .report import STATE, student_dir, write_atomic
-from .sandbox.judge import (Limits, Pool, RunnerSession, SandboxError, bwrap_path, remove_orphaned_scratch,
-                            run_scratch)
+from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .intake.student_text import ParserExhausted, parse_untrusted
 from .intake.submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize
 
@@ -247,28 +246,47 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
     if use_bwrap is None:
         use_bwrap = bwrap_path() is not None
     subs = discover(root)
-    gc.disable()  # importing torch and computing the references make objects that all live on
-    try:
-        plan.prepare()
-    finally:
-        gc.enable()
+    workers = min(max(1, jobs), len(subs))
+    pools = _start_pools(workers, limits, use_bwrap, plan)
     gc.collect()
     gc.freeze()  # torch, the checks and their references: no collection walks (or copies) them again
     try:
         remove_orphaned_scratch()  # left by a run that was killed before it could clean up
-        workers = min(max(1, jobs), len(subs))
         if workers <= 1:
             results = []
-            with _scratch() as work, Pool(limits, use_bwrap) as runners:
+            with _scratch() as work:
                 for sub in subs:
-                    results.append(_graded(sub, plan, limits, runners, Path(work), resume_from))
+                    results.append(_graded(sub, plan, limits, pools[0], Path(work), resume_from))
                     if progress:
                         progress(results[-1])
         else:
-            results = _grade_in_judges(subs, plan, workers, limits, use_bwrap, progress, resume_from)
+            results = _grade_in_judges(subs, plan, pools, limits, progress, resume_from)
     finally:
         gc.unfreeze()
+        for pool in pools:
+            pool.close()
     return sorted(results, key=lambda r: r.student)
+
+
+def _start_pools(n: int, limits: Limits, use_bwrap: bool, plan: Plan) -> list[Pool]:
+    """``n`` runner pools, their zygotes importing NumPy and matplotlib while this process
+    computes the references (with the collector paused: importing torch and computing the
+    references make objects that all live on). Raises what starting a pool raised."""
+    pools = []
+    try:
+        pools += [Pool(limits, use_bwrap, wait=False) for _ in range(max(1, n))]
+        gc.disable()
+        try:
+            plan.prepare()
+        finally:
+            gc.enable()
+        for pool in pools:
+            pool.ready()
+    except BaseException:
+        for pool in pools:
+            pool.close()
+        raise
+    return pools
 
 
 def _graded(sub: Submission, plan: Plan, limits: Limits, runners: Pool, work: Path,
@@ -291,33 +309,28 @@ def _internal_error(sub: Submission, plan: Plan, why: str) -> StudentResult:
 PR_SET_PDEATHSIG = 1
 
 
-def _judge(conn, parent: int, subs: list[Submission], plan: Plan, limits: Limits, use_bwrap: bool,
+def _judge(conn, parent: int, subs: list[Submission], plan: Plan, limits: Limits, runners: Pool,
            resume_from: Path | None) -> None:
-    """One forked judge: grade the students whose indices arrive on ``conn``, one at a time, and
-    send each result back; stop at None. Dies with the judge that forked it."""
+    """One forked judge: grade the students whose indices arrive on ``conn``, one at a time,
+    with ``runners`` (a pool of its own; the forking process started and closes it), and send
+    each result back; stop at None. Dies with the judge that forked it."""
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
     with _scratch() as work:
-        try:
-            runners = Pool(limits, use_bwrap)
-        except SandboxError as exc:  # the run stops, as it would with one judge
-            conn.send(("failed", exc))
-            return
-        with runners:
-            conn.send(("ready", None))
-            while (i := conn.recv()) is not None:
-                conn.send(("done", _graded(subs[i], plan, limits, runners, Path(work), resume_from)))
+        conn.send(("ready", None))
+        while (i := conn.recv()) is not None:
+            conn.send(("done", _graded(subs[i], plan, limits, runners, Path(work), resume_from)))
 
 
-def _grade_in_judges(subs: list[Submission], plan: Plan, workers: int, limits: Limits, use_bwrap: bool,
+def _grade_in_judges(subs: list[Submission], plan: Plan, pools: list[Pool], limits: Limits,
                      progress, resume_from: Path | None) -> list[StudentResult]:
-    """``subs`` graded by ``workers`` forked judges (see ``grade_class``)."""
+    """``subs`` graded by one forked judge per pool of ``pools`` (see ``grade_class``)."""
     context = multiprocessing.get_context("fork")
     judges = {}  # our end of each judge's pipe -> (process, index of the student it grades or None)
-    for _ in range(workers):
+    for pool in pools:
         ours, theirs = context.Pipe()
-        proc = context.Process(target=_judge, args=(theirs, os.getpid(), subs, plan, limits, use_bwrap, resume_from),
+        proc = context.Process(target=_judge, args=(theirs, os.getpid(), subs, plan, limits, pool, resume_from),
                                daemon=True)
         proc.start()
         theirs.close()
@@ -338,8 +351,6 @@ def _grade_in_judges(subs: list[Submission], plan: Plan, workers: int, limits: L
                     conn.close()
                     del judges[conn]
                     continue
-                if what == "failed":
-                    raise result
                 if result is not None:
                     results.append(result)
                     if progress:
