@@ -12,6 +12,7 @@ SIMILARITY ?=
 SUBMITTED ?= examples/_notebooks
 COURSE ?= build/nbgrader
 NAME ?=
+QUICK ?=
 
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
@@ -37,7 +38,7 @@ help:
 	@echo "  make release          regenerate assignments/, solutions/ (modules, notebooks) and examples/ from source/"
 	@echo "  make new-assignment   a working skeleton in source/NAME/ (see AUTHORING.md)"
 	@echo "  make test             the kit's own tests"
-	@echo "  make bench            grade a synthetic class and print timings"
+	@echo "  make bench            the performance table, measured in one run (QUICK=1: small classes, a smoke test)"
 	@echo "  make lint             static checks (ruff)"
 	@echo "  make clean            remove .venv/, grades/ and dist/"
 	@echo "  make help             this list"
@@ -53,6 +54,7 @@ help:
 	@echo "  SUBMITTED=dir         nbgrade: the notebook submissions [$(SUBMITTED)]"
 	@echo "  COURSE=dir            nbgrade: nbgrader's course folder [$(COURSE)]"
 	@echo "  NAME=NN_name          new-assignment: the new folder, e.g. NAME=08_dropout"
+	@echo "  QUICK=1               bench: small classes, one anchor sample (a smoke test, not numbers to quote)"
 	@echo "  PYTHON=python3.x      the Python that creates .venv/ [$(PYTHON)]"
 	@echo ""
 	@echo "Every command also runs as .venv/bin/python -m autograder COMMAND; --help lists them."
@@ -90,7 +92,7 @@ release: $(STAMP)
 	$(PY) -m autograder.build.examples
 
 bench: $(STAMP)
-	$(PY) -m autograder.tools.bench
+	$(PY) -m autograder.tools.bench $(if $(QUICK),--quick)
 
 gradescope: $(STAMP)
 	$(PY) -m autograder.build.gradescope $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \

@@ -8,7 +8,8 @@ deep-learning framework, then run every check of each assignment through a fresh
 of a student's runners share one deadline, the per-student time budget. When both files of an
 assignment were changed, each is graded and the one with more points kept; the notes say which.
 
-The judge (this process) holds the checks, the torch references (computed once per check, before
+The judge (this process, and with ``--jobs`` > 1 the judge processes it forks, one per job, each
+with its own runners) holds the checks, the torch references (computed once per check, before
 any student) and the hidden inputs; the runner only ever sees the call in progress. An
 unexpected error while grading one assignment costs that assignment only ("grader error: ...").
 
@@ -20,13 +21,17 @@ timeout per function, not one per check.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from multiprocessing.connection import wait
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -231,31 +236,143 @@ def _scratch():
 
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,
                 progress=None, resume_from: Path | None = None) -> list[StudentResult]:
-    """Grade every submission under ``root``; ``progress(result)`` is called as each finishes."""
+    """Grade every submission under ``root``; ``progress(result)`` is called as each finishes.
+
+    With ``jobs`` > 1 the class is shared among ``jobs`` judge processes, forked from this one
+    once the references are computed (so they share its torch, checks and references), each
+    with its own runner pool grading one student at a time: the judges' own work (protocol,
+    comparisons, reading the source) runs on every core, not in one process's threads that
+    take turns. Each student goes to the next judge that is free; a judge that dies costs the
+    student it was grading ("internal grader error"), and the others grade the rest."""
     if use_bwrap is None:
         use_bwrap = bwrap_path() is not None
     subs = discover(root)
-    plan.prepare()
-    results: list[StudentResult] = []
-    remove_orphaned_scratch()  # left by a run that was killed before it could clean up
-    with _scratch() as work, Pool(limits, use_bwrap) as runners:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(grade_student, s, plan, limits, runners, Path(work), resume_from): s
-                       for s in subs}
-            for fut in as_completed(futures):
-                sub = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # a bug of ours must not cost the rest of the class
-                    res = StudentResult(sub.student, sub.path.name, sub.folder,
-                                        notes=[f"internal grader error: {type(exc).__name__}: {exc}"])
-                    for a, checks in plan.items:
-                        res.outcomes[a.folder] = failed_all(checks, "not graded: internal grader error", "error")
-                        res.status[a.folder] = "grader error"
-                results.append(res)
-                if progress:
-                    progress(res)
+    workers = min(max(1, jobs), len(subs))
+    pools = _start_pools(workers, limits, use_bwrap, plan)
+    gc.collect()
+    gc.freeze()  # torch, the checks and their references: no collection walks (or copies) them again
+    try:
+        remove_orphaned_scratch()  # left by a run that was killed before it could clean up
+        if workers <= 1:
+            results = []
+            with _scratch() as work:
+                for sub in subs:
+                    results.append(_graded(sub, plan, limits, pools[0], Path(work), resume_from))
+                    if progress:
+                        progress(results[-1])
+        else:
+            results = _grade_in_judges(subs, plan, pools, limits, progress, resume_from)
+    finally:
+        gc.unfreeze()
+        for pool in pools:
+            pool.close()
     return sorted(results, key=lambda r: r.student)
+
+
+def _start_pools(n: int, limits: Limits, use_bwrap: bool, plan: Plan) -> list[Pool]:
+    """``n`` runner pools, their zygotes importing NumPy and matplotlib while this process
+    computes the references (with the collector paused: importing torch and computing the
+    references make objects that all live on). Raises what starting a pool raised."""
+    pools = []
+    try:
+        pools += [Pool(limits, use_bwrap, wait=False) for _ in range(max(1, n))]
+        gc.disable()
+        try:
+            plan.prepare()
+        finally:
+            gc.enable()
+        for pool in pools:
+            pool.ready()
+    except BaseException:
+        for pool in pools:
+            pool.close()
+        raise
+    return pools
+
+
+def _graded(sub: Submission, plan: Plan, limits: Limits, runners: Pool, work: Path,
+            resume_from: Path | None) -> StudentResult:
+    """``grade_student``, or a result that says a bug of ours stopped it (never raises)."""
+    try:
+        return grade_student(sub, plan, limits, runners, work, resume_from)
+    except Exception as exc:  # a bug of ours must not cost the rest of the class
+        return _internal_error(sub, plan, f"{type(exc).__name__}: {exc}")
+
+
+def _internal_error(sub: Submission, plan: Plan, why: str) -> StudentResult:
+    res = StudentResult(sub.student, sub.path.name, sub.folder, notes=[f"internal grader error: {why}"])
+    for a, checks in plan.items:
+        res.outcomes[a.folder] = failed_all(checks, "not graded: internal grader error", "error")
+        res.status[a.folder] = "grader error"
+    return res
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _judge(conn, parent: int, subs: list[Submission], plan: Plan, limits: Limits, runners: Pool,
+           resume_from: Path | None) -> None:
+    """One forked judge: grade the students whose indices arrive on ``conn``, one at a time,
+    with ``runners`` (a pool of its own; the forking process started and closes it), and send
+    each result back; stop at None. Dies with the judge that forked it."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    with _scratch() as work:
+        conn.send(("ready", None))
+        while (i := conn.recv()) is not None:
+            conn.send(("done", _graded(subs[i], plan, limits, runners, Path(work), resume_from)))
+
+
+def _grade_in_judges(subs: list[Submission], plan: Plan, pools: list[Pool], limits: Limits,
+                     progress, resume_from: Path | None) -> list[StudentResult]:
+    """``subs`` graded by one forked judge per pool of ``pools`` (see ``grade_class``)."""
+    context = multiprocessing.get_context("fork")
+    judges = {}  # our end of each judge's pipe -> (process, index of the student it grades or None)
+    for pool in pools:
+        ours, theirs = context.Pipe()
+        proc = context.Process(target=_judge, args=(theirs, os.getpid(), subs, plan, limits, pool, resume_from),
+                               daemon=True)
+        proc.start()
+        theirs.close()
+        judges[ours] = (proc, None)
+    todo, results = list(range(len(subs)))[::-1], []
+    try:
+        while judges:
+            for conn in wait(list(judges)):
+                proc, current = judges[conn]
+                try:
+                    what, result = conn.recv()
+                except (EOFError, OSError):  # the judge died: its student only
+                    if current is not None:
+                        result = _internal_error(subs[current], plan, f"the judge process died ({proc.exitcode})")
+                        results.append(result)
+                        if progress:
+                            progress(result)
+                    conn.close()
+                    del judges[conn]
+                    continue
+                if result is not None:
+                    results.append(result)
+                    if progress:
+                        progress(result)
+                current = todo.pop() if todo else None
+                judges[conn] = (proc, current)
+                with contextlib.suppress(OSError):  # a judge that just died: the next wait says so
+                    conn.send(current)
+    finally:
+        for conn, (proc, _) in judges.items():
+            conn.close()
+        for proc in (p for p in context.active_children()):
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+    graded = {r.student for r in results}
+    for sub in subs:  # every judge died before reaching these
+        if sub.student not in graded:
+            results.append(_internal_error(sub, plan, "no judge process was left to grade it"))
+    return results
 
 
 def default_jobs() -> int:

@@ -114,9 +114,21 @@ def _package(folder: Path) -> str:
     return name
 
 
+_MODULES: dict[tuple, str] = {}  # (checks.py, its mtime and size) -> its MODULE: read once, not per listing
+
+
 def module_of(folder: Path) -> str:
     """The student module of an assignment folder: ``MODULE = "<name>"`` in its ``checks.py`` (read, not
-    imported: listing the assignments does not import torch)."""
+    imported: listing the assignments does not import torch). Parsed once per version of the file
+    (a class's intake lists the assignments once per submission)."""
+    stat = (folder / PUBLIC).stat()
+    key = (str(folder / PUBLIC), stat.st_mtime_ns, stat.st_size)
+    if key not in _MODULES:
+        _MODULES[key] = _module_in(folder)
+    return _MODULES[key]
+
+
+def _module_in(folder: Path) -> str:
     tree = ast.parse((folder / PUBLIC).read_text(encoding="utf-8"))
     for node in tree.body:
         if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["MODULE"]

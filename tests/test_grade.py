@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from autograder import grade
+from autograder.sandbox.judge import Limits
 from gradkit import course as assignments
 from tests.kit import ROOT
 
@@ -123,3 +125,29 @@ def test_a_killed_run_leaves_the_previous_gradebook_intact(graded, tmp_path):
             path.read_text()  # every file is whole (json files parse)
             if path.suffix == ".json":
                 json.loads(path.read_text())
+
+
+def test_a_judge_process_that_dies_costs_only_the_student_it_was_grading(tmp_path, monkeypatch):
+    """With --jobs 2 the class is shared among forked judges: one that dies (here: while grading
+    bob) leaves bob an internal grader error; the other judge grades everyone else."""
+    first = assignments.available()[0]
+    solution = (ROOT / "solutions" / first.folder / f"{first.module}.py").read_text()
+    for name in ("alice", "bob", "carol", "dave"):
+        path = tmp_path / "class" / name / first.folder / f"{first.module}.py"
+        path.parent.mkdir(parents=True)
+        path.write_text(solution)
+    real = grade.grade_student
+
+    def dies_on_bob(sub, *args, **kwargs):
+        if sub.student == "bob":
+            os._exit(3)
+        return real(sub, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade_student", dies_on_bob)  # the forked judges inherit it
+    results = {r.student: r for r in grade.grade_class(tmp_path / "class", grade.Plan.build([first.folder]), 2,
+                                                        Limits(call_timeout=5.0))}
+    assert sorted(results) == ["alice", "bob", "carol", "dave"]
+    assert results["bob"].status[first.folder] == "grader error" and results["bob"].total == 0
+    assert "the judge process died" in results["bob"].notes[0]
+    assert all(results[n].status[first.folder] == "graded" and results[n].total == 100
+               for n in ("alice", "carol", "dave"))

@@ -300,7 +300,7 @@ def test_legitimate_replies_fit_the_bounds(monkeypatch):
     monkeypatch.setattr(sandbox, "_send", spy_send)
     monkeypatch.setattr(sandbox, "_receive", spy_receive)
     root = ROOT / "examples"
-    grade_class(root, Plan.build(None), 2, Limits(), bwrap_path() is not None)
+    grade_class(root, Plan.build(None), 1, Limits(), bwrap_path() is not None)  # one judge: this process, spied on
     replies = [s for s in seen if len(s) == 4]
     assert replies
     worst_json = max(r[2] / (sandbox.REPLY_JSON_BASE + sandbox.REPLY_JSON_PER_REQUEST * r[0]) for r in replies)

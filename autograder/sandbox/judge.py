@@ -227,7 +227,10 @@ def _unconfined_reason(ready) -> str | None:
 class Pool:
     """The zygote of one grading run: forks a fresh runner per student (see runner.py)."""
 
-    def __init__(self, limits: Limits, use_bwrap: bool):
+    def __init__(self, limits: Limits, use_bwrap: bool, wait: bool = True):
+        """Start the zygote; with ``wait`` (the default) wait until it is ready (``ready``), else
+        the caller does other work meanwhile and calls ``ready()`` before the first ``spawn``.
+        Start it in the thread that will outlive it: the zygote dies with that thread."""
         self.limits, self.use_bwrap = limits, use_bwrap
         self.lock = threading.Lock()
         self.home = run_scratch("pool")  # without bubblewrap: the zygote's new root
@@ -250,8 +253,15 @@ class Pool:
                                      start_new_session=True, close_fds=True)
         theirs.close()
         self.ctl = ours
+        self.started = time.monotonic()
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait for the zygote's "ready" (NumPy and matplotlib imported); SandboxError (or
+        Unconfined, with the fix) if it does not come within ``limits.start_timeout`` of its start."""
         try:
-            ready = _receive(self.ctl.fileno(), time.monotonic() + limits.start_timeout)
+            ready = _receive(self.ctl.fileno(), self.started + self.limits.start_timeout)
         except (EOFError, TimeoutError, OSError):
             ready = None
         if not (isinstance(ready, dict) and ready.get("ready")):

@@ -43,6 +43,7 @@ control socket as fd 0.
 
 import ctypes
 import errno
+import gc
 import json
 import os
 import resource
@@ -578,6 +579,8 @@ def zygote(confine, parent: int, allow_unconfined: bool) -> None:
         os.dup2(devnull, target)
     seccomp_filter = build_filter()
     _preload()
+    gc.collect()
+    gc.freeze()  # NumPy and matplotlib: never collected, so a runner's collections neither walk nor copy them
     send_frame(ctl.fileno(), {"ok": True, "ready": True})
     while True:
         try:

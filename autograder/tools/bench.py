@@ -1,16 +1,29 @@
-"""`make bench`: grade a synthetic class end to end and print a table of timings.
+"""`make bench`: every row of the kit's performance table, measured in one run, beside anchors.
 
-The class (default 200 students x every assignment) mixes correct submissions, partly done ones
-(a random subset of functions solved, the rest stubs), broken ones (syntax error, exit at
-import) and hostile ones (an endless loop in one function, an output flood). It is built from
-solutions/ and assignments/ in a temporary folder. Measured in the same run:
+Rows (each measured here, in this run, on this machine):
 
-- the batch grader: wall time, time per student-assignment, peak memory (judge, largest runner);
-- a fresh ``pytest`` process per submission on the public checks (what a naive grader does);
-- nbgrader ``autograde`` on one notebook submission, when ``make release`` has built notebooks
-  and nbgrader is installed (skipped otherwise, with a note).
+- a student's ``pytest`` in one assignment folder of the release, 01 solved, warm (the second run);
+- ``python -m autograder grade examples/`` (what ``make grade`` runs), wall;
+- Gradescope's ``run_autograder`` in a fake /autograder: one correct submission of all seven, and a
+  one-assignment zip (01);
+- the batch grader on synthetic classes built from solutions/ and assignments/: 200 students x 01-06,
+  a mixed class (half correct, a third partly done, the rest syntax errors, ``exit()`` at import,
+  endless loops and output floods), ``--jobs 2``; 100 correct students x 01-06; 20 correct students
+  x 07 (the capstone trains networks), in its own row;
+- the peak memory of the mixed class run, all processes together: the sum of the proportional set
+  sizes (PSS, shared pages divided among the processes sharing them) of the grading process and
+  every process under it, sampled every 0.2 s.
 
-Usage: python -m autograder.tools.bench [--students 200] [--jobs N] [--timeout S] [--baseline-samples 4]
+Anchors, measured in the same run: a fresh ``pytest`` process per student (the public checks of
+01-06, what a naive grader does) and nbgrader's ``autograde`` of one notebook (when nbgrader is
+installed). Each row is given with its ratio to them. The class rows time grading only: the torch
+references are computed once before (their own row).
+
+``--quick`` (``make bench QUICK=1``) uses classes of 40 / 20 / 5 students and one anchor sample:
+a smoke test of the bench, not numbers to quote. Timings on a busy machine are noisy; quote a run
+on an idle one.
+
+Usage: python -m autograder.tools.bench [--quick] [--jobs 2] [--timeout S] [--baseline-samples 4]
 """
 
 from __future__ import annotations
@@ -19,21 +32,25 @@ import argparse
 import ast
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import zipfile
 from pathlib import Path
 
 from gradkit import course as registry
 from gradkit.course import KIT
 from .. import nbgrade
+from ..build import gradescope
 from ..build.release import replace_function
-from ..grade import Plan, default_jobs, grade_class
+from ..grade import Plan, grade_class
 from ..sandbox.judge import Limits, bwrap_path
 
+FULL = {"mixed": 200, "correct": 100, "capstone": 20}
+QUICK = {"mixed": 40, "correct": 20, "capstone": 5}
 
 
 def _functions(text: str) -> list[str]:
@@ -47,15 +64,16 @@ def _source_of(text: str, name: str) -> str:
     raise KeyError(name)
 
 
-def build_class(root: Path, students: int, folders: list[str], seed: int = 0) -> dict[str, int]:
-    """Write ``students`` submissions under ``root``; returns how many of each kind."""
+def build_class(root: Path, students: int, folders: list[str], seed: int = 0, mixed: bool = True) -> dict[str, int]:
+    """Write ``students`` submissions under ``root``; returns how many of each kind.
+    Without ``mixed``, every submission is the solution."""
     rng = random.Random(seed)
     kinds = {"correct": 0, "partial": 0, "syntax_error": 0, "exit_at_import": 0, "endless_loop": 0, "output_flood": 0}
     avail = [a for a in registry.available() if a.folder in folders]
     sol = {a.folder: (KIT / "solutions" / a.folder / f"{a.module}.py").read_text() for a in avail}
     stub = {a.folder: (KIT / "assignments" / a.folder / f"{a.module}.py").read_text() for a in avail}
     for i in range(students):
-        r = rng.random()
+        r = rng.random() if mixed else 0.0
         kind = ("correct" if r < 0.5 else "partial" if r < 0.85 else "syntax_error" if r < 0.9
                 else "exit_at_import" if r < 0.94 else "endless_loop" if r < 0.97 else "output_flood")
         kinds[kind] += 1
@@ -81,88 +99,233 @@ def build_class(root: Path, students: int, folders: list[str], seed: int = 0) ->
             path = root / f"student{i:03d}" / a.folder / f"{a.module}.py"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-    return kinds
+    return {k: v for k, v in kinds.items() if v}
 
 
-def _peak_rss_mb(who) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+# --- memory of a process tree -------------------------------------------------------------------
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry))
+    return kids
 
 
-def pytest_per_submission(root: Path, samples: int, folders: list[str]) -> float | None:
-    """Seconds per submission for a fresh `pytest` process per student (public checks)."""
-    avail = [a for a in registry.available() if a.folder in folders]
-    students = sorted(p for p in root.iterdir() if p.is_dir())[:samples]
-    if not students:
-        return None
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of ``pid`` in kB (0 if unreadable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_pss_mb(root: int) -> float:
+    """PSS of ``root`` and every process under it, MB."""
+    kids, total, todo = _children(), 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _pss_kb(pid)
+        todo += kids.get(pid, [])
+    return total / 1024
+
+
+class PeakMemory:
+    """Samples ``tree_pss_mb(os.getpid())`` every ``every`` seconds while in the ``with`` block."""
+
+    def __init__(self, every: float = 0.2):
+        self.every, self.peak = every, 0.0
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            self.peak = max(self.peak, tree_pss_mb(os.getpid()))
+
+    def __enter__(self):
+        self.peak = tree_pss_mb(os.getpid())
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+# --- the rows -----------------------------------------------------------------------------------
+
+def _env(**extra) -> dict:
+    return dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **extra)
+
+
+def _timed(cmd: list[str], cwd: Path, env: dict | None = None, timeout: float = 900) -> float:
     start = time.monotonic()
-    for s in students:
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp) / "release"
-            shutil.copytree(KIT / "assignments", work, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
-            for a in avail:
-                shutil.copy(s / a.folder / f"{a.module}.py", work / a.folder / f"{a.module}.py")
-            subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *folders], cwd=work,
-                           capture_output=True, timeout=600,
-                           env=dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1"))
-    return (time.monotonic() - start) / len(students)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env or _env())
+    seconds = time.monotonic() - start
+    if proc.returncode not in (0, 1):  # 1: pytest with failing checks is still a measured run
+        raise RuntimeError(f"{' '.join(cmd[:4])} exited with {proc.returncode}: {proc.stderr[-500:]}")
+    return seconds
+
+
+def _release_copy(dest: Path, solved: list[registry.Assignment]) -> Path:
+    """assignments/ copied to ``dest`` (no notebooks), with the solution of each of ``solved``."""
+    shutil.copytree(KIT / "assignments", dest, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    for a in solved:
+        shutil.copy(KIT / "solutions" / a.folder / f"{a.module}.py", dest / a.folder / f"{a.module}.py")
+    return dest
+
+
+def student_pytest(tmp: Path) -> float:
+    """Seconds of a student's ``pytest`` in the folder of 01 (solved), the second of two runs."""
+    first = registry.available()[0]
+    release = _release_copy(tmp / "student-pytest", [first])
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    _timed(cmd, release / first.folder)
+    return _timed(cmd, release / first.folder)
+
+
+def grade_examples(tmp: Path) -> float:
+    """Seconds of ``python -m autograder grade examples`` (``make grade``), a process of its own."""
+    return _timed([sys.executable, "-m", "autograder", "grade", str(KIT / "examples"), "--out", str(tmp / "grades")],
+                  KIT)
+
+
+def gradescope_run(tmp: Path, assignment: str | None) -> float:
+    """Seconds of ``run_autograder`` in a fake /autograder, on one correct submission of every
+    assignment (or of ``assignment`` alone, with its one-assignment zip)."""
+    name = assignment or "all"
+    package = gradescope.build(tmp / f"gradescope-zip-{name}", assignment=assignment)
+    root = tmp / f"gradescope-{name}"
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(root / "source")
+    shutil.copy2(KIT / "autograder" / "templates" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)
+    for a in registry.available():
+        if assignment in (None, a.folder):
+            path = root / "submission" / a.folder / f"{a.module}.py"
+            path.parent.mkdir(parents=True)
+            shutil.copy(KIT / "solutions" / a.folder / f"{a.module}.py", path)
+    return _timed([str(root / "run_autograder")], root,
+                  _env(GRADKIT_AUTOGRADER_ROOT=str(root), GRADKIT_PYTHON=sys.executable))
+
+
+def grade_synthetic(tmp: Path, name: str, students: int, folders: list[str], mixed: bool, jobs: int,
+                    timeout: float, memory: bool = False) -> dict:
+    """Grade a synthetic class in this process (``grade.grade_class``): wall seconds of grading
+    (references computed before, timed apart), and the peak PSS of all processes with ``memory``."""
+    root = tmp / name
+    kinds = build_class(root, students, folders, mixed=mixed)
+    plan = Plan.build(folders)
+    start = time.monotonic()
+    plan.prepare()
+    references = time.monotonic() - start
+    with PeakMemory() as peak:
+        start = time.monotonic()
+        results = grade_class(root, plan, jobs, Limits(call_timeout=timeout), bwrap_path() is not None)
+        seconds = time.monotonic() - start
+    shutil.rmtree(root, ignore_errors=True)
+    return {"seconds": seconds, "references": references, "students": len(results), "kinds": kinds,
+            "assignments": len(plan.items), "peak_mb": peak.peak if memory else None}
+
+
+def pytest_per_submission(tmp: Path, samples: int, folders: list[str]) -> float:
+    """Anchor: seconds per student of a fresh ``pytest`` process on the public checks of ``folders``
+    (solved), plugins not autoloaded (what a naive grader would run)."""
+    avail = [a for a in registry.available() if a.folder in folders]
+    start = time.monotonic()
+    for i in range(samples):
+        release = _release_copy(tmp / f"naive-{i}", avail)
+        _timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *folders], release,
+               _env(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"))
+    return (time.monotonic() - start) / samples
 
 
 def nbgrader_per_notebook() -> tuple[float | None, str]:
-    """Seconds for nbgrader autograde of one notebook submission, if the kit has notebooks."""
+    """Anchor: seconds of nbgrader autograde of one notebook submission, if the kit has notebooks."""
     try:
         return nbgrade.time_one_autograde(), ""
-    except Exception as exc:  # the baseline is informative, never fatal
-        return None, f"nbgrader baseline failed: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # the anchor is informative, never fatal
+        return None, f"nbgrader anchor not measured: {type(exc).__name__}: {exc}"
+
+
+def _ratio(value: float | None, anchor: float | None, per: str) -> str:
+    if value is None or not anchor:
+        return ""
+    return f"{anchor / value:.1f}x faster than {per}" if value < anchor else f"{value / anchor:.1f}x {per}"
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder.tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--students", type=int, default=200, help="size of the synthetic class (default: 200)")
-    p.add_argument("--jobs", type=int, default=default_jobs(), help="students graded in parallel (default: cores)")
-    p.add_argument("--timeout", type=float, default=2.0, help="per-call timeout (endless loops cost this)")
-    p.add_argument("--baseline-samples", type=int, default=4,
-                   help="submissions timed with a fresh pytest process each (default: 4)")
-    p.add_argument("--only", nargs="*", default=[a.folder for a in registry.available()[:6]],
-                   help="assignments to grade (default: 01 to 06; the capstone trains networks and is far slower)")
+    p.add_argument("--quick", action="store_true", help="small classes, one anchor sample (a smoke test)")
+    p.add_argument("--jobs", type=int, default=2, help="students graded in parallel in the class rows (default: 2)")
+    p.add_argument("--timeout", type=float, default=2.0, help="per-call timeout of the class rows (endless loops cost this)")
+    p.add_argument("--baseline-samples", type=int, default=None,
+                   help="students timed with a fresh pytest process each (default: 4, 1 with --quick)")
     args = p.parse_args(argv)
-    plan = Plan.build(args.only)
-    with tempfile.TemporaryDirectory(prefix="gradkit-bench-") as tmp:
-        root = Path(tmp) / "class"
-        kinds = build_class(root, args.students, plan.folders)
-        t0 = time.monotonic()
-        plan.prepare()
-        t_ref = time.monotonic() - t0
-        t1 = time.monotonic()
-        results = grade_class(root, plan, args.jobs, Limits(call_timeout=args.timeout), bwrap_path() is not None)
-        t_grade = time.monotonic() - t1
-        n_sa = len(results) * len(plan.items)
-        judge_mb, child_mb = _peak_rss_mb(resource.RUSAGE_SELF), _peak_rss_mb(resource.RUSAGE_CHILDREN)
-        t_pytest = pytest_per_submission(root, args.baseline_samples, plan.folders)
-        t_nb, nb_note = nbgrader_per_notebook()
-    per_sa = t_grade / n_sa
-    rows = [
-        ("students x assignments", f"{len(results)} x {len(plan.items)} = {n_sa}"),
-        ("class mix", ", ".join(f"{k} {v}" for k, v in kinds.items())),
-        ("jobs / sandbox", f"{args.jobs} / {'bubblewrap' if bwrap_path() else 'process limits only'}"),
-        ("torch references (once)", f"{t_ref:.2f} s"),
-        ("grading wall time", f"{t_grade:.1f} s"),
-        ("per student-assignment", f"{per_sa * 1000:.0f} ms"),
-        ("per student (all assignments)", f"{t_grade / len(results) * 1000:.0f} ms"),
-        ("peak memory: judge / largest runner", f"{judge_mb:.0f} MB / {child_mb:.0f} MB"),
-        ("peak memory, all processes (judge + jobs x runner)", f"~{judge_mb + args.jobs * child_mb:.0f} MB"),
-    ]
-    if t_pytest is not None:
-        rows.append(("fresh pytest process per submission (public checks)", f"{t_pytest:.2f} s "
-                     f"({t_pytest / (t_grade / len(results)):.0f}x the batch grader per student)"))
-    if t_nb is not None:
-        rows.append(("nbgrader autograde, one notebook submission", f"{t_nb:.2f} s "
-                     f"({t_nb / per_sa:.0f}x the batch grader per student-assignment)"))
-    width = max(len(k) for k, _ in rows)
-    print(f"{'measure':<{width}}  value")
-    print(f"{'-' * width}  {'-' * 40}")
-    for k, v in rows:
-        print(f"{k:<{width}}  {v}")
+    sizes = QUICK if args.quick else FULL
+    samples = args.baseline_samples or (1 if args.quick else 4)
+    avail = registry.available()
+    six = [a.folder for a in avail[:6]]
+    capstone = [a.folder for a in avail[6:7]]
+    rows: list[tuple[str, str, str]] = []  # (where someone waits, measured, against the anchors)
+
+    def add(what: str, value: str, ratio: str = "") -> None:
+        rows.append((what, value, ratio))
+        print(f"  measured: {what}: {value}", file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="gradkit-bench-") as name:
+        tmp = Path(name)
+        naive = pytest_per_submission(tmp, samples, six)
+        nb, nb_note = nbgrader_per_notebook()
+        per_sa_anchor = naive / len(six)
+        own = student_pytest(tmp)
+        add("a student's pytest in one folder (01 solved, warm)", f"{own:.2f} s",
+            _ratio(own, nb, "nbgrader's autograde of one notebook"))
+        examples = grade_examples(tmp)
+        add("make grade on examples/ (6 students, 01-07), wall", f"{examples:.1f} s",
+            _ratio(examples, naive * 6, "a fresh pytest per student (01-06 only)"))
+        every = gradescope_run(tmp, None)
+        add("Gradescope run_autograder, all seven (one correct submission)", f"{every:.1f} s",
+            _ratio(every, naive, "a fresh pytest of 01-06"))
+        one = gradescope_run(tmp, avail[0].folder)
+        add(f"Gradescope run_autograder, one-assignment zip ({avail[0].folder})", f"{one:.1f} s",
+            _ratio(one, nb, "nbgrader's autograde of one notebook"))
+        mixed = grade_synthetic(tmp, "mixed", sizes["mixed"], six, True, args.jobs, args.timeout, memory=True)
+        correct = grade_synthetic(tmp, "correct", sizes["correct"], six, False, args.jobs, args.timeout)
+        cap = grade_synthetic(tmp, "capstone", sizes["capstone"], capstone, False, args.jobs, args.timeout)
+        for label, r in ((f"{sizes['mixed']} students x 01-06, mixed class", mixed),
+                         (f"{sizes['correct']} correct students x 01-06", correct),
+                         (f"{sizes['capstone']} correct students x 07 (capstone)", cap)):
+            per_student = r["seconds"] / r["students"]
+            per_sa = r["seconds"] / (r["students"] * r["assignments"])
+            ratio = _ratio(per_student, naive, "a fresh pytest per student") if r["assignments"] == len(six) else ""
+            if nb:
+                ratio += (", " if ratio else "") + _ratio(per_sa, nb, "nbgrader per notebook")
+            refs = f"; torch references {r['references']:.1f} s before" if r["references"] >= 0.05 else ""
+            add(f"{label}, --jobs {args.jobs}", f"{r['seconds']:.1f} s ({per_sa * 1000:.0f} ms per student-assignment"
+                f"{refs})", ratio)
+        add(f"peak memory of the {sizes['mixed']}-student class run, all processes (PSS)", f"{mixed['peak_mb']:.0f} MB")
+    print(f"gradkit bench{' (quick: not numbers to quote)' if args.quick else ''}; sandbox: "
+          f"{'bubblewrap' if bwrap_path() else 'process limits only'}; {os.cpu_count()} cores; "
+          f"mixed class: {', '.join(f'{k} {v}' for k, v in mixed['kinds'].items())}")
+    print("anchors (same run): a fresh pytest process per student (public checks of 01-06): "
+          f"{naive:.2f} s ({per_sa_anchor * 1000:.0f} ms per student-assignment); nbgrader autograde of one notebook: "
+          + (f"{nb:.2f} s" if nb is not None else "not measured"))
+    print()
+    print("| where someone waits | measured | against the anchors |")
+    print("|---|---|---|")
+    for what, value, ratio in rows:
+        print(f"| {what} | {value} | {ratio} |")
     if nb_note:
         print(nb_note)
     return 0
