@@ -177,7 +177,8 @@ def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: lis
         return 3
     seconds = time.monotonic() - start
     extra = [_entry(SIMILARITY)(root, out, plan.folders)] if args.similarity else []
-    removed, foreign = report.write_class(out, results, plan, prot, seconds, intake.skipped, extra=extra)
+    removed, foreign = report.write_class(out, results, plan, prot, seconds, intake.skipped, extra=extra,
+                                         plots=not args.no_plots)
     print_gradebook(results, plan)
     for name in removed:
         print(f"removed {out / report.STUDENTS / name}: left by an earlier run, no such submission now")
@@ -226,6 +227,8 @@ def grade(argv=None) -> int:
     g.add_argument("--similarity", action="store_true",
                    help="add a 'Similar submissions' section to summary.md/html: the pairs of students whose code "
                         "is unusually alike, side by side in OUT/similarity.html (nothing is run)")
+    g.add_argument("--no-plots", action="store_true",
+                   help="write the class summary without its plots (faster; for one student's run, as on Gradescope)")
     g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
                    help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
     return cmd_grade(g.parse_args(argv))

@@ -340,16 +340,16 @@ class OutputBusy(Exception):
 
 
 def write_class(out: Path, results, plan, isolation: list[str], seconds: float,
-                skipped=(), extra=()) -> tuple[list[str], list[str]]:
-    """Plots, summary.md, summary.html (``extra``: more sections, see ``summary_page``) and
-    gradebook.csv; then the output folders of students not in ``results`` (left by an earlier run)
+                skipped=(), extra=(), plots: bool = True) -> tuple[list[str], list[str]]:
+    """Plots (unless ``plots`` is false: one student's run, as on Gradescope, has no class to plot),
+    summary.md, summary.html (``extra``: more sections, see ``summary_page``) and gradebook.csv; then the output folders of students not in ``results`` (left by an earlier run)
     are removed. Returns (removed folders, folders in OUT/students that hold other files and were
     left alone)."""
     removed, foreign = stale_student_folders(out, {r.folder for r in results})
-    plots = {a.folder: plot_assignment(results, a.folder, checks) for a, checks in plan.items}
-    for folder, png in plots.items():
+    drawn = {a.folder: plot_assignment(results, a.folder, checks) for a, checks in plan.items} if plots else {}
+    for folder, png in drawn.items():
         write_atomic(out / PLOTS / f"{folder}.png", png)
-    summary = summary_page(results, plan, isolation, seconds, skipped, removed, plots, extra)
+    summary = summary_page(results, plan, isolation, seconds, skipped, removed, drawn, extra)
     write_atomic(out / "summary.md", page.markdown(summary))
     write_atomic(out / "summary.html", page.html_page(summary))
     write_atomic(out / "gradebook.csv", gradebook_csv(results, plan))

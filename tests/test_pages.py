@@ -142,6 +142,16 @@ def test_summary_takes_an_extra_section(plan, klass):
         assert "Similar submissions" in text and "No pair is flagged." in text
 
 
+def test_a_summary_without_plots_draws_none_and_keeps_its_tables(plan, klass, tmp_path):
+    """``grade --no-plots`` (one student's run, as on Gradescope): no _plots/, no image, same tables."""
+    report.write_class(tmp_path / "a", klass, plan, ["x"], 1.0)
+    report.write_class(tmp_path / "b", klass, plan, ["x"], 1.0, plots=False)
+    assert (tmp_path / "a" / report.PLOTS).is_dir() and not (tmp_path / "b" / report.PLOTS).exists()
+    with_plots, without = ((tmp_path / d / "summary.html").read_text() for d in "ab")
+    assert "<img" in with_plots and "<img" not in without
+    assert [b for b in _blocks(with_plots) if b[0] != "img"] == _blocks(without)
+
+
 def test_a_not_submitted_assignment_is_one_line(plan, klass):
     ann = klass[0]
     md, html_text = report.feedback_md(ann, plan), report.feedback_html(ann, plan)

@@ -326,7 +326,7 @@ def _one_assignment(folder: Path, assignment: str) -> str:
 
 def _grade(python: str, source: Path, submissions: Path, out: Path, config: dict, no_bwrap: bool,
            allow_unconfined: bool = False):
-    cmd = [python, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "1",
+    cmd = [python, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "1", "--no-plots",
            "--timeout", str(config["timeout"]), "--hidden-visibility", config["hidden_visibility"]]
     if config.get("assignments"):
         cmd += ["--only", *config["assignments"]]
