@@ -275,6 +275,8 @@ COMMANDS = [
             "write a working skeleton source/NN_name/ (make new-assignment)"),
     Command("doctor", "autograder.tools.doctor:main", "the gradient doctor's demo: five networks diagnosed and drawn"),
     Command("bench", "autograder.tools.bench:main", "grade a synthetic class and print timings (make bench)"),
+    Command("screenshots", "autograder.tools.screenshots:main",
+            "render a graded OUT's summary.html and feedback.html pages to PNG (make screenshots)"),
 ]
 
 
