@@ -273,7 +273,7 @@ def explain_error(err: StudentError, check: Check, case: Case | None) -> str:
     return text
 
 
-def evaluate(check: Check, call: Call, mistakes=None, pictures: bool = True) -> Outcome:
+def evaluate(check: Check, call: Call, mistakes=None, *, pictures: bool = True) -> Outcome:
     """Run one check against one student; never raises. ``mistakes`` (a ``mistakes.Mistakes``, or None)
     names the mistake of a wrong answer before the hint (``mistake_lines``); a mismatch gets the check's
     picture of it (``Outcome.figure``, see pictures.py) unless ``pictures`` is false."""

@@ -57,7 +57,7 @@ class Run:
         if check.function in self.timed_out and self.timed_out[check.function] is version:
             return outcome_failed(check, SKIPPED.format(function=check.function), "timeout")
         outcome = evaluate(check, call, self.mistakes,
-                           check.function not in self.pictured and len(self.pictured) < PER_RUN)
+                           pictures=check.function not in self.pictured and len(self.pictured) < PER_RUN)
         if outcome.kind == "timeout":
             self.timed_out[check.function] = version
         if outcome.figure:

@@ -96,7 +96,7 @@ def test_drawing_calls_the_student_code_no_more_often(folder, mutant, name, tmp)
     counts, figures = [], []
     for pictures in (True, False):
         session = session_for(a, mutant_text(a, mutant), tmp)
-        outcome = evaluate(check, Call(session, a.module), pictures)
+        outcome = evaluate(check, Call(session, a.module), pictures=pictures)
         counts.append(session.calls)
         figures.append(outcome.figure)
     assert figures[0] and not figures[1]

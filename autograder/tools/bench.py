@@ -207,6 +207,9 @@ def gradescope_run(tmp: Path, assignment: str | None) -> float:
     root = tmp / f"gradescope-{name}"
     with zipfile.ZipFile(package) as zf:
         zf.extractall(root / "source")
+    # what setup.sh does once per image: torch's answers stored beside the checks
+    subprocess.run([sys.executable, "-m", "autograder.build.gradescope", "references"], cwd=root / "source",
+                   env=_env(PYTHONPATH=str(root / "source")), check=True, capture_output=True)
     shutil.copy2(KIT / "autograder" / "templates" / "run_autograder", root / "run_autograder")
     (root / "run_autograder").chmod(0o755)
     for a in registry.available():
