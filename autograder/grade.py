@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from multiprocessing.connection import wait
@@ -66,12 +65,9 @@ class Plan:
     def prepare(self) -> None:
         """Every check's inputs and torch reference, once, before any student: read from the stored
         answers where they are current (``gradkit.references``: torch is then never started),
-        computed by torch where not (torch with one thread, once it has started: the references are
-        small, and threads would only contend with the runners)."""
+        computed by torch (on one thread, ``references.one_thread_torch``) where not."""
         for _, checks in self.items:
             for c in checks:
-                if "torch" in sys.modules:
-                    sys.modules["torch"].set_num_threads(1)
                 c.prepared  # noqa: B018  (cached property)
 
     @property

@@ -75,11 +75,24 @@ def file_name(kind: str) -> str:
 STORED = frozenset(file_name(k) for k in KINDS)
 
 
+def one_thread_torch():
+    """torch, imported, computing on one thread: a reduction's order of summation (batch norm's mean,
+    a matrix product) depends on the number of threads, so a stored answer and a fresh one are
+    equal bit for bit only if both are computed on the same number; one is also what the grader
+    wants (the references are small; more threads would only contend with the runners)."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    return torch
+
+
 class lazy(types.ModuleType):
     """A module imported on first use: ``torch = lazy("torch")``, ``F = lazy("torch.nn.functional")``.
 
     Reading an attribute imports the module (once; Python caches it) and reads it there, so a
-    check module can name torch at the top and start it only when a reference is computed."""
+    check module can name torch at the top and start it only when a reference is computed. A
+    torch module is started on one thread (``one_thread_torch``)."""
 
     def __init__(self, name: str):
         super().__init__(name, f"{name}, imported on first use")
@@ -87,6 +100,8 @@ class lazy(types.ModuleType):
     def __getattr__(self, attribute: str):
         if attribute.startswith("__") and attribute.endswith("__"):
             raise AttributeError(attribute)  # copy, pickle, inspect probing: not a reason to start torch
+        if self.__name__.split(".")[0] == "torch":
+            one_thread_torch()
         return getattr(importlib.import_module(self.__name__), attribute)
 
     def __repr__(self) -> str:
