@@ -1,6 +1,7 @@
 """Helpers for the kit's own tests: grade a file in-process, build mutants, tabulate kills.
 
-``python -m tests.kit [FOLDER]`` prints the mutant table (mutant -> checks it fails).
+``python -m tests.kit [FOLDER]`` prints the mutant table (mutant -> checks it fails);
+``python -m tests.kit --mistakes [FOLDER]`` how many of their failures name a mistake (the mutant's own).
 """
 
 from __future__ import annotations
@@ -101,8 +102,38 @@ def table(a) -> str:
     return "\n".join(rows)
 
 
+MISTAKE = "  mistake: "  # how a named mistake's line starts in a failure's message
+
+
+def mistake_counts(a) -> dict[str, int]:
+    """On the mutant table of ``a``: failing (mutant, check) pairs, those on the mutant's own function,
+    those that name a mistake, and those that name the mutant's own."""
+    counts = {"failing": 0, "own function": 0, "named": 0, "own named": 0}
+    for name, (function, _, mistake) in mutants(a).items():
+        for o in grade_mutant(a, name):
+            if o.passed:
+                continue
+            named = [ln[len(MISTAKE):] for ln in o.message.splitlines() if ln.startswith(MISTAKE)]
+            counts["failing"] += 1
+            counts["own function"] += o.function == function
+            counts["named"] += bool(named)
+            counts["own named"] += f"your {function} {mistake}" in named
+    return counts
+
+
+def mistake_table(folders) -> str:
+    rows = ["| assignment | failing pairs | on the mutant's function | a mistake named | its own named |",
+            "|---|---:|---:|---:|---:|"]
+    for a in folders:
+        c = mistake_counts(a)
+        rows.append(f"| {a.folder} | {c['failing']} | {c['own function']} | {c['named']} | {c['own named']} |")
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
-    wanted = sys.argv[1:]
-    for a in assignments.available():
-        if not wanted or a.folder in wanted:
-            print(table(a), end="\n\n")
+    wanted = [w for w in sys.argv[1:] if not w.startswith("--")]
+    chosen = [a for a in assignments.available() if not wanted or a.folder in wanted]
+    if "--mistakes" in sys.argv:
+        print(mistake_table(chosen))
+    for a in chosen if "--mistakes" not in sys.argv else []:
+        print(table(a), end="\n\n")

@@ -18,15 +18,14 @@ import pytest
 from gradkit import course as assignments
 from gradkit.core import Call
 from gradkit.mistakes import SOLUTION, InProcess, effects, for_assignment, plain
-from tests.kit import ROOT, all_checks, grade_file, grade_mutant, mutants
+from tests.kit import MISTAKE, ROOT, all_checks, grade_file, grade_mutant, mutants
 
 AVAILABLE = assignments.available()
-MARK = "  mistake: "
 
 
 def named_lines(outcome) -> list[str]:
     """The mistakes an outcome's message names ("your <function> ...")."""
-    return [ln[len(MARK):] for ln in outcome.message.splitlines() if ln.startswith(MARK)]
+    return [ln[len(MISTAKE):] for ln in outcome.message.splitlines() if ln.startswith(MISTAKE)]
 
 
 ROUNDING = 1e-9  # relative: two formulas of the same numbers differ by a few roundings, far less than this

@@ -4,6 +4,8 @@ Rows (each measured here, in this run, on this machine):
 
 - a student's ``pytest`` in one assignment folder of the release, 01 solved, warm (the second run);
 - ``python -m autograder grade examples/`` (what ``make grade`` runs), wall;
+- what explaining failures costs the judge: examples/ graded with named mistakes and failure
+  pictures, and with both turned off (``explaining``);
 - Gradescope's ``run_autograder`` in a fake /autograder: one correct submission of all seven, and a
   one-assignment zip (01);
 - the batch grader on synthetic classes built from solutions/ and assignments/: 200 students x 01-06,
@@ -40,10 +42,11 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from unittest import mock
 
-from gradkit import course as registry
+from gradkit import core, course as registry
 from gradkit.course import KIT
-from .. import nbgrade
+from .. import grade, nbgrade
 from ..build import gradescope
 from ..build.release import replace_function
 from ..grade import Plan, grade_class
@@ -199,6 +202,25 @@ def grade_examples(tmp: Path) -> float:
                   KIT)
 
 
+def explaining(jobs: int) -> dict:
+    """What explaining failures costs: ``grade_class`` on examples/ in this process with named
+    mistakes and failure pictures (as graded), then with both turned off; seconds of each, and the
+    pictures drawn and mistakes named (the judges compute the mutants' answers afresh each run)."""
+    plan = Plan.build()
+    plan.prepare()
+
+    def once() -> tuple[float, list]:
+        start = time.monotonic()
+        results = grade_class(KIT / "examples", plan, jobs, Limits(), bwrap_path() is not None)
+        return time.monotonic() - start, [o for r in results for outs in r.outcomes.values() for o in outs]
+
+    explained, outcomes = once()
+    with mock.patch.object(grade, "for_assignment", lambda a: None), mock.patch.object(core, "draw", lambda *a: ""):
+        plain, _ = once()
+    return {"with": explained, "without": plain, "pictures": sum(bool(o.figure) for o in outcomes),
+            "named": sum("\n  mistake: " in o.message for o in outcomes)}
+
+
 def gradescope_run(tmp: Path, assignment: str | None) -> float:
     """Seconds of ``run_autograder`` in a fake /autograder, on one correct submission of every
     assignment (or of ``assignment`` alone, with its one-assignment zip)."""
@@ -297,6 +319,10 @@ def main(argv=None) -> int:
         examples = grade_examples(tmp)
         add("make grade on examples/ (6 students, 01-07), wall", f"{examples:.1f} s",
             _ratio(examples, naive * 6, "a fresh pytest per student (01-06 only)"))
+        cost = explaining(args.jobs)
+        add("explaining the failures of examples/ (named mistakes, pictures), judge time added",
+            f"{cost['with'] - cost['without']:+.1f} s ({cost['with']:.1f} s with, {cost['without']:.1f} s without; "
+            f"{cost['named']} failures named a mistake, {cost['pictures']} pictures)")
         every = gradescope_run(tmp, None)
         add("Gradescope run_autograder, all seven (one correct submission)", f"{every:.1f} s",
             _ratio(every, naive, "a fresh pytest of 01-06"))
