@@ -185,7 +185,7 @@ def plot_assignment(results, folder: str, checks) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    counts = sorted(failure_counts(results, folder, checks), key=lambda x: -x[1])[:15][::-1]
+    counts = [(n, c) for n, c in sorted(failure_counts(results, folder, checks), key=lambda x: -x[1])[:15] if c][::-1]
     graded = sum(1 for r in results if r.status.get(folder) == "graded")
     fig = Figure(figsize=(11, 0.32 * max(len(counts), 6) + 1.8))
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
@@ -201,6 +201,10 @@ def plot_assignment(results, folder: str, checks) -> bytes:
     ax2.set_xlim(0, max(1, graded))
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax2.tick_params(axis="y", labelsize=8)
+    if not counts:  # no names of checks nobody failed, listed as if they were the hardest
+        ax2.set_yticks([])
+        ax2.text(0.5, 0.5, "no graded file failed a check" if graded else "no file was graded",
+                 ha="center", va="center", transform=ax2.transAxes, color="#555")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
