@@ -23,6 +23,7 @@ have both; a student's release has neither, and ``for_assignment`` then gives ``
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from dataclasses import replace
@@ -75,11 +76,13 @@ def bounded(invoker: Invoker, request: dict, timeout: float = MUTANT_TIMEOUT) ->
 
 def plain(got: Any) -> Any:
     """What a check's ``run`` returned, as data in the place of torch's answer: every ``Returned``
-    replaced by its value (inside lists and tuples too)."""
+    replaced by its value (inside lists, tuples and dicts too)."""
     if isinstance(got, Returned):
         return got.value
     if isinstance(got, (list, tuple)):
         return type(got)(plain(g) for g in got)
+    if isinstance(got, dict):
+        return {k: plain(v) for k, v in got.items()}
     return got
 
 
@@ -89,6 +92,8 @@ def quiet(got: Any) -> Any:
         return replace(got, warnings=[], mutated=[])
     if isinstance(got, (list, tuple)):
         return type(got)(quiet(g) for g in got)
+    if isinstance(got, dict):
+        return {k: quiet(v) for k, v in got.items()}
     return got
 
 
@@ -98,6 +103,8 @@ def effects(got: Any) -> tuple:
         return ((bool(got.warnings), tuple(sorted(got.mutated))),)
     if isinstance(got, (list, tuple)):
         return tuple(e for g in got for e in effects(g))
+    if isinstance(got, dict):
+        return tuple(e for g in got.values() for e in effects(g))
     return ()
 
 
@@ -123,6 +130,8 @@ def alike(a: Any, b: Any, rtol: float = ROUNDING) -> bool:
         return type(a) is type(b) and len(a) == len(b) and all(alike(x, y, rtol) for x, y in zip(a, b))
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(alike(a[k], b[k], rtol) for k in a)
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):  # a check's record of a step (its Case, ...)
+        return type(a) is type(b) and alike(vars(a), vars(b), rtol)
     if isinstance(a, (np.ndarray, np.generic, float, int)) and not isinstance(a, bool) and type(a) is type(b):
         try:
             compare_array(a, b, rtol=rtol, atol=0.0)

@@ -8,6 +8,7 @@
 - a student whose file is a mutant reads the mistake in the grader's results.json and feedback.md.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -40,6 +41,10 @@ def identical(a, b) -> bool:
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         return (type(a) is type(b) and len(a) == len(b)
                 and all(identical(x, y) for x, y in zip(a, b)))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return type(a) is type(b) and a.keys() == b.keys() and all(identical(a[k], b[k]) for k in a)
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):  # a check's record of a step (its Case)
+        return type(a) is type(b) and identical(vars(a), vars(b))
     if isinstance(a, (np.ndarray, np.generic, float, int)) and not isinstance(a, bool):
         if type(a) is not type(b):
             return False
