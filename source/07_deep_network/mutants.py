@@ -7,6 +7,11 @@ moves), the rate put into the buffer, a frozen layer that forgets its buffer, co
 that share the arrays.
 """
 
+import ast
+from pathlib import Path
+
+from gradkit.course import remove_markers
+
 _START = '''if params is None:
     params = init_params(dims, init, gain, seed, batchnorm)
 else:
@@ -16,55 +21,34 @@ _CLIP = '''if clip is not None:
     clipped, _ = clip_by_global_norm([grads[l] for l in free], clip)
     for l, g in zip(free, clipped):
         grads[l] = g'''
+_STEPS = ((_START, 4), (_CLIP, 16))  # the steps a mutant may replace, and their indentation in train
 
 
 def _indent(code: str, spaces: int) -> str:
     return code.replace("\n", "\n" + " " * spaces)
 
 
+def _solution_train() -> str:
+    """The solution's train (from the master module beside this file), without its docstring."""
+    text = remove_markers(Path(__file__).with_name("deep_network.py").read_text())
+    node = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == "train")
+    lines = text.splitlines()
+    doc = node.body[0]
+    return "\n".join(lines[node.lineno - 1:doc.lineno - 1] + lines[doc.end_lineno:node.end_lineno])
+
+
+_TRAIN = _solution_train()
+
+
 def _train(mistake: str, *, start: str = _START, clip: str = _CLIP) -> tuple:
     """The mutant ("train", source, mistake): the solution's train with its parameter set-up
     (``start``) or its clipping step (``clip``) replaced."""
-    return "train", f'''
-def train(x, y, dims, activation_name="relu", init="he", epochs=20, lr=0.05, momentum=0.9,
-          nesterov=False, batch_size=64, batchnorm=False, clip=None, gain=1.0, seed=0, params=None,
-          frozen=(), lr_scale=None):
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y)
-    {_indent(start, 4)}
-    rng = np.random.default_rng(seed + 1)
-    losses, accs = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
-
-    def evaluate(p):
-        with np.errstate(all="ignore"):
-            logits, cache = forward(p, x, activation_name)
-            loss, dlogits = cross_entropy(logits, y)
-        return logits, cache, loss, dlogits
-
-    logits, cache, loss, dlogits = evaluate(params)
-    grads = backward(params, cache, dlogits)
-    history = {{"grad_norms": np.array([np.linalg.norm(gr["W"]) for gr in grads]),
-               "act_mean": np.array([a.mean() for a in cache["act"]]),
-               "act_std": np.array([a.std() for a in cache["act"]])}}
-    losses[0], accs[0] = loss, np.mean(np.argmax(logits, axis=1) == y)
-    velocity = None
-    n = len(x)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        with np.errstate(all="ignore"):
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                logits, cache = forward(params, x[idx], activation_name)
-                _, dlogits = cross_entropy(logits, y[idx])
-                grads = backward(params, cache, dlogits)
-                {_indent(clip, 16)}
-                params, velocity = sgd_step(params, grads, velocity, lr, momentum, nesterov, frozen, lr_scale)
-        logits, _, loss, _ = evaluate(params)
-        losses[epoch], accs[epoch] = loss, np.mean(np.argmax(logits, axis=1) == y)
-        if not np.isfinite(loss):
-            break
-    history.update(loss=losses, accuracy=accs)
-    return history''', mistake
+    source = "\n" + _TRAIN
+    for (step, spaces), new in zip(_STEPS, (start, clip)):
+        if _indent(step, spaces) not in source:
+            raise ValueError(f"the solution's train no longer holds this step; update _STEPS:\n{step}")
+        source = source.replace(_indent(step, spaces), _indent(new, spaces))
+    return "train", source, mistake
 
 
 MUTANTS = {
