@@ -21,6 +21,7 @@ from gradkit.core import Call  # noqa: E402
 from gradkit.engine import Run  # noqa: E402
 from gradkit.mistakes import for_assignment  # noqa: E402
 from gradkit.pytest_plugin import LocalSession  # noqa: E402
+from autograder.build.notebooks import parse_text  # noqa: E402
 from autograder.build.release import remove_markers, replace_function  # noqa: E402
 
 
@@ -89,9 +90,19 @@ def lines_outside_solutions(text: str) -> set[str]:
     return out
 
 
+NEVER_SHIPPED = (assignments.HIDDEN, assignments.MUTANTS)  # author files no student copy holds
+
+
 def given_lines() -> set[str]:
-    """Lines given to students anywhere in source/ (so finding one in a release is no leak)."""
-    return set().union(*(lines_outside_solutions(p.read_text()) for p in (ROOT / "source").rglob("*.py")))
+    """Lines given to students anywhere in source/ (so finding one in a release is no leak): code
+    outside solution regions of the files students get (not hidden.py or mutants.py), and the
+    notebooks' demo cells (``%% code``, shipped as written)."""
+    given = set().union(*(lines_outside_solutions(p.read_text()) for p in (ROOT / "source").rglob("*.py")
+                          if p.name not in NEVER_SHIPPED))
+    for text in (ROOT / "source").glob("*/notebook.md"):
+        given |= {line.strip() for kind, _, body in parse_text(text.read_text()) if kind == "code"
+                  for line in body.splitlines()}
+    return given
 
 
 def table(a) -> str:
