@@ -27,7 +27,7 @@ from pathlib import Path
 from gradkit.course import named
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
-from .sandbox.judge import CALL_TIMEOUT, Limits, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
+from .sandbox.judge import CALL_TIMEOUT, Limits, Pool, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
 from .intake.submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
 
@@ -135,10 +135,12 @@ def cmd_grade(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     use_bwrap = bwrap_path() is not None and not args.no_bwrap
-    with lock:
-        limits = Limits(call_timeout=args.timeout, allow_unconfined=args.allow_unconfined)
-        try:  # measured by a probe runner, not assumed
-            prot = isolation(use_bwrap, measure_isolation(limits, use_bwrap, [str(root), str(out)]))
+    limits = Limits(call_timeout=args.timeout, allow_unconfined=args.allow_unconfined)
+    with lock, Pool(limits, use_bwrap, wait=False) as pool:  # its zygote starts while the checks load
+        plan = Plan.build(only)
+        plan.prepare()
+        try:  # measured by a probe runner, not assumed; the probe's pool then grades
+            prot = isolation(use_bwrap, measure_isolation(limits, use_bwrap, [str(root), str(out)], pool=pool))
         except Unconfined as exc:
             print(f"error: {exc}. Nothing was graded.", file=sys.stderr)
             return 4
@@ -147,14 +149,14 @@ def cmd_grade(args) -> int:
                   file=sys.stderr)
             return 3
         print("isolation: " + "\n  ".join(prot))
-        return _grade(args, root, out, intake, only, use_bwrap, prot, limits)
+        return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool)
 
 
-def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: list[str], limits: Limits) -> int:
-    """Grade the class (the checks passed, OUT is locked) and write every report."""
+def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, prot: list[str], limits: Limits,
+           pool: Pool) -> int:
+    """Grade the class (the checks passed, OUT is locked, ``pool`` started) and write every report."""
     for name, why in intake.skipped:
         print(f"skipped {_shown(name)}: {why}")
-    plan = Plan.build(only)
     report.remove_stale_temporaries(out)
     resume = out if args.resume else None
     bar, tick = _progress(len(intake.submissions))
@@ -168,9 +170,9 @@ def _grade(args, root: Path, out: Path, intake, only, use_bwrap: bool, prot: lis
     try:
         if bar:
             with bar:
-                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume)
+                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
         else:
-            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume)
+            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
     except SandboxError as exc:
         print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
               file=sys.stderr)

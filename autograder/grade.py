@@ -65,10 +65,18 @@ class Plan:
     def prepare(self) -> None:
         """Every check's inputs and torch reference, once, before any student: read from the stored
         answers where they are current (``gradkit.references``: torch is then never started),
-        computed by torch (on one thread, ``references.one_thread_torch``) where not."""
-        for _, checks in self.items:
-            for c in checks:
-                c.prepared  # noqa: B018  (cached property)
+        computed by torch (on one thread, ``references.one_thread_torch``) where not. The collector
+        is paused meanwhile: importing torch and computing the references make objects that all
+        live on."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for _, checks in self.items:
+                for c in checks:
+                    c.prepared  # noqa: B018  (cached property)
+        finally:
+            if enabled:
+                gc.enable()
 
     @property
     def folders(self) -> list[str]:
@@ -234,8 +242,10 @@ def _scratch():
 
 
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,
-                progress=None, resume_from: Path | None = None) -> list[StudentResult]:
+                progress=None, resume_from: Path | None = None, pool: Pool | None = None) -> list[StudentResult]:
     """Grade every submission under ``root``; ``progress(result)`` is called as each finishes.
+    ``pool``: a runner pool the caller started (with the same ``limits`` and ``use_bwrap``; the
+    isolation probe's, say), used as the first and closed by the caller, not here.
 
     With ``jobs`` > 1 the class is shared among ``jobs`` judge processes, forked from this one
     once the references are computed (so they share its torch, checks and references), each
@@ -247,7 +257,7 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
         use_bwrap = bwrap_path() is not None
     subs = discover(root)
     workers = min(max(1, jobs), len(subs))
-    pools = _start_pools(workers, limits, use_bwrap, plan)
+    pools = _start_pools(workers, limits, use_bwrap, plan, pool)
     gc.collect()
     gc.freeze()  # torch, the checks and their references: no collection walks (or copies) them again
     try:
@@ -263,28 +273,26 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
             results = _grade_in_judges(subs, plan, pools, limits, progress, resume_from)
     finally:
         gc.unfreeze()
-        for pool in pools:
-            pool.close()
+        for started in pools:
+            if started is not pool:
+                started.close()
     return sorted(results, key=lambda r: r.student)
 
 
-def _start_pools(n: int, limits: Limits, use_bwrap: bool, plan: Plan) -> list[Pool]:
-    """``n`` runner pools, their zygotes importing NumPy and matplotlib while this process
-    computes the references (with the collector paused: importing torch and computing the
-    references make objects that all live on). Raises what starting a pool raised."""
-    pools = []
+def _start_pools(n: int, limits: Limits, use_bwrap: bool, plan: Plan, given: Pool | None = None) -> list[Pool]:
+    """``n`` runner pools (``given`` first, when there is one), their zygotes importing NumPy and
+    matplotlib while this process computes the references. Raises what starting a pool raised;
+    closes only the pools it started."""
+    pools = [given] if given is not None else []
     try:
-        pools += [Pool(limits, use_bwrap, wait=False) for _ in range(max(1, n))]
-        gc.disable()
-        try:
-            plan.prepare()
-        finally:
-            gc.enable()
+        pools += [Pool(limits, use_bwrap, wait=False) for _ in range(max(1, n) - len(pools))]
+        plan.prepare()
         for pool in pools:
             pool.ready()
     except BaseException:
         for pool in pools:
-            pool.close()
+            if pool is not given:
+                pool.close()
         raise
     return pools
 

@@ -151,3 +151,31 @@ def test_a_judge_process_that_dies_costs_only_the_student_it_was_grading(tmp_pat
     assert "the judge process died" in results["bob"].notes[0]
     assert all(results[n].status[first.folder] == "graded" and results[n].total == 100
                for n in ("alice", "carol", "dave"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_isolation_probe_s_runner_pool_grades_too(tmp_path, monkeypatch, jobs):
+    """A run starts one runner pool (a zygote importing NumPy and matplotlib) per job, the one
+    whose runner measured the isolation among them, not one more for the probe."""
+    from autograder import __main__ as cli
+    from autograder.sandbox import judge
+
+    started = []
+    real = judge.Pool.__init__
+
+    def counting(self, *args, **kwargs):
+        started.append(self)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(judge.Pool, "__init__", counting)
+    first = assignments.available()[0]
+    for student in ("ann", "bo"):
+        path = tmp_path / "class" / student / first.folder / f"{first.module}.py"
+        path.parent.mkdir(parents=True)
+        path.write_bytes((ROOT / "solutions" / first.folder / path.name).read_bytes())
+    code = cli.main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--only", first.folder,
+                     "--jobs", str(jobs), "--no-plots"])
+    assert code == 0
+    assert len(started) == jobs
+    _, rows = _gradebook(tmp_path / "out")
+    assert {name: row["total"] for name, row in rows.items()} == {"ann": "100", "bo": "100"}

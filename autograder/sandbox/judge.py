@@ -232,6 +232,7 @@ class Pool:
         the caller does other work meanwhile and calls ``ready()`` before the first ``spawn``.
         Start it in the thread that will outlive it: the zygote dies with that thread."""
         self.limits, self.use_bwrap = limits, use_bwrap
+        self.is_ready = False
         self.lock = threading.Lock()
         self.home = run_scratch("pool")  # without bubblewrap: the zygote's new root
         ours, theirs = socket.socketpair()
@@ -258,8 +259,10 @@ class Pool:
             self.ready()
 
     def ready(self) -> None:
-        """Wait for the zygote's "ready" (NumPy and matplotlib imported); SandboxError (or
+        """Wait for the zygote's "ready" (NumPy and matplotlib imported), once; SandboxError (or
         Unconfined, with the fix) if it does not come within ``limits.start_timeout`` of its start."""
+        if self.is_ready:
+            return
         try:
             ready = _receive(self.ctl.fileno(), self.started + self.limits.start_timeout)
         except (EOFError, TimeoutError, OSError):
@@ -270,6 +273,7 @@ class Pool:
             if reason:
                 raise Unconfined(f"student code cannot be confined on this machine ({reason}): {UNCONFINED_FIX}")
             raise SandboxError("the runner pool did not start (before any student code ran)")
+        self.is_ready = True
 
     def _ask(self, message: dict, want_fd: bool):
         with self.lock:
@@ -475,10 +479,12 @@ def _probe_paths(extra: list[str], markers: dict[str, str]) -> list[tuple[str, s
     return named + [("the class and output folders", os.path.abspath(p)) for p in extra]
 
 
-def measure_isolation(limits: Limits, use_bwrap: bool, extra_paths: list[str] = ()) -> dict:
-    """Start a pool and one runner, and have it report its confinement (see runner.probe), with
-    "hidden": what the named paths are that it could not see, and "visible": those it could.
-    Raises Unconfined (with the fix) where runners cannot be confined and this was not accepted."""
+def measure_isolation(limits: Limits, use_bwrap: bool, extra_paths: list[str] = (), pool: Pool | None = None) -> dict:
+    """Start a pool (or use ``pool``, started by the caller, who closes it) and one runner, and
+    have the runner report its confinement (see runner.probe), with "hidden": what the named paths
+    are that it could not see, and "visible": those it could. The runner is killed afterwards; the
+    pool's zygote never runs student code, so the caller can grade with it. Raises Unconfined
+    (with the fix) where runners cannot be confined and this was not accepted."""
     markers = {}
     with contextlib.ExitStack() as stack:
         for d in ("/tmp", "/dev/shm", "/var/tmp"):
@@ -487,12 +493,14 @@ def measure_isolation(limits: Limits, use_bwrap: bool, extra_paths: list[str] = 
             except OSError:
                 pass
         named = _probe_paths(list(extra_paths), markers)
-        with Pool(limits, use_bwrap) as pool:
-            session = RunnerSession(pool, Path("/nonexistent"), limits)
-            try:
-                report = session.probe([p for _, p in named])
-            finally:
-                session.close()
+        if pool is None:
+            pool = stack.enter_context(Pool(limits, use_bwrap))
+        pool.ready()
+        session = RunnerSession(pool, Path("/nonexistent"), limits)
+        try:
+            report = session.probe([p for _, p in named])
+        finally:
+            session.close()
     seen = set(report.get("seen", []))
     report["visible"] = sorted({k for k, p in named if p in seen})
     report["hidden"] = sorted({k for k, p in named if p not in seen} - set(report["visible"]))
