@@ -2,11 +2,13 @@
 
 For each student: copy out the files to grade (``submissions.materialize``: the module file or the
 notebook the student worked on, or both when both were changed), refuse modules that import a
-deep-learning framework, then run every check of each assignment through a fresh sandboxed runner
-(``sandbox.RunnerSession``, forked in milliseconds), so nothing one module does at import
-(replacing ``sys.modules["numpy"]``, patching NumPy or builtins) reaches another assignment. All
-of a student's runners share one deadline, the per-student time budget. When both files of an
-assignment were changed, each is graded and the one with more points kept; the notes say which.
+deep-learning framework, then run every check of each file in a fresh student process of the
+student's own sandboxed runner (``sandbox.RunnerSession``: the sandbox forked from a warm pool once
+per student, the process in it once per file, in milliseconds), so nothing one module does at
+import (replacing ``sys.modules["numpy"]``, patching NumPy or builtins, leaving files in /tmp)
+reaches another assignment. A runner that dies is replaced by a new sandbox. All of a student's
+calls share one deadline, the per-student time budget. When both files of an assignment were
+changed, each is graded and the one with more points kept; the notes say which.
 
 The judge (this process, and with ``--jobs`` > 1 the judge processes it forks, one per job, each
 with its own runners) holds the checks, the torch references (computed once per check, before
@@ -145,6 +147,7 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
     result = StudentResult(sub.student, sub.path.name, sub.folder)
     scratch = Path(tempfile.mkdtemp(prefix=f"{sub.folder[:20]}-", dir=workdir))
     files_dir = scratch / "files"
+    session = RunnerSession(pool, files_dir, limits, deadline=deadline)  # the student's sandbox, started lazily
     try:
         modules = {a.folder: a.module for a, _ in plan.items}
         files = materialize(sub, modules, files_dir, plan.graded_functions)
@@ -155,9 +158,10 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
                 saved.resumed = True
                 return saved
         for a, checks in plan.items:
-            result.outcomes[a.folder] = _grade_assignment(a, checks, files.get(a.folder, []), files_dir, pool,
-                                                          limits, deadline, result)
+            result.outcomes[a.folder] = _grade_assignment(a, checks, files.get(a.folder, []), files_dir, session,
+                                                          result)
     finally:
+        session.close()
         shutil.rmtree(scratch, ignore_errors=True)
     result.notes = sub.notes + result.notes
     result.seconds = time.monotonic() - start
@@ -170,9 +174,9 @@ def _flat(files: dict[str, list[Candidate]]) -> dict[str, Path]:
             for folder, cands in files.items() for i, c in enumerate(cands)}
 
 
-def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, pool: Pool, limits: Limits,
-                      deadline: float, result: StudentResult) -> list[Outcome]:
-    """The outcomes of assignment ``a``: its file graded (each in a fresh runner), the best kept.
+def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, session: RunnerSession,
+                      result: StudentResult) -> list[Outcome]:
+    """The outcomes of assignment ``a``: its file graded (each in a fresh student process), the best kept.
 
     Sets ``result.status[a.folder]``; an unexpected error costs this assignment only.
     """
@@ -182,7 +186,7 @@ def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, p
     graded = []
     for cand in candidates:
         try:
-            graded.append((cand, *_grade_file(a, checks, cand, files_dir, pool, limits, deadline)))
+            graded.append((cand, *_grade_file(a, checks, cand, files_dir, session)))
         except Exception as exc:  # a bug of ours, or the sandbox failing: this assignment only
             reason = f"{type(exc).__name__}: {str(exc)[:300]}"
             graded.append((cand, failed_all(checks, f"not graded: grader error ({reason})", "error"),
@@ -201,9 +205,9 @@ def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, p
     return best[1]
 
 
-def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits: Limits,
-                deadline: float) -> tuple[list[Outcome], str]:
-    """(outcomes, status) of every check of ``a`` on one file, in a runner of its own."""
+def _grade_file(a, checks, cand: Candidate, files_dir: Path, session: RunnerSession) -> tuple[list[Outcome], str]:
+    """(outcomes, status) of every check of ``a`` on one file, in a student process of its own
+    (``session.renew``: nothing an earlier file did in its process reaches this one)."""
     source = cand.path.read_bytes()
     try:
         parse_untrusted(source, f"{a.module}.py")
@@ -216,12 +220,9 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, pool: Pool, limits:
     bad = forbidden_imports(source)
     if bad:
         return failed_all(checks, forbidden_message(f"{a.module}.py", bad), "forbidden"), f"imports {bad[0]}"
-    session = RunnerSession(pool, files_dir, limits, deadline=deadline)
-    try:
-        session.add_module(a.module, cand.path.relative_to(files_dir).as_posix())
-        outcomes = Run(mistakes=for_assignment(a)).run(checks, Call(session, a.module), source)
-    finally:
-        session.close()
+    session.renew()
+    session.add_module(a.module, cand.path.relative_to(files_dir).as_posix())
+    outcomes = Run(mistakes=for_assignment(a)).run(checks, Call(session, a.module), source)
     if a.module in session.load_errors:
         status = "import failed"
     elif session.out_of_time:

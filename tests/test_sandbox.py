@@ -308,3 +308,96 @@ def test_legitimate_replies_fit_the_bounds(monkeypatch):
     print(f"largest reply JSON {max(r[2] for r in replies)} B, largest blobs {max(r[3] for r in replies)} B, "
           f"worst use of the JSON bound {worst_json:.3f}, of the blob bound {worst_blobs:.3f}")
     assert worst_json < 0.25 and worst_blobs < 0.25  # a margin of 4x at least
+
+
+# --- a fresh student process per file, in the student's one sandbox ----------------------------
+
+LEAVER = textwrap.dedent("""
+    import builtins, os
+    builtins.left_behind = True
+    os.makedirs("/tmp/deep/er", exist_ok=True)
+    for path in ("/tmp/note", "/tmp/deep/er/note", "/dev/shm/note"):
+        if os.path.isdir(os.path.dirname(path)):
+            open(path, "w").write("from the last file")
+    if os.path.isdir("/tmp/deep"):
+        os.symlink("/tmp/note", "/tmp/link")
+
+    def pid():
+        return os.getpid()
+""")
+
+FINDER = textwrap.dedent("""
+    import builtins, os
+
+    def found():
+        return {"builtins": hasattr(builtins, "left_behind"),
+                "files": sorted(n for d in ("/tmp", "/dev/shm") if os.path.isdir(d) for n in os.listdir(d)),
+                "pid": os.getpid()}
+""")
+
+FORGER = textwrap.dedent("""
+    import builtins, json, os, stat, struct
+    ready = json.dumps({"ok": True, "ready": True}).encode()
+
+    def pid():  # leaves state behind, then writes forged "ready" frames to every socket it holds
+        builtins.left_behind = True
+        for fd in range(3, 64):
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.write(fd, (struct.pack(">QQ", len(ready), 0) + ready) * 8)
+            except OSError:
+                pass
+        return os.getpid()
+""")
+
+
+def _spawns(monkeypatch, pool) -> list:
+    spawned = []
+    real = pool.spawn
+
+    def counting():
+        spawned.append(1)
+        return real()
+
+    monkeypatch.setattr(pool, "spawn", counting)
+    return spawned
+
+
+@pytest.mark.parametrize("first", ["leaver", "forger"])
+def test_each_file_of_a_student_runs_in_a_fresh_process_with_an_empty_tmp(pool, tmp_path, monkeypatch, first):
+    """``renew`` between two files: the second runs in a fresh process of the same sandbox
+    (forked once) and sees nothing the first left (builtins, /tmp, /dev/shm), even when the first
+    forged "ready" answers on its connection to be taken for the fresh process."""
+    (tmp_path / "first.py").write_text(LEAVER if first == "leaver" else FORGER)
+    (tmp_path / "second.py").write_text(FINDER)
+    spawned = _spawns(monkeypatch, pool)
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=3.0))
+    try:
+        session.add_module("first", "first.py")
+        try:
+            before = _call(session, "pid", "first")
+        except StudentError:  # the forger's reply is one of its forged frames
+            before = None
+        session.renew()
+        assert session.paths == {} and session.loaded == set()  # forgotten: the next file adds its own
+        session.add_module("second", "second.py")
+        after = _call(session, "found", "second")
+    finally:
+        session.close()
+    assert after["builtins"] is False and after["files"] == [], after
+    assert len(spawned) == 1 and after["pid"] != before
+
+
+def test_a_runner_that_died_between_files_costs_a_new_sandbox_nothing_else(pool, tmp_path, monkeypatch):
+    (tmp_path / "second.py").write_text(FINDER)
+    spawned = _spawns(monkeypatch, pool)
+    session = _session(pool, tmp_path)
+    try:
+        assert _call(session, "arm") == 1
+        pool.kill(session.pid)  # its sandbox is gone, unknown to the session
+        session.renew()
+        session.add_module("second", "second.py")
+        assert _call(session, "found", "second")["builtins"] is False
+    finally:
+        session.close()
+    assert len(spawned) == 2

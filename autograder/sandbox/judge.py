@@ -225,7 +225,7 @@ def _unconfined_reason(ready) -> str | None:
 
 
 class Pool:
-    """The zygote of one grading run: forks a fresh runner per student (see runner.py)."""
+    """The zygote of one grading run: forks a runner (a sandbox) per student (see runner.py)."""
 
     def __init__(self, limits: Limits, use_bwrap: bool, wait: bool = True):
         """Start the zygote; with ``wait`` (the default) wait until it is ready (``ready``), else
@@ -296,6 +296,19 @@ class Pool:
         sock = socket.socket(fileno=fd)
         sock.setblocking(False)
         return pid, sock
+
+    def renew(self, pid: int) -> socket.socket | None:
+        """A new connection to runner ``pid``, served by a fresh student process in its sandbox
+        (the old one is killed), non-blocking; None if the runner cannot take one."""
+        try:
+            _, fd = self._ask({"op": "renew", "pid": pid}, want_fd=False)
+        except SandboxError:
+            return None
+        if fd is None:
+            return None
+        sock = socket.socket(fileno=fd)
+        sock.setblocking(False)
+        return sock
 
     def kill(self, pid: int) -> None:
         try:
@@ -396,6 +409,31 @@ class RunnerSession:
             self.kill()
             raise StudentError("crash", "the process running your code died or answered garbage during "
                                         f"{what} (did it call exit(), run out of memory or CPU time?)")
+
+    def renew(self) -> None:
+        """Forget every module, for the student's next file: from now on its requests run in a
+        fresh student process. For a live runner the pool hands the supervisor of its sandbox a
+        new connection (``Pool.renew``); the supervisor kills the student process, empties /tmp
+        and /dev/shm and forks a fresh one on it (runner.py, ``_supervise``): a few milliseconds,
+        where a new sandbox costs tens. Nothing the old process does reaches the new connection.
+        Where that cannot be done (no supervisor where runners are unconfined; a runner that
+        died), or the fresh process does not say "ready", the runner is killed and the next
+        request starts a new sandbox, as for any runner that died."""
+        self.loaded, self.paths, self.load_errors, self.out_of_time = set(), {}, {}, False
+        if self.sock is None:
+            return
+        fresh = self.pool.renew(self.pid)
+        if fresh is None:
+            self.kill()
+            return
+        self.sock.close()
+        self.sock = fresh
+        try:
+            ready = _receive(self.sock.fileno(), time.monotonic() + self.limits.start_timeout)
+        except (EOFError, TimeoutError, OSError):
+            ready = None
+        if not (isinstance(ready, dict) and ready.get("ready")):
+            self.kill()
 
     def add_module(self, module: str, relative_path: str) -> None:
         self.paths[module] = relative_path
@@ -511,7 +549,8 @@ def isolation(use_bwrap: bool, report: dict) -> list[str]:
     """Human-readable list of the protections in force, from a measured ``report``
     (``measure_isolation``): only what the probe runner found true is claimed."""
     lines = [("bubblewrap" if use_bwrap else "own namespaces and root (no bubblewrap)")
-             + "; a separate process per student, forked from a warm pool; plain-data protocol (no pickle)"]
+             + "; a sandbox per student, forked from a warm pool, and a fresh process in it per assignment; "
+               "plain-data protocol (no pickle)"]
     if report.get("hidden") and not report.get("visible"):
         lines.append("cannot see " + ", ".join(report["hidden"]))
     if report.get("visible"):

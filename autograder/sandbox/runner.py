@@ -7,6 +7,8 @@ matplotlib once, then waits on its control socket (fd 0) for requests from the j
 
 - ``{"op": "spawn", "limits": {...}}``: fork a runner for one student and hand the judge one
   end of a new socket pair (SCM_RIGHTS); the reply carries the runner's pid;
+- ``{"op": "renew", "pid": n}``: a fresh student process in that runner's sandbox, on a new
+  connection (its end handed to the judge), see ``_supervise``;
 - ``{"op": "kill", "pid": n}``: kill that runner and everything it started.
 
 Confinement of the zygote. Under bubblewrap, bubblewrap builds it. Without (``--confine PATHS``,
@@ -23,8 +25,13 @@ Each runner (one per student), before any student code runs, in both modes::
            -> supervisor = PID 1 of the new PID namespace (ours, non-dumpable, dies with the waiter)
            -> student process (PID 2)
 
-The supervisor mounts a fresh tmpfs /tmp and /proc for that student; the student process sets
-its rlimits, drops every capability (bounding set, ambient, effective/permitted/inheritable),
+The supervisor mounts a fresh tmpfs /tmp and /proc for that student. For the student's next file
+the judge asks the zygote to ``{"op": "renew"}`` the runner: the zygote sends the supervisor, on a
+line no student process holds, one end of a new connection (the judge gets the other); the
+supervisor kills the student process, empties /tmp and /dev/shm and forks a fresh one (PID 3,
+4, ...) on it. Each file thus runs in a process of its own at the cost of one fork, not of a new
+sandbox, and nothing the old process wrote on its connection is read as the new one's. A student
+process that ends by itself ends the namespace. Each student process sets its rlimits, drops every capability (bounding set, ambient, effective/permitted/inheritable),
 loads a seccomp filter (no fork/vfork/clone/clone3: no child processes or threads; no mount,
 umount, pivot_root, unshare, setns, ptrace, timers that outlive a call; NO_NEW_PRIVS), makes
 itself non-dumpable, sends its prints to a private in-memory file and blocks imports of
@@ -48,6 +55,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -321,10 +329,12 @@ def _limit(limits: dict) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing
 
 
-def _isolate(fd: int, zygote_pid: int, allow_unconfined: bool) -> bool:
-    """Namespaces and a supervisor as PID 1 (see the module docstring); returns in the student
-    process (PID 2) with a private /tmp and /proc, or False (nothing done) if the kernel refuses
-    and ``allow_unconfined``; otherwise it tells the judge why and exits."""
+def _isolate(fd: int, steer: socket.socket, zygote_pid: int, allow_unconfined: bool) -> tuple[int, bool]:
+    """Namespaces and a supervisor as PID 1 (see the module docstring); returns in a student
+    process with a private /tmp and /proc: (the judge's connection, True). ``steer``: the zygote's
+    line to the supervisor (``_supervise``), closed in every student process. Returns (``fd``,
+    False), nothing done, if the kernel refuses and ``allow_unconfined``; otherwise it tells the
+    judge why and exits."""
     libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # else /proc/self/uid_map is root's (the zygote is not dumpable)
     try:
         enter_namespaces()
@@ -332,28 +342,100 @@ def _isolate(fd: int, zygote_pid: int, allow_unconfined: bool) -> bool:
         if not allow_unconfined:
             send_frame(fd, {"ok": False, "unconfined": str(exc)[:300]})
             os._exit(0)  # the judge refuses to grade, naming the fix
-        return False
+        steer.close()
+        return fd, False
     die_with_parent(zygote_pid)
-    os.close(become_init(close_in_waiter=(fd,)))
+    os.close(become_init(close_in_waiter=(fd, steer.fileno())))
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     for shared in _mount_points():  # the world the zygote's runners share: nothing of it is writable
         _read_only(shared)
     for path, options in SCRATCH:  # the only writable places: this student's own, sized tmpfs
         if os.path.isdir(path):
             _private_tmpfs(path, options)
+    scratch = [path for path, _ in SCRATCH if os.path.isdir(path)]
+    bound = [p for p in _mount_points() if any(p.startswith(path + "/") for path in scratch)]  # read before /proc goes
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:  # the kernel refuses a new /proc under some bubblewrap set-ups: hide the zygote's
         _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k")
     os.chdir("/tmp")
-    student = os.fork()
-    if student:  # the supervisor: wait for the student process; its end ends the namespace
+    return _supervise(fd, steer, scratch, bound), True
+
+
+def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[str]) -> int:
+    """The supervisor (PID 1): fork a student process serving ``fd`` (it returns there, with
+    ``steer`` closed) and wait for it to end or for the zygote to send, on ``steer``, the
+    connection of the student's next file (``{"op": "renew"}``, see ``Pool.renew``). Then the
+    supervisor kills the student process, empties /tmp and /dev/shm and forks a fresh one on the
+    new connection: a few milliseconds, where a new sandbox costs tens. The old connection dies
+    with the old process, so nothing it sends is taken for the new one's. A student process that
+    ends by itself ends the namespace with the supervisor, and the judge reads end-of-file. The
+    supervisor never runs student code, and no student process holds ``steer``. ``scratch``: the
+    private tmpfs folders; ``bound``: the read-only mounts in them, left as they are."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):  # no pidfd (Linux < 5.3): each file gets a new sandbox instead
+        steer.close()
+        steer = None
+    while True:
+        student = os.fork()
+        if student == 0:
+            if steer is not None:
+                steer.close()
+            return fd
         os.close(fd)
-        try:
-            os.waitpid(student, 0)
-        finally:
+        fd = _next_connection(student, steer)
+        if fd is None:
             os._exit(0)
-    return True
+        try:
+            for path in scratch:
+                _empty(path, bound)
+        except BaseException:
+            os._exit(0)
+
+
+def _next_connection(student: int, steer: socket.socket | None) -> int | None:
+    """Wait until the student process ends (None) or the zygote sends one connection on ``steer``
+    (it is returned, the student process killed and reaped first). Anything else: None."""
+    if steer is None:
+        os.waitpid(student, 0)
+        return None
+    pidfd = os.pidfd_open(student)
+    try:
+        while True:
+            ready = select.select([steer, pidfd], [], [])[0]
+            if pidfd in ready:
+                os.waitpid(student, 0)
+                return None
+            try:
+                data, fds, _, _ = socket.recv_fds(steer, 16, 2)
+            except OSError:
+                data, fds = b"", []
+            os.kill(student, signal.SIGKILL)
+            os.waitpid(student, 0)
+            if data and len(fds) == 1:
+                return fds[0]
+            for extra in fds:
+                os.close(extra)
+            return None
+    finally:
+        os.close(pidfd)
+
+
+def _empty(path: str, mounts: list[str]) -> None:
+    """Remove everything the last student process left in ``path`` (its private tmpfs), but the
+    read-only ``mounts`` bound in it (the Python installation, when the kit lives in /tmp) and the
+    folders that lead to them. Never follows a symbolic link."""
+    with os.scandir(path) as entries:
+        for entry in list(entries):
+            if entry.path in mounts:
+                continue
+            if any(m.startswith(entry.path + "/") for m in mounts):
+                _empty(entry.path, mounts)
+            elif entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
 
 
 def _signal_state():
@@ -472,12 +554,12 @@ def _collect_output(capture: int) -> str:
     return text
 
 
-def serve(conn: socket.socket, limits: dict, zygote_pid: int, seccomp_filter) -> None:
+def serve(conn: socket.socket, steer: socket.socket, limits: dict, zygote_pid: int, seccomp_filter) -> None:
     """Confine this process (see the module docstring), then answer one student's requests on
-    ``conn`` until it closes."""
+    ``conn`` until it closes. ``steer``: the zygote's line to this runner's supervisor."""
     fd = conn.detach()
     os.setpgid(0, 0)  # a process group the zygote can kill as a whole
-    confined = _isolate(fd, zygote_pid, bool(limits.get("allow_unconfined")))
+    fd, confined = _isolate(fd, steer, zygote_pid, bool(limits.get("allow_unconfined")))
     capture = os.memfd_create("output")
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -542,6 +624,22 @@ def _reap() -> None:
             return
 
 
+def _renew(boss: socket.socket | None) -> socket.socket | None:
+    """A new connection for the runner whose supervisor listens on ``boss``: its other end is sent
+    there (``_supervise`` forks a fresh student process on it); None if that cannot be done."""
+    if boss is None:
+        return None
+    ours, theirs = socket.socketpair()
+    try:
+        socket.send_fds(boss, [b"r"], [theirs.fileno()])
+    except OSError:  # the supervisor is gone, or takes no connections (no pidfd)
+        ours.close()
+        return None
+    finally:
+        theirs.close()
+    return ours
+
+
 def _kill(pid: int) -> None:
     if pid > 0:
         for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
@@ -582,6 +680,7 @@ def zygote(confine, parent: int, allow_unconfined: bool) -> None:
     gc.collect()
     gc.freeze()  # NumPy and matplotlib: never collected, so a runner's collections neither walk nor copy them
     send_frame(ctl.fileno(), {"ok": True, "ready": True})
+    steering = {}  # pid of a runner -> the zygote's line to its supervisor (see _supervise)
     while True:
         try:
             request = recv_frame(ctl.fileno())
@@ -590,21 +689,36 @@ def zygote(confine, parent: int, allow_unconfined: bool) -> None:
         _reap()
         if request.get("op") == "spawn":
             ours, theirs = socket.socketpair()
+            boss, crew = socket.socketpair()
             me = os.getpid()
             pid = os.fork()
             if pid == 0:
                 ctl.close()
                 ours.close()
+                boss.close()
+                for other in steering.values():
+                    other.close()
                 try:
-                    serve(theirs, request.get("limits", {}), me, seccomp_filter)
+                    serve(theirs, crew, request.get("limits", {}), me, seccomp_filter)
                 finally:
                     os._exit(0)
             theirs.close()
+            crew.close()
+            boss.setblocking(False)
+            steering[pid] = boss
             socket.send_fds(ctl, [struct.pack(">q", pid)], [ours.fileno()])
             ours.close()
+        elif request.get("op") == "renew":
+            pid = int(request.get("pid", 0))
+            fresh = _renew(steering.get(pid))
+            socket.send_fds(ctl, [struct.pack(">q", pid)], [fresh.fileno()] if fresh else [])
+            if fresh:
+                fresh.close()
         elif request.get("op") == "kill":
             pid = int(request.get("pid", 0))
             _kill(pid)
+            if pid in steering:
+                steering.pop(pid).close()
             socket.send_fds(ctl, [struct.pack(">q", pid)], [])
 
 
