@@ -610,14 +610,30 @@ _PARSING = threading.Lock()
 PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, SystemError)
 
 
+PARSED_KEPT = 8  # trees kept by parse_python: a file's readers parse it once
+
+
 def parse_python(source, filename: str = "<unknown>"):
     """``ast.parse`` of ``source``, one thread at a time. CPython 3.11 keeps the depth counter of its
     AST conversion per interpreter, not per thread: two threads parsing at once can fail with
     "SystemError: AST constructor recursion depth mismatch" (seen when a judge thread parsed a
     deeply nested submission while another parsed a normal one). Raises what ast.parse raises;
-    callers of student text catch PARSE_FAILURES."""
+    callers of student text catch PARSE_FAILURES.
+
+    The trees of the last ``PARSED_KEPT`` texts are kept, so that the grader's readers of one file
+    (the parser's limits, the framework-import rule, the reach notes, the calls between its
+    functions) parse it once: callers read the tree and never change it."""
     with _PARSING:
-        return ast.parse(source, filename)
+        tree = _parsed.pop(source, None)
+        if tree is None:
+            tree = ast.parse(source, filename)
+        _parsed[source] = tree  # the newest last
+        while len(_parsed) > PARSED_KEPT:
+            del _parsed[next(iter(_parsed))]
+        return tree
+
+
+_parsed: dict = {}  # source text -> its tree, oldest first (parse_python)
 
 
 def forbidden_imports(source) -> list[str]:

@@ -57,3 +57,24 @@ def test_anything_else_becomes_opaque():
 def test_malformed_messages_are_refused(bad):
     with pytest.raises((ProtocolError, ValueError, TypeError)):
         decode(bad)
+
+
+def test_the_readers_of_one_file_parse_it_once(monkeypatch):
+    """The grader reads a student's file four ways (the parser's limits, the framework-import
+    rule, the reach notes, the calls between its functions): one parse serves them all."""
+    import ast
+    import uuid
+
+    from autograder.intake import student_text, submissions
+    from gradkit import core, protocol
+
+    parses = []
+    real = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda *args, **kwargs: parses.append(1) or real(*args, **kwargs))
+    source = (f"# {uuid.uuid4()}\nimport sys\nimport torch\n\ndef f(x):\n    return g(x) + len(sys.modules)\n\n\n"
+              "def g(x):\n    return x\n").encode()
+    student_text.parse_untrusted(source, "m.py")
+    assert protocol.forbidden_imports(source) == ["torch (line 3)"]
+    assert submissions.grader_reach(source) == ["sys.modules (line 6)"]
+    assert core.calls_in_source(source) == {"f": {"g"}, "g": set()}
+    assert len(parses) == 1
