@@ -69,7 +69,7 @@ class Limits:
     call_timeout: float = CALL_TIMEOUT  # wall seconds for one call (or one import)
     student_budget: float = 300.0  # wall seconds for one student, all calls together
     memory: int = 2 * 1024**3  # address space of a runner, bytes
-    cpu: int = 120  # CPU seconds of one runner process
+    cpu: int = 120  # CPU seconds of one student process (one file of a student)
     file_size: int = 16 * 1024**2  # largest file (or captured output) a runner may write, bytes
     start_timeout: float = 60.0  # starting the zygote (Python, NumPy, matplotlib)
     allow_unconfined: bool = False  # grade even where runners cannot be confined (the instructor accepts the risk)
