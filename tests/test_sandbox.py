@@ -370,6 +370,12 @@ def test_each_file_of_a_student_runs_in_a_fresh_process_with_an_empty_tmp(pool, 
     forged "ready" answers on its connection to be taken for the fresh process."""
     (tmp_path / "first.py").write_text(LEAVER if first == "leaver" else FORGER)
     (tmp_path / "second.py").write_text(FINDER)
+    fresh = RunnerSession(pool, tmp_path, Limits(call_timeout=3.0))
+    try:  # what a new sandbox's /tmp holds: nothing, or the folders that lead to the kit when it lives in /tmp
+        fresh.add_module("second", "second.py")
+        empty = _call(fresh, "found", "second")["files"]
+    finally:
+        fresh.close()
     spawned = _spawns(monkeypatch, pool)
     session = RunnerSession(pool, tmp_path, Limits(call_timeout=3.0))
     try:
@@ -384,8 +390,8 @@ def test_each_file_of_a_student_runs_in_a_fresh_process_with_an_empty_tmp(pool, 
         after = _call(session, "found", "second")
     finally:
         session.close()
-    assert after["builtins"] is False and after["files"] == [], after
-    assert len(spawned) == 1 and after["pid"] != before
+    assert after["builtins"] is False and after["files"] == empty, after
+    assert "note" not in empty and len(spawned) == 1 and after["pid"] != before
 
 
 def test_a_runner_that_died_between_files_costs_a_new_sandbox_nothing_else(pool, tmp_path, monkeypatch):
