@@ -428,8 +428,9 @@ class RunnerSession:
             return
         self.sock.close()
         self.sock = fresh
-        try:
-            ready = _receive(self.sock.fileno(), time.monotonic() + self.limits.start_timeout)
+        try:  # no longer than a call: emptying a /tmp that the last file filled with files takes time
+            ready = _receive(self.sock.fileno(), time.monotonic() + min(self.limits.start_timeout,
+                                                                        self.limits.call_timeout))
         except (EOFError, TimeoutError, OSError):
             ready = None
         if not (isinstance(ready, dict) and ready.get("ready")):
