@@ -407,3 +407,40 @@ def test_a_runner_that_died_between_files_costs_a_new_sandbox_nothing_else(pool,
     finally:
         session.close()
     assert len(spawned) == 2
+
+
+def test_a_student_s_files_one_after_another_keep_one_sandbox(pool, tmp_path, monkeypatch):
+    """Twenty renewals in a row, each followed by a call: one sandbox throughout (the supervisor
+    takes the zygote's message even when the old process has ended by then)."""
+    (tmp_path / "second.py").write_text(FINDER)
+    spawned = _spawns(monkeypatch, pool)
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=3.0))
+    pids = set()
+    try:
+        for _ in range(20):
+            session.renew()
+            session.add_module("second", "second.py")
+            pids.add(_call(session, "found", "second")["pid"])
+    finally:
+        session.close()
+    assert len(spawned) == 1 and len(pids) == 20
+
+
+def test_the_supervisor_takes_the_zygote_s_message_even_when_the_process_has_ended_too():
+    """The order the kernel can report two events in: the judge closes the old connection once it
+    holds the new one, so the old process may have ended by the time the supervisor wakes up."""
+    from autograder.sandbox import runner
+
+    steer, zygote_end = socket.socketpair()
+    new_judge, new_runner = socket.socketpair()
+    with steer, zygote_end, new_judge, new_runner:
+        child = runner.os.fork()
+        if child == 0:
+            runner.os._exit(0)
+        socket.send_fds(zygote_end, [b"r"], [new_runner.fileno()])
+        time.sleep(0.2)  # both are ready now: the message, and the process's end
+        fd = runner._next_connection(child, steer)
+        assert fd is not None
+        with socket.socket(fileno=fd) as received:
+            received.sendall(b"x")
+            assert new_judge.recv(1) == b"x"

@@ -426,13 +426,14 @@ class RunnerSession:
         if fresh is None:
             self.kill()
             return
-        self.sock.close()
-        self.sock = fresh
+        old, self.sock = self.sock, fresh
         try:  # no longer than a call: emptying a /tmp that the last file filled with files takes time
             ready = _receive(self.sock.fileno(), time.monotonic() + min(self.limits.start_timeout,
                                                                         self.limits.call_timeout))
         except (EOFError, TimeoutError, OSError):
             ready = None
+        finally:  # only now: the old process, killed by the supervisor, must not end by itself first
+            old.close()
         if not (isinstance(ready, dict) and ready.get("ready")):
             self.kill()
 

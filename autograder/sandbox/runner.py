@@ -402,24 +402,28 @@ def _next_connection(student: int, steer: socket.socket | None) -> int | None:
         return None
     pidfd = os.pidfd_open(student)
     try:
-        while True:
-            ready = select.select([steer, pidfd], [], [])[0]
-            if pidfd in ready:
-                os.waitpid(student, 0)
-                return None
-            try:
-                data, fds, _, _ = socket.recv_fds(steer, 16, 2)
-            except OSError:
-                data, fds = b"", []
-            os.kill(student, signal.SIGKILL)
-            os.waitpid(student, 0)
-            if data and len(fds) == 1:
-                return fds[0]
-            for extra in fds:
-                os.close(extra)
-            return None
+        ready = select.select([steer, pidfd], [], [])[0]
     finally:
         os.close(pidfd)
+    if steer not in ready:  # it ended by itself
+        os.waitpid(student, 0)
+        return None
+    # The zygote's message first, even when the process has ended too: the judge closes the old
+    # connection as soon as it has the new one, and the process then ends by itself.
+    try:
+        data, fds, _, _ = socket.recv_fds(steer, 16, 2)
+    except OSError:
+        data, fds = b"", []
+    try:
+        os.kill(student, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(student, 0)
+    if data and len(fds) == 1:
+        return fds[0]
+    for extra in fds:
+        os.close(extra)
+    return None
 
 
 def _empty(path: str, mounts: list[str]) -> None:
