@@ -31,10 +31,11 @@ line no student process holds, one end of a new connection (the judge gets the o
 supervisor kills the student process, empties /tmp and /dev/shm and forks a fresh one (PID 3,
 4, ...) on it. Each file thus runs in a process of its own at the cost of one fork, not of a new
 sandbox, and nothing the old process wrote on its connection is read as the new one's. A student
-process that ends by itself ends the namespace. Each student process sets its rlimits, drops every capability (bounding set, ambient, effective/permitted/inheritable),
-loads a seccomp filter (no fork/vfork/clone/clone3: no child processes or threads; no mount,
-umount, pivot_root, unshare, setns, ptrace, timers that outlive a call; NO_NEW_PRIVS), makes
-itself non-dumpable, sends its prints to a private in-memory file and blocks imports of
+process that ends by itself ends the namespace. Each student process sets its rlimits, drops
+every capability (bounding set, ambient, effective/permitted/inheritable), loads a seccomp
+filter (no fork/vfork/clone/clone3: no child processes or threads; no mount, umount,
+pivot_root, unshare, setns, ptrace, timers that outlive a call; NO_NEW_PRIVS), makes itself
+non-dumpable, sends its prints to a private in-memory file and blocks imports of
 deep-learning frameworks. When any link of the chain dies the kernel kills the whole PID
 namespace, whatever the student process did to itself. After each request its signal handlers,
 signal mask and interval timers are put back as they were, so nothing armed during one call
@@ -408,8 +409,8 @@ def _next_connection(student: int, steer: socket.socket | None) -> int | None:
     if steer not in ready:  # it ended by itself
         os.waitpid(student, 0)
         return None
-    # The zygote's message first, even when the process has ended too: the judge closes the old
-    # connection as soon as it has the new one, and the process then ends by itself.
+    # The zygote's message first, even when the process has ended by the time the supervisor wakes
+    # up (its CPU time used up, say): the next file gets its fresh process all the same.
     try:
         data, fds, _, _ = socket.recv_fds(steer, 16, 2)
     except OSError:
