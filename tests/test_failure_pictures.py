@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +30,7 @@ from gradkit.core import Call, Case, Check, Mismatch, Returned, StudentError, ev
 from gradkit.engine import Run
 from gradkit.pictures import DPI, HEIGHT, PER_RUN, WIDTH, Panel, Picture, Series, png_of
 from gradkit.pytest_plugin import LocalSession
-from tests.kit import mutant_text, source_file
+from tests.kit import ROOT, mutant_text, source_file
 
 # (assignment, mutant, a check it fails whose picture shows the mistake)
 FAILURES = [
@@ -179,3 +181,38 @@ def test_the_picture_survives_the_state_file_and_stays_out_of_results_json(tmp):
     assert loaded.outcomes[a.folder][0].figure == outcome.figure != ""
     results = json.dumps(report.results_json(loaded, grade.Plan([(a, [])])))
     assert "data:image" not in results and "figure" not in results
+
+
+def test_a_picture_starts_no_torch(tmp_path):
+    """Drawing a failure is the judge's work for every failing student: with torch's answers
+    stored, it must not start torch (seconds, and a quarter of a gigabyte per judge process). Each
+    failure of FAILURES is drawn in a fresh process that then has no torch."""
+    for a in {course.named(folder) for folder, _, _ in FAILURES}:
+        for c in a.public_checks() + a.hidden_checks():
+            c.prepared  # noqa: B018  (stores torch's answers, as any first run does)
+    code = ("import sys\nfrom pathlib import Path\nfrom gradkit import course\nfrom gradkit.core import Call, evaluate\n"
+            "from tests.kit import mutant_text\nfrom tests.test_failure_pictures import FAILURES, check_named, session_for\n"
+            "drawn = []\n"
+            "for folder, mutant, name in FAILURES:\n"
+            "    a = course.named(folder)\n"
+            f"    session = session_for(a, mutant_text(a, mutant), Path({str(tmp_path)!r}))\n"
+            "    drawn.append(bool(evaluate(check_named(a, name), Call(session, a.module)).figure))\n"
+            "print(sum(drawn), len(drawn), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(len(FAILURES)), str(len(FAILURES)), "False"], out.stdout + out.stderr
+
+
+def test_the_optimizers_objective_in_numpy_is_torch_s():
+    """05's pictures evaluate J in NumPy; the judge differentiates the same J in torch."""
+    import torch
+
+    problems = {id(c.prepared[0].data["problem"]): c.prepared[0].data["problem"]
+                for c in course.named("05_optimizers").public_checks() + course.named("05_optimizers").hidden_checks()
+                if isinstance(c.prepared[0].data, dict) and "problem" in c.prepared[0].data}
+    assert {p.kind for p in problems.values()} >= {"quadratic", "rosenbrock"}
+    rng = np.random.default_rng(0)
+    for p in problems.values():
+        for x in (p.x0, p.x0 + rng.normal(size=p.x0.shape)):
+            x = np.asarray(x, dtype=np.float64)
+            expected = float(p.loss(torch.tensor(x, dtype=torch.float64)))
+            assert p.loss(x, np) == pytest.approx(expected, rel=1e-12), p.label

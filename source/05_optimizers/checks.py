@@ -111,14 +111,18 @@ class Problem:
     params: dict  # the objective's constants (NumPy arrays or floats)
     x0: np.ndarray  # the starting point; its dtype is the problem's dtype
 
-    def loss(self, x: torch.Tensor) -> torch.Tensor:
-        c = {k: (torch.tensor(v, dtype=x.dtype) if isinstance(v, np.ndarray) else v) for k, v in self.params.items()}
+    def loss(self, x, xp=None):
+        """J at ``x``: a torch tensor (``xp`` torch, the default: what the judge differentiates), or
+        a NumPy array with ``xp=np`` (the same formula, for a failure's picture: no torch to start)."""
+        xp = xp or torch
+        c = {k: (torch.tensor(v, dtype=x.dtype) if xp is torch and isinstance(v, np.ndarray) else v)
+             for k, v in self.params.items()}
         if self.kind == "quadratic":  # J = 1/2 x.A x - b.x, grad A x - b
             return 0.5 * x @ c["A"] @ x - c["b"] @ x
         if self.kind == "rosenbrock":  # J = sum_i (a - x_i)^2 + b (x_{i+1} - x_i^2)^2
             return ((c["a"] - x[:-1]) ** 2 + c["b"] * (x[1:] - x[:-1] ** 2) ** 2).sum()
         if self.kind == "logcosh":  # J = sum s * log cosh(x - c) + q/4 * sum x^4
-            return (c["s"] * torch.log(torch.cosh(x - c["c"]))).sum() + 0.25 * c["q"] * (x ** 4).sum()
+            return (c["s"] * xp.log(xp.cosh(x - c["c"]))).sum() + 0.25 * c["q"] * (x ** 4).sum()
         raise ValueError(self.kind)
 
     def grad(self, x) -> np.ndarray:
@@ -340,17 +344,18 @@ def _firsts(steps, shape) -> np.ndarray:
 
 
 def trajectory_picture(got: Returned, expected: dict, case: Case) -> Picture | None:
-    """Two panels: the loss J at each step's parameter (the judge evaluates J, torch's objective, at
-    the student's parameters and at torch's), and the path of the first two coordinates. None for
-    fewer than 3 steps (one step is better read in numbers)."""
+    """Two panels: the loss J at each step's parameter (the judge evaluates J, the objective torch
+    differentiates, in NumPy at the student's parameters and at torch's: a picture starts no
+    torch), and the path of the first two coordinates. None for fewer than 3 steps (one step is
+    better read in numbers)."""
     problem, function = case.data["problem"], case.data["function"]
     torch_path = np.asarray(expected["first"], dtype=np.float64)
     yours = _firsts(got.value["steps"], problem.x0.shape)
     if len(torch_path) < 3 or len(yours) < 2 or same(yours, torch_path[:len(yours)]):
         return None
-    with torch.no_grad():
-        loss = [float(problem.loss(torch.tensor(x, dtype=torch.float64))) for x in yours]
-        torch_loss = [float(problem.loss(torch.tensor(x, dtype=torch.float64))) for x in torch_path]
+    with np.errstate(all="ignore"):  # a diverging path has an infinite loss: drawn as "not finite"
+        loss = [float(problem.loss(np.asarray(x, dtype=np.float64), np)) for x in yours]
+        torch_loss = [float(problem.loss(x, np)) for x in torch_path]
     what = "θ" if case.data["lookahead"] else "param"
     steps = np.arange(1, len(torch_path) + 1)
     left = Panel([Series("torch", torch_loss, steps), Series("yours", loss, steps[:len(loss)], "dashed")],
