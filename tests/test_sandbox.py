@@ -394,6 +394,54 @@ def test_each_file_of_a_student_runs_in_a_fresh_process_with_an_empty_tmp(pool, 
     assert "note" not in empty and len(spawned) == 1 and after["pid"] != before
 
 
+POISONERS = {  # what a student process can change in its sandbox that emptying /tmp does not undo
+    "rlimit": "import resource\nresource.prlimit(1, resource.RLIMIT_AS, (256 << 20, 256 << 20))\n",
+    "mode": "import os\nfor d in ('/tmp', '/dev/shm'):\n    if os.path.isdir(d):\n        os.chmod(d, 0)\n",
+    "acl": textwrap.dedent("""
+        import os, struct
+        acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, 0, 0xFFFFFFFF) for tag in (1, 4, 0x20))
+        for d in ("/tmp", "/dev/shm"):
+            if os.path.isdir(d):
+                os.setxattr(d, "system.posix_acl_default", acl)
+    """),
+}
+
+USER = textwrap.dedent("""
+    import os, resource, numpy as np
+
+    def use():
+        written = {}
+        for d in ("/tmp", "/dev/shm"):
+            if os.path.isdir(d):
+                with open(d + "/work", "w") as fh:
+                    fh.write("x")
+                with open(d + "/work") as fh:
+                    written[d] = fh.read()
+        return {"written": written, "memory": resource.getrlimit(resource.RLIMIT_AS)[0],
+                "buffer": float(np.ones(20_000_000).sum())}
+""")
+
+
+@pytest.mark.parametrize("poison", sorted(POISONERS))
+def test_what_a_file_changes_in_its_sandbox_beyond_tmp_does_not_reach_the_next_file(pool, tmp_path, poison):
+    """A student process can lower the rlimits of its supervisor (same user, PID 1) and take the
+    permissions off the scratch folders themselves (mode, default ACL): the next file's process,
+    forked from that supervisor into those folders, must not inherit any of it."""
+    (tmp_path / "first.py").write_text(POISONERS[poison] + "\ndef pid():\n    return os.getpid() if 'os' in dir() else 0\n")
+    (tmp_path / "second.py").write_text(USER)
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=5.0))
+    try:
+        session.add_module("first", "first.py")
+        _call(session, "pid", "first")
+        session.renew()
+        session.add_module("second", "second.py")
+        used = _call(session, "use", "second")
+    finally:
+        session.close()
+    assert set(used["written"].values()) == {"x"} and used["memory"] == Limits().memory, used
+    assert used["buffer"] == 20_000_000, used
+
+
 def test_a_runner_that_died_between_files_costs_a_new_sandbox_nothing_else(pool, tmp_path, monkeypatch):
     (tmp_path / "second.py").write_text(FINDER)
     spawned = _spawns(monkeypatch, pool)

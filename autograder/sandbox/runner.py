@@ -31,12 +31,15 @@ line no student process holds, one end of a new connection (the judge gets the o
 supervisor kills the student process, empties /tmp and /dev/shm and forks a fresh one (PID 3,
 4, ...) on it. Each file thus runs in a process of its own at the cost of one fork, not of a new
 sandbox, and nothing the old process wrote on its connection is read as the new one's. A student
-process that ends by itself ends the namespace. Each student process sets its rlimits, drops
-every capability (bounding set, ambient, effective/permitted/inheritable), loads a seccomp
-filter (no fork/vfork/clone/clone3: no child processes or threads; no mount, umount,
-pivot_root, unshare, setns, ptrace, timers that outlive a call; NO_NEW_PRIVS), makes itself
-non-dumpable, sends its prints to a private in-memory file and blocks imports of
-deep-learning frameworks. When any link of the chain dies the kernel kills the whole PID
+process runs as the same user as its supervisor, so it can lower the supervisor's rlimits
+(``prlimit``) and change the permissions of /tmp and /dev/shm themselves (and of the folders in
+them that lead to the kit, when it lives in /tmp): when it did, the supervisor exits instead of
+forking, and the judge starts a new sandbox for the next file. A student process that ends by
+itself ends the namespace. Each student process sets its rlimits, drops every capability
+(bounding set, ambient, effective/permitted/inheritable), loads a seccomp filter (no
+fork/vfork/clone/clone3: no child processes or threads; no mount, umount, pivot_root, unshare,
+setns, ptrace, timers that outlive a call; NO_NEW_PRIVS), makes itself non-dumpable, sends its
+prints to a private in-memory file and blocks imports of deep-learning frameworks. When any link of the chain dies the kernel kills the whole PID
 namespace, whatever the student process did to itself. After each request its signal handlers,
 signal mask and interval timers are put back as they were, so nothing armed during one call
 fires in the next one.
@@ -371,13 +374,17 @@ def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[st
     new connection: a few milliseconds, where a new sandbox costs tens. The old connection dies
     with the old process, so nothing it sends is taken for the new one's. A student process that
     ends by itself ends the namespace with the supervisor, and the judge reads end-of-file. The
-    supervisor never runs student code, and no student process holds ``steer``. ``scratch``: the
-    private tmpfs folders; ``bound``: the read-only mounts in them, left as they are."""
+    supervisor never runs student code, and no student process holds ``steer``. If the last process
+    changed what a fresh one would inherit beyond the contents of /tmp and /dev/shm (``_inherited``)
+    the supervisor exits instead, and the judge starts a new sandbox. ``scratch``: the private tmpfs
+    folders; ``bound``: the read-only mounts in them, left as they are."""
     try:
         os.close(os.pidfd_open(os.getpid()))
     except (AttributeError, OSError):  # no pidfd (Linux < 5.3): each file gets a new sandbox instead
         steer.close()
         steer = None
+    kept = scratch + _leading(scratch, bound)  # the folders emptying keeps
+    initial = _inherited(kept)
     while True:
         student = os.fork()
         if student == 0:
@@ -389,10 +396,46 @@ def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[st
         if fd is None:
             os._exit(0)
         try:
+            if _inherited(kept) != initial:  # what a fresh process would inherit was changed
+                os._exit(0)  # the judge starts a new sandbox instead
             for path in scratch:
                 _empty(path, bound)
         except BaseException:
             os._exit(0)
+
+
+RLIMITS = tuple(sorted(getattr(resource, n) for n in dir(resource) if n.startswith("RLIMIT_")))
+
+
+def _leading(scratch: list[str], bound: list[str]) -> list[str]:
+    """The folders in ``scratch`` that lead to the read-only mounts ``bound`` there (the kit's, when
+    it lives in /tmp): ``_empty`` walks through them and keeps them."""
+    leading = set()
+    for mount in bound:
+        parent = os.path.dirname(mount)
+        while parent not in scratch and parent != "/":
+            leading.add(parent)
+            parent = os.path.dirname(parent)
+    return sorted(leading)
+
+
+def _inherited(folders: list[str]):
+    """What a student process can change in its sandbox that emptying /tmp and /dev/shm does not
+    undo, and that the next student process would inherit: the supervisor's own rlimits (a student
+    process runs as the same user as PID 1, so ``prlimit`` reaches it, and a lowered hard limit
+    cannot be raised again) and the ``folders`` emptying keeps (mode, owner, extended attributes
+    such as a default ACL; a folder renamed or removed raises, which ends the sandbox too)."""
+    limits = [resource.getrlimit(r) for r in RLIMITS]
+    kept = []
+    for path in folders:
+        st = os.stat(path, follow_symlinks=False)
+        try:
+            attrs = {n: os.getxattr(path, n, follow_symlinks=False)
+                     for n in os.listxattr(path, follow_symlinks=False)}
+        except OSError as exc:
+            attrs = {"": exc.errno}
+        kept.append((st.st_ino, st.st_mode, st.st_uid, st.st_gid, attrs))
+    return limits, kept
 
 
 def _next_connection(student: int, steer: socket.socket | None) -> int | None:
