@@ -492,3 +492,24 @@ def test_the_supervisor_takes_the_zygote_s_message_even_when_the_process_has_end
         with socket.socket(fileno=fd) as received:
             received.sendall(b"x")
             assert new_judge.recv(1) == b"x"
+
+
+def test_the_folders_that_lead_to_the_kit_in_tmp_are_watched_like_tmp(tmp_path):
+    """When the kit lives in /tmp its read-only mounts sit in the student's /tmp, under folders of
+    that /tmp: emptying keeps those folders, so a change to them (here a chmod that locks the next
+    file out of the kit) must end the sandbox like a change to /tmp itself."""
+    from autograder.sandbox import runner
+
+    assert runner._leading(["/tmp", "/dev/shm"], ["/tmp/k/.venv/bin", "/tmp/k/.venv/lib/site", "/tmp/x"]) == [
+        "/tmp/k", "/tmp/k/.venv", "/tmp/k/.venv/lib"]
+    lead = tmp_path / "k"
+    lead.mkdir()
+    before = runner._inherited([str(tmp_path), str(lead)])
+    lead.chmod(0)
+    try:
+        assert runner._inherited([str(tmp_path), str(lead)]) != before
+    finally:
+        lead.chmod(0o755)
+    lead.rename(tmp_path / "moved")
+    (tmp_path / "k").mkdir()  # the same name, another folder
+    assert runner._inherited([str(tmp_path), str(lead)]) != before
