@@ -224,6 +224,13 @@ def _unconfined_reason(ready) -> str | None:
     return str(ready.get("unconfined")) if isinstance(ready, dict) and "unconfined" in ready else None
 
 
+def _nonblocking(fd: int) -> socket.socket:
+    """The judge's end of a runner's connection, received from the zygote."""
+    sock = socket.socket(fileno=fd)
+    sock.setblocking(False)
+    return sock
+
+
 class Pool:
     """The zygote of one grading run: forks a runner (a sandbox) per student (see runner.py)."""
 
@@ -293,9 +300,7 @@ class Pool:
     def spawn(self) -> tuple[int, socket.socket]:
         """A fresh runner: (its pid in the pool, the judge's end of its socket, non-blocking)."""
         pid, fd = self._ask({"op": "spawn", "limits": asdict(self.limits)}, want_fd=True)
-        sock = socket.socket(fileno=fd)
-        sock.setblocking(False)
-        return pid, sock
+        return pid, _nonblocking(fd)
 
     def renew(self, pid: int) -> socket.socket | None:
         """A new connection to runner ``pid``, served by a fresh student process in its sandbox
@@ -304,11 +309,7 @@ class Pool:
             _, fd = self._ask({"op": "renew", "pid": pid}, want_fd=False)
         except SandboxError:
             return None
-        if fd is None:
-            return None
-        sock = socket.socket(fileno=fd)
-        sock.setblocking(False)
-        return sock
+        return None if fd is None else _nonblocking(fd)
 
     def kill(self, pid: int) -> None:
         try:
@@ -355,16 +356,24 @@ class RunnerSession:
         self.deadline = deadline if deadline is not None else time.monotonic() + limits.student_budget
         self.out_of_time = False  # the budget ran out (set when a request was refused for it)
 
+    def _refused(self, seconds: float):
+        """None once a fresh student process has said "ready" within ``seconds``; otherwise the
+        runner is killed and what came instead (a frame, or None for nothing) is returned."""
+        try:
+            ready = _receive(self.sock.fileno(), time.monotonic() + seconds)
+        except (EOFError, TimeoutError, OSError):
+            ready = None
+        if isinstance(ready, dict) and ready.get("ready"):
+            return None
+        self.kill()
+        return ready or {}
+
     def _start(self) -> None:
         self.pid, self.sock = self.pool.spawn()
         self.loaded = set()
-        try:
-            ready = _receive(self.sock.fileno(), time.monotonic() + self.limits.start_timeout)
-        except (EOFError, TimeoutError, OSError):
-            ready = None
-        if not (isinstance(ready, dict) and ready.get("ready")):
-            self.kill()
-            reason = _unconfined_reason(ready)
+        refused = self._refused(self.limits.start_timeout)
+        if refused is not None:
+            reason = _unconfined_reason(refused)
             if reason:
                 raise Unconfined(f"student code cannot be confined on this machine ({reason}): {UNCONFINED_FIX}")
             raise SandboxError("a runner did not start (before any student code ran)")
@@ -428,14 +437,9 @@ class RunnerSession:
             return
         old, self.sock = self.sock, fresh
         try:  # no longer than a call: emptying a /tmp that the last file filled with files takes time
-            ready = _receive(self.sock.fileno(), time.monotonic() + min(self.limits.start_timeout,
-                                                                        self.limits.call_timeout))
-        except (EOFError, TimeoutError, OSError):
-            ready = None
+            self._refused(min(self.limits.start_timeout, self.limits.call_timeout))
         finally:  # only now: the old process, killed by the supervisor, must not end by itself first
             old.close()
-        if not (isinstance(ready, dict) and ready.get("ready")):
-            self.kill()
 
     def add_module(self, module: str, relative_path: str) -> None:
         self.paths[module] = relative_path
