@@ -383,7 +383,8 @@ def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[st
     except (AttributeError, OSError):  # no pidfd (Linux < 5.3): each file gets a new sandbox instead
         steer.close()
         steer = None
-    kept = scratch + _leading(scratch, bound)  # the folders emptying keeps
+    leading = _leading(scratch, bound)  # the folders emptying walks through and keeps
+    kept = scratch + leading
     initial = _inherited(kept)
     while True:
         student = os.fork()
@@ -399,7 +400,7 @@ def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[st
             if _inherited(kept) != initial:  # what a fresh process would inherit was changed
                 os._exit(0)  # the judge starts a new sandbox instead
             for path in scratch:
-                _empty(path, bound)
+                _empty(path, set(bound), set(leading))
         except BaseException:
             os._exit(0)
 
@@ -470,16 +471,17 @@ def _next_connection(student: int, steer: socket.socket | None) -> int | None:
     return None
 
 
-def _empty(path: str, mounts: list[str]) -> None:
+def _empty(path: str, mounts: set[str], leading: set[str]) -> None:
     """Remove everything the last student process left in ``path`` (its private tmpfs), but the
     read-only ``mounts`` bound in it (the Python installation, when the kit lives in /tmp) and the
-    folders that lead to them. Never follows a symbolic link."""
+    ``leading`` folders on the way to them (``_leading``), which are emptied in turn. Never follows
+    a symbolic link."""
     with os.scandir(path) as entries:
         for entry in list(entries):
             if entry.path in mounts:
                 continue
-            if any(m.startswith(entry.path + "/") for m in mounts):
-                _empty(entry.path, mounts)
+            if entry.path in leading:
+                _empty(entry.path, mounts, leading)
             elif entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
             else:
