@@ -371,7 +371,7 @@ def _grade_in_judges(subs: list[Submission], plan: Plan, pools: list[Pool], limi
     finally:
         for conn, (proc, _) in judges.items():
             conn.close()
-        for proc in (p for p in context.active_children()):
+        for proc in context.active_children():
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
