@@ -22,6 +22,7 @@ import pytest
 from gradkit import course as assignments
 from autograder.grade import Plan, grade_class
 from autograder.sandbox.judge import Limits, bwrap_path
+from autograder.sandbox.runner import SCRATCH
 from tests.kit import ROOT
 
 A = assignments.by_folder("01_activations")
@@ -126,6 +127,14 @@ CASES = {
         "try:\n    for _i in range(8):\n        with open(f'/tmp/hog{_i}', 'wb') as _f:\n            _f.write(b'x' * (15 << 20))\n"
         "    _TMPFS_FULL = False\nexcept OSError:\n    _TMPFS_FULL = True")
         .replace(RELU, RELU + "    if _HELD or _SHM >= 0 or not _TMPFS_FULL: return z * 0 - 1\n", 1), ()),
+    # Kernel memory no limit counts: empty files until the kernel refuses one. The inode bound of
+    # the student's /tmp and /dev/shm (runner.SCRATCH) stops it; relu breaks if it was not stopped.
+    "inode_flood": Case(at_import(
+        "import os\n_UNSTOPPED = []\nfor _d in ('/tmp', '/dev/shm'):\n    _n = 0\n    try:\n"
+        f"        while _n < {4 * max(n for _, _, n in SCRATCH)}:\n"
+        "            os.close(os.open(f'{_d}/e{_n}', os.O_CREAT | os.O_WRONLY))\n            _n += 1\n"
+        "        _UNSTOPPED.append(_d)\n    except OSError:\n        pass")
+        .replace(RELU, RELU + "    if _UNSTOPPED: return z * 0 - 1\n", 1), ()),
     "conftest_and_sitecustomize": Case(SOLUTION.replace(RELU, RELU + "    return None\n", 1), ("relu",), extra={
         "conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",
         "01_activations/conftest.py": f"open({MARKER!r}, 'w').write('conftest ran')\n",

@@ -3,7 +3,10 @@ budgets, the measured isolation, and no runner outliving a killed judge. In both
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
+import os
 import signal
 import socket
 import struct
@@ -442,6 +445,55 @@ def test_what_a_file_changes_in_its_sandbox_beyond_tmp_does_not_reach_the_next_f
     assert used["buffer"] == 20_000_000, used
 
 
+FLOOD = textwrap.dedent("""
+    import os
+
+    def flood(most):
+        \"\"\"Empty files in /tmp and /dev/shm until the kernel refuses one, or ``most`` in each.\"\"\"
+        got = {}
+        for d in ("/tmp", "/dev/shm"):
+            if not os.path.isdir(d):
+                continue
+            st, made, error = os.statvfs(d), 0, None
+            try:
+                while made < most:
+                    os.close(os.open(f"{d}/f{made}", os.O_CREAT | os.O_WRONLY, 0o600))
+                    made += 1
+            except OSError as exc:
+                error = exc.errno
+            got[d] = {"inodes": st.f_files, "free": st.f_ffree, "made": made, "errno": error}
+        return got
+""")
+
+
+def test_a_flood_of_empty_files_stops_at_the_inode_bound_and_the_next_file_is_clean(pool, tmp_path, monkeypatch):
+    """Each empty file costs the host about 1.25 KB of kernel memory that no size or memory limit
+    counts: the student's /tmp and /dev/shm are bounded in inodes (runner.SCRATCH). A file that makes
+    files until it fails gets ENOSPC once every free inode is taken (counted), and the student's
+    next file runs in the same sandbox, with an empty /tmp it can write to."""
+    from autograder.sandbox import runner
+
+    bounds = {folder: inodes for folder, _, inodes in runner.SCRATCH}
+    (tmp_path / "first.py").write_text(FLOOD)
+    (tmp_path / "second.py").write_text(FINDER + USER)
+    spawned = _spawns(monkeypatch, pool)
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=60.0))
+    try:
+        session.add_module("first", "first.py")
+        flooded = session.call(prepare_request("first", "flood", (4 * max(bounds.values()),), {})).value
+        session.renew()
+        session.add_module("second", "second.py")
+        found, used = _call(session, "found", "second"), _call(session, "use", "second")
+    finally:
+        session.close()
+    assert "/tmp" in flooded, flooded
+    for folder, got in flooded.items():
+        assert got["inodes"] == bounds[folder] and got["free"] > bounds[folder] - 64, (folder, got)
+        assert got["made"] == got["free"] and got["errno"] == errno.ENOSPC, (folder, got)
+    assert not [n for n in found["files"] if n.startswith("f")] and set(used["written"]) == set(flooded)
+    assert set(used["written"].values()) == {"x"} and len(spawned) == 1
+
+
 def test_a_runner_that_died_between_files_costs_a_new_sandbox_nothing_else(pool, tmp_path, monkeypatch):
     (tmp_path / "second.py").write_text(FINDER)
     spawned = _spawns(monkeypatch, pool)
@@ -513,3 +565,86 @@ def test_the_folders_that_lead_to_the_kit_in_tmp_are_watched_like_tmp(tmp_path):
     lead.rename(tmp_path / "moved")
     (tmp_path / "k").mkdir()  # the same name, another folder
     assert runner._inherited([str(tmp_path), str(lead)]) != before
+
+
+# --- what a student process would change in its supervisor, were the kernel to let it ------------
+
+IOPRIO = {"x86_64": (251, 252), "aarch64": (30, 31), "riscv64": (30, 31)}  # ioprio_set, ioprio_get
+
+
+def _ioprio(pid: int, value: int | None = None) -> int:
+    libc = ctypes.CDLL(None, use_errno=True)
+    set_, get = IOPRIO[os.uname().machine]
+    if value is not None:
+        assert libc.syscall(set_, 1, pid, value) == 0, ctypes.get_errno()
+    return libc.syscall(get, 1, pid)
+
+
+def _write_proc(pid: int, name: str, text: str) -> None:
+    with open(f"/proc/{pid}/{name}", "w") as fh:
+        fh.write(text)
+
+
+SUPERVISOR_CHANGES = {  # done from outside, as root: what a student process holding CAP_SYS_NICE could
+    "nice": lambda pid: os.setpriority(os.PRIO_PROCESS, pid, 12),
+    "scheduling": lambda pid: os.sched_setscheduler(pid, os.SCHED_BATCH, os.sched_param(0)),
+    "affinity": lambda pid: os.sched_setaffinity(pid, {min(os.sched_getaffinity(pid))}),
+    "io priority": lambda pid: _ioprio(pid, 3 << 13),  # the idle class
+    "oom_score_adj": lambda pid: _write_proc(pid, "oom_score_adj", "500"),
+    "timer slack": lambda pid: _write_proc(pid, "timerslack_ns", "7000000"),
+}
+
+
+def _attributes_of(pid: int) -> dict:
+    """What SUPERVISOR_CHANGES change, read from the host's /proc."""
+    def text(name):
+        with open(f"/proc/{pid}/{name}") as fh:
+            return fh.read().strip()
+
+    return {"nice": os.getpriority(os.PRIO_PROCESS, pid),
+            "scheduling": (os.sched_getscheduler(pid), os.sched_getparam(pid).sched_priority),
+            "affinity": sorted(os.sched_getaffinity(pid)), "io priority": _ioprio(pid),
+            "oom_score_adj": text("oom_score_adj"), "timer slack": text("timerslack_ns")}
+
+
+def _status(pid: int) -> dict:
+    with open(f"/proc/{pid}/status") as fh:
+        return dict(ln.rstrip("\n").split(":\t", 1) for ln in fh if ":\t" in ln)
+
+
+def _sandbox_of(pool, runner: int) -> tuple[int, int]:
+    """Host PIDs of (the supervisor, the student process) of the pool's runner ``runner`` (a PID
+    of the zygote's namespace): the runner waits for its supervisor, PID 1 of its own namespace."""
+    tree = {p: _status(p) for p in _pool_pids(pool.proc.pid) if _alive(p)}
+    waiter = [p for p, st in tree.items() if int(st["NSpid"].split()[-1]) == runner]
+    supervisor = [p for p, st in tree.items() if waiter and int(st["PPid"]) in waiter]
+    student = [p for p, st in tree.items() if supervisor and int(st["PPid"]) in supervisor]
+    assert len(supervisor) == 1 and len(student) == 1, (waiter, supervisor, student)
+    return supervisor[0], student[0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changes a supervisor from outside, which takes root")
+@pytest.mark.parametrize("attribute", sorted(SUPERVISOR_CHANGES))
+def test_a_supervisor_changed_beyond_tmp_ends_its_sandbox(pool, tmp_path, monkeypatch, attribute):
+    """A student process cannot change these in its supervisor (it lacks the capabilities that the
+    kernel wants and the supervisor keeps); were it to, the next file's process, forked from that
+    supervisor, would inherit the change. The supervisor's own check must end the sandbox instead:
+    the change is made here from outside, and the next file runs in a new sandbox, as it was."""
+    (tmp_path / "m.py").write_text("def f():\n    return 1\n")
+    spawned = _spawns(monkeypatch, pool)
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=60.0))
+    try:
+        session.add_module("m", "m.py")
+        assert _call(session, "f") == 1
+        supervisor, student = _sandbox_of(pool, session.pid)
+        fresh = _attributes_of(student)
+        SUPERVISOR_CHANGES[attribute](supervisor)
+        assert _attributes_of(supervisor)[attribute] != fresh[attribute]  # the change took
+        session.renew()
+        session.add_module("m", "m.py")
+        assert _call(session, "f") == 1
+        _, student = _sandbox_of(pool, session.pid)
+        assert _attributes_of(student) == fresh
+    finally:
+        session.close()
+    assert len(spawned) == 2  # a new sandbox, not a renewed process

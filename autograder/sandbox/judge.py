@@ -164,16 +164,24 @@ def runner_paths() -> tuple[list[str], Path]:
     return list(dict.fromkeys(p for p in paths if os.path.lexists(p))), site
 
 
+ZYGOTE_TMP = 64 << 20  # bytes of bubblewrap's /tmp, where only the zygote writes (matplotlib's cache)
+
+
 def bwrap_command() -> list[str]:
-    """bubblewrap arguments: read-only system, Python, NumPy, matplotlib and the runner; nothing else."""
+    """bubblewrap arguments: read-only system, Python, NumPy, matplotlib and the runner; nothing else.
+
+    bubblewrap's own tmpfs mounts (/tmp, /dev, the empty site-packages) take a size (``--size``) but
+    no inode bound: no student process writes in them. Each runner mounts its student's own /tmp and
+    /dev/shm over them, bounded in bytes and in inodes (runner.py, ``SCRATCH``), and remounts every
+    other mount read-only before any student code runs (the probe's "writable" list checks it)."""
     cmd = [bwrap_path(), "--die-with-parent", "--new-session", "--unshare-all", "--clearenv",
-           "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+           "--size", str(ZYGOTE_TMP), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     paths, site = runner_paths()
     for p in paths:
         if Path(p).is_relative_to(site):
             continue
         cmd += ["--symlink", os.readlink(p), p] if os.path.islink(p) and p in SYSTEM_PATHS else ["--ro-bind", p, p]
-    cmd += ["--tmpfs", str(site)]
+    cmd += ["--size", str(1 << 20), "--tmpfs", str(site)]
     for p in paths:
         if Path(p).is_relative_to(site):
             cmd += ["--ro-bind", p, p]

@@ -33,7 +33,9 @@ supervisor kills the student process, empties /tmp and /dev/shm and forks a fres
 sandbox, and nothing the old process wrote on its connection is read as the new one's. A student
 process runs as the same user as its supervisor, so it can lower the supervisor's rlimits
 (``prlimit``) and change the permissions of /tmp and /dev/shm themselves (and of the folders in
-them that lead to the kit, when it lives in /tmp): when it did, the supervisor exits instead of
+them that lead to the kit, when it lives in /tmp); the supervisor's nice value, scheduling, CPU
+affinity, I/O priority, oom_score_adj and timer slack want capabilities it lacks, and are watched
+all the same (``_attributes``). When any of these changed, the supervisor exits instead of
 forking, and the judge starts a new sandbox for the next file. A student process that ends by
 itself ends the namespace. Each student process sets its rlimits, drops every capability
 (bounding set, ambient, effective/permitted/inheritable), loads a seccomp filter (no
@@ -80,6 +82,8 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_SECCOMP = 1, 3, 4, 21
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 24, 38, 39, 47
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}
+SYS_IOPRIO_GET = {"x86_64": 252, "aarch64": 31, "riscv64": 31}
+IOPRIO_WHO_PROCESS = 1
 DEVICES = ("null", "zero", "full", "random", "urandom")
 DENIED = ("fork", "vfork", "clone", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "ptrace",
           "process_vm_readv", "process_vm_writev", "kexec_load", "init_module", "finit_module", "bpf",
@@ -89,7 +93,21 @@ DENIED = ("fork", "vfork", "clone", "mount", "umount2", "pivot_root", "chroot", 
           # memory no rlimit counts (shared memory lives in tmpfs, not in the address space)
           "memfd_create", "memfd_secret", "shmget", "shmat", "msgget", "semget", "mq_open")
 OPEN_FILES = 256  # descriptors of a student process (NumPy and matplotlib need a handful)
-SCRATCH = (("/tmp", "mode=1777,size=64m"), ("/dev/shm", "mode=1777,size=16m"))  # private, sized, per student
+# The student's own writable folders, private, per student: (folder, bytes, inodes). A tmpfs left
+# without nr_inodes allows about half of RAM in pages of files (3 million here), and an empty file
+# costs the kernel about 1.25 KB of memory no size or memory limit counts (its inode and dentry):
+# a million empty files cost the host 1.25 GB. Real solutions use none (the examples' 2,386 replies
+# found only the root of /tmp and /dev/shm in use); a kit cloned in /tmp adds its ~40 mount points
+# and the folders leading to them. One inode per 16 KB of size: 4,096 and 1,024, at most about
+# 6 MB of kernel memory per sandbox, hard links and symbolic links included (they count too).
+SCRATCH = (("/tmp", 64 << 20, 4096), ("/dev/shm", 16 << 20, 1024))
+ROOT_TMPFS = {"size": 1 << 20, "nr_inodes": 1024}  # the zygote's read-only root (no bubblewrap): ~40 binds and their folders
+DEV_TMPFS = {"size": 64 << 10, "nr_inodes": 64}  # its /dev: five devices
+
+
+def tmpfs_options(mode: int, size: int, nr_inodes: int) -> str:
+    """Mount options of a tmpfs bounded in bytes and in inodes (files, folders, links)."""
+    return f"mode={mode:o},size={size},nr_inodes={nr_inodes}"
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -242,9 +260,9 @@ def build_root(new_root: str, paths: list) -> None:
     symbolic links are recreated as links), fresh /proc, minimal /dev, empty /tmp. Must be PID 1
     of a PID namespace owned by the current user namespace (for /proc)."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_options(0o755, **ROOT_TMPFS))
     os.makedirs(f"{new_root}/tmp")  # first: the binds below may lie in /tmp (a kit cloned there)
-    _mount("tmpfs", f"{new_root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    _mount("tmpfs", f"{new_root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_options(0o1777, *SCRATCH[0][1:]))
     for path in paths:
         target = new_root + path
         if os.path.islink(path):
@@ -255,7 +273,7 @@ def build_root(new_root: str, paths: list) -> None:
     for d in ("proc", "dev"):
         os.makedirs(f"{new_root}/{d}", exist_ok=True)
     _mount("proc", f"{new_root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _mount("tmpfs", f"{new_root}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    _mount("tmpfs", f"{new_root}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, tmpfs_options(0o755, **DEV_TMPFS))
     for dev in DEVICES:
         open(f"{new_root}/dev/{dev}", "w").close()
         _mount(f"/dev/{dev}", f"{new_root}/dev/{dev}", None, MS_BIND)
@@ -350,23 +368,24 @@ def _isolate(fd: int, steer: socket.socket, zygote_pid: int, allow_unconfined: b
         return fd, False
     die_with_parent(zygote_pid)
     os.close(become_init(close_in_waiter=(fd, steer.fileno())))
+    own = _own_files()  # before /proc is replaced (by an empty tmpfs, under some bubblewrap set-ups)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     for shared in _mount_points():  # the world the zygote's runners share: nothing of it is writable
         _read_only(shared)
-    for path, options in SCRATCH:  # the only writable places: this student's own, sized tmpfs
+    for path, size, inodes in SCRATCH:  # the only writable places: this student's own, bounded tmpfs
         if os.path.isdir(path):
-            _private_tmpfs(path, options)
-    scratch = [path for path, _ in SCRATCH if os.path.isdir(path)]
+            _private_tmpfs(path, tmpfs_options(0o1777, size, inodes))
+    scratch = [path for path, _, _ in SCRATCH if os.path.isdir(path)]
     bound = [p for p in _mount_points() if any(p.startswith(path + "/") for path in scratch)]  # read before /proc goes
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:  # the kernel refuses a new /proc under some bubblewrap set-ups: hide the zygote's
-        _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k")
+        _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,nr_inodes=1")
     os.chdir("/tmp")
-    return _supervise(fd, steer, scratch, bound), True
+    return _supervise(fd, steer, scratch, bound, own), True
 
 
-def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[str]) -> int:
+def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[str], own: dict[str, int]) -> int:
     """The supervisor (PID 1): fork a student process serving ``fd`` (it returns there, with
     ``steer`` closed) and wait for it to end or for the zygote to send, on ``steer``, the
     connection of the student's next file (``{"op": "renew"}``, see ``Pool.renew``). Then the
@@ -377,7 +396,8 @@ def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[st
     supervisor never runs student code, and no student process holds ``steer``. If the last process
     changed what a fresh one would inherit beyond the contents of /tmp and /dev/shm (``_inherited``)
     the supervisor exits instead, and the judge starts a new sandbox. ``scratch``: the private tmpfs
-    folders; ``bound``: the read-only mounts in them, left as they are."""
+    folders; ``bound``: the read-only mounts in them, left as they are; ``own``: ``_own_files``,
+    closed in every student process."""
     try:
         os.close(os.pidfd_open(os.getpid()))
     except (AttributeError, OSError):  # no pidfd (Linux < 5.3): each file gets a new sandbox instead
@@ -385,19 +405,21 @@ def _supervise(fd: int, steer: socket.socket, scratch: list[str], bound: list[st
         steer = None
     leading = _leading(scratch, bound)  # the folders emptying walks through and keeps
     kept = scratch + leading
-    initial = _inherited(kept)
+    initial = _inherited(kept, own)
     while True:
         student = os.fork()
         if student == 0:
             if steer is not None:
                 steer.close()
+            for held in own.values():
+                os.close(held)
             return fd
         os.close(fd)
         fd = _next_connection(student, steer)
         if fd is None:
             os._exit(0)
         try:
-            if _inherited(kept) != initial:  # what a fresh process would inherit was changed
+            if _inherited(kept, own) != initial:  # what a fresh process would inherit was changed
                 os._exit(0)  # the judge starts a new sandbox instead
             for path in scratch:
                 _empty(path, set(bound), set(leading))
@@ -420,13 +442,49 @@ def _leading(scratch: list[str], bound: list[str]) -> list[str]:
     return sorted(leading)
 
 
-def _inherited(folders: list[str]):
+PROC_SELF = ("oom_score_adj", "timerslack_ns")  # what a fork copies that only /proc/self shows
+
+
+def _own_files() -> dict[str, int]:
+    """Read-only descriptors of this process's PROC_SELF files (those this kernel has)."""
+    own = {}
+    for name in PROC_SELF:
+        try:
+            own[name] = os.open(f"/proc/self/{name}", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            pass
+    return own
+
+
+def _io_priority() -> int | None:
+    number = SYS_IOPRIO_GET.get(os.uname().machine)
+    return None if number is None else libc.syscall(number, IOPRIO_WHO_PROCESS, 0)
+
+
+def _attributes(own: dict[str, int]) -> dict:
+    """This process's attributes that a fork copies and another process of the same user can
+    change: rlimits (``prlimit``; a lowered hard limit cannot be raised again), nice value, scheduling
+    policy and real-time priority, CPU affinity, I/O priority, and through ``own`` (``_own_files``)
+    oom_score_adj and timer slack. A student process lacks the capabilities (CAP_SYS_NICE,
+    CAP_SYS_RESOURCE) that its supervisor keeps and that the kernel wants for all but the rlimits;
+    they are checked all the same. The rest a fork copies is per process (umask, personality,
+    securebits, no_new_privs, seccomp, signal dispositions) or out of a student's reach (credentials,
+    cgroup, the session's autogroup, the UTS, IPC and network namespaces)."""
+    return {"rlimits": [resource.getrlimit(r) for r in RLIMITS],
+            "nice": os.getpriority(os.PRIO_PROCESS, 0),
+            "scheduling": (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority),
+            "affinity": sorted(os.sched_getaffinity(0)),
+            "io priority": _io_priority(),
+            **{name: os.pread(fd, 64, 0) for name, fd in own.items()}}
+
+
+def _inherited(folders: list[str], own: dict[str, int] | None = None):
     """What a student process can change in its sandbox that emptying /tmp and /dev/shm does not
-    undo, and that the next student process would inherit: the supervisor's own rlimits (a student
-    process runs as the same user as PID 1, so ``prlimit`` reaches it, and a lowered hard limit
-    cannot be raised again) and the ``folders`` emptying keeps (mode, owner, extended attributes
-    such as a default ACL; a folder renamed or removed raises, which ends the sandbox too)."""
-    limits = [resource.getrlimit(r) for r in RLIMITS]
+    undo, and that the next student process would inherit: the supervisor's own attributes
+    (``_attributes``: a student process runs as the same user as PID 1) and the ``folders`` emptying
+    keeps (mode, owner, extended attributes such as a default ACL; a folder renamed or removed
+    raises, which ends the sandbox too)."""
+    attributes = _attributes(own or {})
     kept = []
     for path in folders:
         st = os.stat(path, follow_symlinks=False)
@@ -436,7 +494,7 @@ def _inherited(folders: list[str]):
         except OSError as exc:
             attrs = {"": exc.errno}
         kept.append((st.st_ino, st.st_mode, st.st_uid, st.st_gid, attrs))
-    return limits, kept
+    return attributes, kept
 
 
 def _next_connection(student: int, steer: socket.socket | None) -> int | None:
@@ -549,7 +607,7 @@ def _in_scratch(path: str) -> bool:
     """Whether ``path`` lies on this student's own /tmp or /dev/shm (a kit cloned in /tmp has its
     venv's folders there: what the student writes in them no other runner sees)."""
     try:
-        return any(os.stat(path).st_dev == os.stat(p).st_dev for p, _ in SCRATCH if os.path.isdir(p))
+        return any(os.stat(path).st_dev == os.stat(p).st_dev for p, _, _ in SCRATCH if os.path.isdir(p))
     except OSError:
         return False
 
