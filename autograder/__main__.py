@@ -27,7 +27,8 @@ from pathlib import Path
 from gradkit.course import named
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
-from .sandbox.judge import CALL_TIMEOUT, Limits, Pool, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
+from .sandbox.judge import (CALL_TIMEOUT, Limits, Pool, SandboxError, SlowStart, Unconfined, bwrap_path, isolation,
+                            measure_isolation)
 from .intake.submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
 
@@ -135,7 +136,7 @@ def cmd_grade(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     use_bwrap = bwrap_path() is not None and not args.no_bwrap
-    limits = Limits(call_timeout=args.timeout, allow_unconfined=args.allow_unconfined)
+    limits = Limits(call_timeout=args.timeout, allow_unconfined=args.allow_unconfined, start_timeout=args.start_timeout)
     with lock, Pool(limits, use_bwrap, wait=False) as pool:  # its zygote starts while the checks load
         plan = Plan.build(only)
         plan.prepare()
@@ -144,6 +145,9 @@ def cmd_grade(args) -> int:
         except Unconfined as exc:
             print(f"error: {exc}. Nothing was graded.", file=sys.stderr)
             return 4
+        except SlowStart as exc:
+            print(f"error: {exc}. Nothing was graded; give it longer with --start-timeout.", file=sys.stderr)
+            return 5
         except SandboxError as exc:
             print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
                   file=sys.stderr)
@@ -173,6 +177,9 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
                 results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
         else:
             results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
+    except SlowStart as exc:
+        print(f"error: {exc}. Nothing was graded; give it longer with --start-timeout.", file=sys.stderr)
+        return 5
     except SandboxError as exc:
         print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
               file=sys.stderr)
@@ -218,6 +225,10 @@ def grade(argv=None) -> int:
                    help="students graded in parallel, at least 1 (default: cores)")
     g.add_argument("--timeout", type=_positive(float), default=CALL_TIMEOUT,
                    help=f"seconds allowed for one call, more than 0 (default: {CALL_TIMEOUT:g})")
+    g.add_argument("--start-timeout", type=_positive(float), default=Limits.start_timeout,
+                   help="seconds the sandbox may take to start (Python, NumPy and matplotlib in the runner pool, "
+                        f"the isolation probe) before the run stops with exit status 5 (default: {Limits.start_timeout:g}); "
+                        "one that cannot start stops at once with status 3")
     g.add_argument("--only", nargs="+", metavar="ASSIGNMENT",
                    help="grade only these assignments (folder names, or a prefix such as 01)")
     g.add_argument("--no-bwrap", action="store_true", help="do not use bubblewrap even if installed")

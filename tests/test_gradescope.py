@@ -118,6 +118,8 @@ def install(package: Path, root: Path) -> Path:
 
 
 def run_autograder(root: Path, python: str = sys.executable, env: dict | None = None):
+    """run_autograder as Gradescope runs it. The sandbox may take half the zip's time limit to start
+    (gradescope.start_timeout: 270 s of the default 540), so a busy machine costs time, not a fallback."""
     proc = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "GRADKIT_AUTOGRADER_ROOT": str(root), "GRADKIT_PYTHON": python,
                                **(env or {})})
@@ -131,9 +133,27 @@ def _correct(root):
         path.parent.mkdir(parents=True)
         path.write_text(SOLUTION[a.folder])
     if shutil.which("bwrap"):  # and a bubblewrap that cannot start, as in a container without namespaces
-        (root / "bin").mkdir()
-        (root / "bin" / "bwrap").write_text("#!/bin/sh\nexit 1\n")
-        (root / "bin" / "bwrap").chmod(0o755)
+        _bwrap_stub(root, "echo 'bwrap: No permissions to create new namespace' >&2; exit 1")
+
+
+def _bwrap_stub(root, body):
+    """bubblewrap on the run's PATH as a script that runs ``body``, then the real one."""
+    (root / "bin").mkdir()
+    (root / "bin" / "bwrap").write_text(f"#!/bin/sh\n{body}\nexec {shutil.which('bwrap')} \"$@\"\n")
+    (root / "bin" / "bwrap").chmod(0o755)
+
+
+OLD_START_DEADLINE = 60  # seconds the runner pool had to start before it was taken for a missing sandbox
+
+
+def _slow_start(root):
+    """One correct assignment, and a bubblewrap that sleeps past the old start deadline first: a
+    busy container, forced. (The zip's time limit, 540 s, gives the start 270 s.)"""
+    first = AVAILABLE[0]
+    path = root / "submission" / first.folder / f"{first.module}.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(SOLUTION[first.folder])
+    _bwrap_stub(root, f"sleep {OLD_START_DEADLINE + 5}")
 
 
 def _broken_zip(root):
@@ -149,7 +169,7 @@ def _broken_zip(root):
 
 def grade_examples(out: Path) -> Path:
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(ROOT / "examples"), "--out", str(out),
-                           "--jobs", "2", "--hidden-visibility", "after_published"],
+                           "--jobs", "2", "--hidden-visibility", "after_published", "--start-timeout", "600"],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
@@ -170,6 +190,8 @@ def runs(package, tmp_path_factory):
     case("broken", _broken_zip, env={"GRADKIT_HIDDEN_VISIBILITY": "hidden"})
     case("crash", lambda root: (root / "source" / "autograder" / "grade.py").write_text("raise RuntimeError('bug')\n"))
     case("no_python", python="/nonexistent/python3")
+    if shutil.which("bwrap"):
+        case("slow_start", _slow_start)
 
     def go(name):
         root, kw = cases[name]
@@ -177,7 +199,7 @@ def runs(package, tmp_path_factory):
             kw = {**kw, "env": {"PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}"}}
         return name, run_autograder(root, **kw)
 
-    with ThreadPoolExecutor(3) as pool:
+    with ThreadPoolExecutor(4) as pool:  # the slow start mostly sleeps
         examples = pool.submit(grade_examples, tmp_path_factory.mktemp("grades"))
         done = dict(pool.map(go, cases))
         done["examples"] = examples.result()
@@ -192,8 +214,20 @@ def test_correct_submission_scores_full_marks(runs):
     hidden = {t["name"] for t in data["tests"] if t["visibility"] != "visible"}
     assert hidden and {t["visibility"] for t in data["tests"] if t["name"] in hidden} == {"after_due_date"}
     assert "isolation:" in log and "/source/autograder" in log  # the zip's grader ran, not the checkout's
-    if shutil.which("bwrap"):  # bubblewrap could not start: graded again with process limits
-        assert "grading again with process limits only" in log
+    if shutil.which("bwrap"):  # bubblewrap cannot start: said so, with its reason, and graded again
+        assert "bubblewrap cannot start in this container (not a slow start" in log
+        assert "could not start" in log and "No permissions to create new namespace" in log
+        assert "grading again with the runner's own namespaces" in log
+
+
+@pytest.mark.skipif(not shutil.which("bwrap"), reason="needs bubblewrap")
+def test_a_slow_start_is_waited_for_not_graded_again_without_bubblewrap(runs):
+    data, log = runs["slow_start"]
+    assert not schema_problems(data)
+    assert data["score"] == pytest.approx(100), data["output"][-500:]
+    assert "grading again" not in log and "bubblewrap;" in log  # graded in bubblewrap, the first time
+    seconds = float(re.search(r"runner pool started in ([0-9.]+) s", log).group(1))
+    assert seconds > OLD_START_DEADLINE
 
 
 def test_broken_zip_submission_gets_credit_only_where_due(runs):
@@ -201,7 +235,7 @@ def test_broken_zip_submission_gets_credit_only_where_due(runs):
     assert not schema_problems(data)
     first, good, last = AVAILABLE[0], AVAILABLE[1], AVAILABLE[-1]
     assert data["score"] == pytest.approx(100) and len(data["tests"]) == N_CHECKS
-    assert "uploaded zip" in log and "grading again with process limits only" not in log
+    assert "uploaded zip" in log and "grading again" not in log
     out = {t["name"].split(" / ")[0]: t["output"] for t in data["tests"] if t["status"] == "failed"}
     assert "SyntaxError" in out[first.folder] and "imports torch" in out[last.folder] and good.folder not in out
     assert "refused zip entry" in data["output"]

@@ -21,8 +21,11 @@ other file of source/.
 One container is one student: ``run`` lays ``/autograder/submission`` out as
 ``SUBMISSIONS/student/`` (or ``SUBMISSIONS/student.zip`` when the student uploaded a single zip),
 runs the same ``python -m autograder grade`` as ``make grade`` (same checks, same sandbox:
-bubblewrap when it can start in the container, process limits otherwise) and copies that student's
-``results.json`` to ``results/results.json``. Whatever goes wrong, a valid results.json with
+bubblewrap when it can start in the container, the runner's own namespaces otherwise) and copies
+that student's ``results.json`` to ``results/results.json``. A slow start (a busy container) is
+waited for, up to half the time limit (``start_timeout``), and is never taken for a sandbox that
+cannot start: only one that stops (exit status 3) is graded again without bubblewrap; one still
+starting at the deadline (status 5) gets an error result saying so. Whatever goes wrong, a valid results.json with
 score 0 and the error in ``output`` is written (``run_autograder`` writes one itself if Python
 cannot even start).
 
@@ -324,10 +327,19 @@ def _one_assignment(folder: Path, assignment: str) -> str:
     return done
 
 
+def start_timeout(config: dict) -> float:
+    """Seconds the sandbox may take to start in the container: half of the run's time limit (at
+    least a minute). A busy container is slow, not without a sandbox: it is waited for, and the
+    other half is left for grading (or, if the sandbox cannot start at all, for grading again)."""
+    return max(60.0, float(config["time_limit"]) / 2)
+
+
 def _grade(python: str, source: Path, submissions: Path, out: Path, config: dict, no_bwrap: bool,
-           allow_unconfined: bool = False):
+           allow_unconfined: bool = False, deadline: float | None = None):
+    """``python -m autograder grade`` on ``submissions``, killed at ``deadline`` (time.monotonic())."""
     cmd = [python, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "1", "--no-plots",
-           "--timeout", str(config["timeout"]), "--hidden-visibility", config["hidden_visibility"]]
+           "--timeout", str(config["timeout"]), "--hidden-visibility", config["hidden_visibility"],
+           "--start-timeout", f"{start_timeout(config):g}"]
     if config.get("assignments"):
         cmd += ["--only", *config["assignments"]]
     if no_bwrap:
@@ -335,8 +347,8 @@ def _grade(python: str, source: Path, submissions: Path, out: Path, config: dict
     if allow_unconfined:
         cmd.append("--allow-unconfined")
     env = {**os.environ, "PYTHONPATH": str(source), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(cmd, cwd=source, env=env, capture_output=True, text=True,
-                          timeout=float(config["time_limit"]))
+    left = float(config["time_limit"]) if deadline is None else deadline - time.monotonic()
+    return subprocess.run(cmd, cwd=source, env=env, capture_output=True, text=True, timeout=max(1.0, left))
 
 
 def run(root: Path) -> int:
@@ -359,15 +371,22 @@ def run(root: Path) -> int:
             submissions, out = work / "submissions", work / "out"
             only = config["assignments"][0] if len(config.get("assignments", [])) == 1 else None
             print("submission: " + lay_out(root / "submission", submissions, only=only), flush=True)
-            proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False)
-            if proc.returncode == 3:  # the sandbox could not start here (e.g. no user namespaces)
-                print(proc.stdout + proc.stderr + "\nbubblewrap could not start in this container: "
-                      "grading again with process limits only", flush=True)
-                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True)
+            deadline = start + float(config["time_limit"])
+            proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False, deadline=deadline)
+            if proc.returncode == 3:  # the sandbox cannot start here (e.g. bubblewrap without namespaces)
+                print(proc.stdout + proc.stderr + "\nbubblewrap cannot start in this container (not a slow start: "
+                      "it stopped, saying why above): grading again with the runner's own namespaces", flush=True)
+                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, deadline=deadline)
             if proc.returncode == 4:  # no user namespaces either: one student, hidden checks unreadable here
                 print(proc.stdout + proc.stderr + "\nstudent code cannot be confined in this container: grading "
                       "unconfined (one student; the hidden checks are not readable by user nobody)", flush=True)
-                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, allow_unconfined=True)
+                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, allow_unconfined=True,
+                              deadline=deadline)
+            if proc.returncode == 5:  # a slow start: grading with less isolation would be as slow
+                print(proc.stdout + proc.stderr, flush=True)
+                raise RuntimeError(f"the sandbox was still starting after {start_timeout(config):g} s: the container "
+                                   "is too busy (a slow start, not a missing sandbox); nothing is wrong with the "
+                                   "submission: resubmit")
             print(proc.stdout, end="", flush=True)
             print(proc.stderr, end="", file=sys.stderr, flush=True)
             found = sorted(out.glob("students/*/results.json")) if out.is_dir() else []

@@ -34,7 +34,7 @@ import sysconfig
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
@@ -71,7 +71,7 @@ class Limits:
     memory: int = 2 * 1024**3  # address space of a runner, bytes
     cpu: int = 120  # CPU seconds of one student process (one file of a student)
     file_size: int = 16 * 1024**2  # largest file (or captured output) a runner may write, bytes
-    start_timeout: float = 60.0  # starting the zygote (Python, NumPy, matplotlib)
+    start_timeout: float = 300.0  # starting the zygote (Python, NumPy, matplotlib), a runner, the probe
     allow_unconfined: bool = False  # grade even where runners cannot be confined (the instructor accepts the risk)
 
 
@@ -113,6 +113,11 @@ class SandboxError(RuntimeError):
 
 class Unconfined(SandboxError):
     """Runners cannot be confined on this machine (neither bubblewrap nor user namespaces)."""
+
+
+class SlowStart(SandboxError):
+    """The runner pool (or the isolation probe) was still starting at its deadline: a busy machine,
+    not a missing sandbox (one that cannot start ends, and says so: SandboxError)."""
 
 
 UNCONFINED_FIX = ("install bubblewrap (apt-get install bubblewrap) or enable unprivileged user namespaces "
@@ -265,30 +270,51 @@ class Pool:
             cmd = [sys.executable, "-I", "-B", str(RUNNER), str(PROTOCOL_DIR), "--confine",
                    json.dumps(runner_paths()[0]), "--parent", str(os.getpid())] + options
         self.proc = subprocess.Popen(cmd, stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, env=env, cwd=self.home,
+                                     stderr=subprocess.PIPE, env=env, cwd=self.home,  # bubblewrap's errors
                                      start_new_session=True, close_fds=True)
+        os.set_blocking(self.proc.stderr.fileno(), False)
         theirs.close()
+        self.start_seconds: float | None = None  # how long the zygote took to say "ready"
         self.ctl = ours
         self.started = time.monotonic()
         if wait:
             self.ready()
 
     def ready(self) -> None:
-        """Wait for the zygote's "ready" (NumPy and matplotlib imported), once; SandboxError (or
-        Unconfined, with the fix) if it does not come within ``limits.start_timeout`` of its start."""
+        """Wait for the zygote's "ready" (NumPy and matplotlib imported), once, and note how long it
+        took (``start_seconds``). SlowStart if it is still starting ``limits.start_timeout`` after its
+        start; Unconfined (with the fix) or SandboxError (with bubblewrap's or Python's last words)
+        if it cannot start."""
         if self.is_ready:
             return
+        slow = False
         try:
             ready = _receive(self.ctl.fileno(), self.started + self.limits.start_timeout)
-        except (EOFError, TimeoutError, OSError):
+        except TimeoutError:
+            ready, slow = None, self.proc.poll() is None
+        except (EOFError, OSError):
             ready = None
         if not (isinstance(ready, dict) and ready.get("ready")):
+            said = self._last_words()
             self.close()
             reason = _unconfined_reason(ready)
             if reason:
                 raise Unconfined(f"student code cannot be confined on this machine ({reason}): {UNCONFINED_FIX}")
-            raise SandboxError("the runner pool did not start (before any student code ran)")
+            if slow:
+                raise SlowStart(f"the runner pool was still starting after {self.limits.start_timeout:g} s (a busy "
+                                "machine, not a missing sandbox; nothing was wrong with it but time)")
+            raise SandboxError("the runner pool could not start (before any student code ran)"
+                               + (f": {said}" if said else ""))
+        self.start_seconds = time.monotonic() - self.started
         self.is_ready = True
+
+    def _last_words(self) -> str:
+        """The end of what the pool's process wrote on its error output (bubblewrap's message)."""
+        try:
+            text = os.read(self.proc.stderr.fileno(), 1 << 16)
+        except (BlockingIOError, OSError, ValueError):
+            return ""
+        return " ".join(text.decode("utf-8", "replace").split())[-500:]
 
     def _ask(self, message: dict, want_fd: bool):
         with self.lock:
@@ -332,6 +358,7 @@ class Pool:
             pass
         self.proc.kill()
         self.proc.wait()
+        self.proc.stderr.close()
         try:
             self.ctl.close()
         except (AttributeError, OSError):
@@ -548,11 +575,19 @@ def measure_isolation(limits: Limits, use_bwrap: bool, extra_paths: list[str] = 
         if pool is None:
             pool = stack.enter_context(Pool(limits, use_bwrap))
         pool.ready()
-        session = RunnerSession(pool, Path("/nonexistent"), limits)
+        # part of the start: the probe's runner and its answer get the start's deadline, not a call's
+        patience = replace(limits, call_timeout=limits.start_timeout, student_budget=limits.start_timeout)
+        session = RunnerSession(pool, Path("/nonexistent"), patience)
         try:
             report = session.probe([p for _, p in named])
+        except StudentError as err:
+            if err.kind == "timeout":
+                raise SlowStart(f"the isolation probe did not answer within {limits.start_timeout:g} s (a busy "
+                                "machine, not a missing sandbox)") from None
+            raise SandboxError(f"the isolation probe's runner died ({err.message[:200]})") from None
         finally:
             session.close()
+    report["start_seconds"] = pool.start_seconds
     seen = set(report.get("seen", []))
     report["visible"] = sorted({k for k, p in named if p in seen})
     report["hidden"] = sorted({k for k, p in named if p not in seen} - set(report["visible"]))
@@ -587,4 +622,6 @@ def isolation(use_bwrap: bool, report: dict) -> list[str]:
         lines.append("NOT in force: " + ", ".join(missing))
     lines.append("wall-clock deadline on every send and receive, per call and per student; bounded replies; "
                  "CPU/memory/file-size limits")
+    if report.get("start_seconds") is not None:
+        lines.append(f"runner pool started in {report['start_seconds']:.1f} s")
     return lines
