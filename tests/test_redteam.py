@@ -226,7 +226,7 @@ def graded(request, tmp_path_factory):
     for marker in SHARED_MARKERS:
         Path(marker).unlink(missing_ok=True)
     plan = Plan.build(["01_activations"])
-    limits = Limits(call_timeout=3.0, student_budget=60.0)
+    limits = Limits(call_timeout=3.0, student_budget=60.0, start_timeout=600.0)  # generous: no case is about it
     results = grade_class(root / "class", plan, jobs=2, limits=limits, use_bwrap=request.param == "bwrap")
     return request.param, {r.student: r for r in results}, root
 

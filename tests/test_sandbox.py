@@ -26,6 +26,7 @@ from autograder.sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, me
 from tests.kit import ROOT
 
 MODES = [True, False] if bwrap_path() else [False]
+START = 600.0  # seconds every start-up here may take (pool, runner, renewal): none of these tests is about it
 
 
 def _pair():
@@ -69,7 +70,7 @@ def test_json_nested_too_deep_is_a_protocol_error_not_a_crash_of_the_judge():
 
 @pytest.fixture(scope="module", params=MODES, ids=lambda b: "bwrap" if b else "no-bwrap")
 def pool(request):
-    with Pool(Limits(call_timeout=3.0), request.param) as p:
+    with Pool(Limits(call_timeout=3.0, start_timeout=START), request.param) as p:
         yield p
 
 
@@ -107,7 +108,7 @@ MODULE = textwrap.dedent("""
 def _session(pool, tmp_path, **limits) -> RunnerSession:
     (tmp_path / "m.py").write_text(MODULE)
     (tmp_path / "n.py").write_text("X = 1\n\ndef f():\n    return X\n")
-    session = RunnerSession(pool, tmp_path, Limits(**dict({"call_timeout": 3.0}, **limits)))
+    session = RunnerSession(pool, tmp_path, Limits(**dict({"call_timeout": 30.0, "start_timeout": START}, **limits)))
     session.add_module("m", "m.py")
     session.add_module("n", "n.py")
     return session
@@ -164,7 +165,7 @@ def test_a_shared_deadline_spans_sessions(pool, tmp_path):
 
 @pytest.mark.parametrize("use_bwrap", MODES, ids=lambda b: "bwrap" if b else "no-bwrap")
 def test_the_probe_finds_the_runner_confined(use_bwrap, tmp_path):
-    report = measure_isolation(Limits(), use_bwrap, [str(tmp_path), str(ROOT / "examples")])
+    report = measure_isolation(Limits(start_timeout=START), use_bwrap, [str(tmp_path), str(ROOT / "examples")])
     assert report["visible"] == [] and "the class and output folders" in report["hidden"]
     assert "the host's /tmp" in report["hidden"] and "the grading process (/proc)" in report["hidden"]
     assert report["capabilities"] == 0 and report["seccomp"] and report["no_new_privs"]
@@ -187,6 +188,43 @@ def test_refusal_names_the_fix(monkeypatch):
     with pytest.raises(sandbox.Unconfined) as err:
         Pool(Limits(), False)
     assert "install bubblewrap" in str(err.value) and "--allow-unconfined" in str(err.value)
+
+
+def _stub(tmp_path, monkeypatch, use_bwrap: bool, body: str) -> None:
+    """Make the pool start through a shell script running ``body`` first (then, unless it exits,
+    what it replaces): bubblewrap on PATH, or the interpreter without it."""
+    real = sandbox.bwrap_path() if use_bwrap else sys.executable
+    stub = tmp_path / "bin" / ("bwrap" if use_bwrap else "python")
+    stub.parent.mkdir()
+    stub.write_text(f"#!/bin/sh\n{body}\nexec {real} \"$@\"\n")
+    stub.chmod(0o755)
+    if use_bwrap:
+        monkeypatch.setenv("PATH", f"{stub.parent}{os.pathsep}{os.environ['PATH']}")
+    else:
+        monkeypatch.setattr(sys, "executable", str(stub))
+
+
+@pytest.mark.parametrize("use_bwrap", MODES, ids=lambda b: "bwrap" if b else "no-bwrap")
+def test_a_slow_start_is_waited_for_and_told_apart_from_one_that_cannot_start(use_bwrap, tmp_path, monkeypatch):
+    """Forced, not left to the machine's load: a start that sleeps 3 s before the zygote runs is
+    waited for (and its time told); one still asleep at its deadline is a SlowStart; one that stops
+    is a SandboxError that says what bubblewrap (or Python) said."""
+    _stub(tmp_path, monkeypatch, use_bwrap, "sleep 3")
+    with Pool(Limits(start_timeout=300.0), use_bwrap) as pool:
+        report = measure_isolation(Limits(start_timeout=300.0), use_bwrap, pool=pool)
+    assert report["start_seconds"] >= 3 and report["visible"] == []
+    assert any(ln.startswith("runner pool started in") for ln in sandbox.isolation(use_bwrap, report))
+    monkeypatch.undo()
+    (tmp_path / "slow").mkdir()
+    _stub(tmp_path / "slow", monkeypatch, use_bwrap, "sleep 60")
+    with pytest.raises(sandbox.SlowStart, match="still starting after 2 s"):
+        Pool(Limits(start_timeout=2.0), use_bwrap)
+    monkeypatch.undo()
+    (tmp_path / "broken").mkdir()
+    _stub(tmp_path / "broken", monkeypatch, use_bwrap, "echo 'setting up uid map: Permission denied' >&2; exit 1")
+    with pytest.raises(sandbox.SandboxError, match="could not start.*setting up uid map") as err:
+        Pool(Limits(start_timeout=300.0), use_bwrap)
+    assert not isinstance(err.value, sandbox.SlowStart)
 
 
 DAEMON = """
@@ -229,7 +267,7 @@ def test_no_runner_outlives_a_killed_judge(use_bwrap, tmp_path):
             return got
         sandbox.Pool.spawn = spawn_and_tell
         grade_class(Path({str(tmp_path / "class")!r}), Plan.build(["01_activations"]), 1,
-                    sandbox.Limits(call_timeout=60, student_budget=600), use_bwrap={use_bwrap})
+                    sandbox.Limits(call_timeout=60, student_budget=600, start_timeout={START}), use_bwrap={use_bwrap})
     """)
     judge = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
     try:
@@ -303,7 +341,7 @@ def test_legitimate_replies_fit_the_bounds(monkeypatch):
     monkeypatch.setattr(sandbox, "_send", spy_send)
     monkeypatch.setattr(sandbox, "_receive", spy_receive)
     root = ROOT / "examples"
-    grade_class(root, Plan.build(None), 1, Limits(), bwrap_path() is not None)  # one judge: this process, spied on
+    grade_class(root, Plan.build(None), 1, Limits(start_timeout=START), bwrap_path() is not None)  # one judge: this process, spied on
     replies = [s for s in seen if len(s) == 4]
     assert replies
     worst_json = max(r[2] / (sandbox.REPLY_JSON_BASE + sandbox.REPLY_JSON_PER_REQUEST * r[0]) for r in replies)
@@ -373,14 +411,14 @@ def test_each_file_of_a_student_runs_in_a_fresh_process_with_an_empty_tmp(pool, 
     forged "ready" answers on its connection to be taken for the fresh process."""
     (tmp_path / "first.py").write_text(LEAVER if first == "leaver" else FORGER)
     (tmp_path / "second.py").write_text(FINDER)
-    fresh = RunnerSession(pool, tmp_path, Limits(call_timeout=3.0))
+    fresh = RunnerSession(pool, tmp_path, Limits(call_timeout=30.0, start_timeout=START))
     try:  # what a new sandbox's /tmp holds: nothing, or the folders that lead to the kit when it lives in /tmp
         fresh.add_module("second", "second.py")
         empty = _call(fresh, "found", "second")["files"]
     finally:
         fresh.close()
     spawned = _spawns(monkeypatch, pool)
-    session = RunnerSession(pool, tmp_path, Limits(call_timeout=3.0))
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=30.0, start_timeout=START))
     try:
         session.add_module("first", "first.py")
         try:
@@ -432,7 +470,7 @@ def test_what_a_file_changes_in_its_sandbox_beyond_tmp_does_not_reach_the_next_f
     forked from that supervisor into those folders, must not inherit any of it."""
     (tmp_path / "first.py").write_text(POISONERS[poison] + "\ndef pid():\n    return os.getpid() if 'os' in dir() else 0\n")
     (tmp_path / "second.py").write_text(USER)
-    session = RunnerSession(pool, tmp_path, Limits(call_timeout=5.0))
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=30.0, start_timeout=START))
     try:
         session.add_module("first", "first.py")
         _call(session, "pid", "first")
@@ -477,7 +515,7 @@ def test_a_flood_of_empty_files_stops_at_the_inode_bound_and_the_next_file_is_cl
     (tmp_path / "first.py").write_text(FLOOD)
     (tmp_path / "second.py").write_text(FINDER + USER)
     spawned = _spawns(monkeypatch, pool)
-    session = RunnerSession(pool, tmp_path, Limits(call_timeout=60.0))
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=60.0, start_timeout=START))
     try:
         session.add_module("first", "first.py")
         flooded = session.call(prepare_request("first", "flood", (4 * max(bounds.values()),), {})).value
@@ -514,7 +552,7 @@ def test_a_student_s_files_one_after_another_keep_one_sandbox(pool, tmp_path, mo
     takes the zygote's message even when the old process has ended by then)."""
     (tmp_path / "second.py").write_text(FINDER)
     spawned = _spawns(monkeypatch, pool)
-    session = RunnerSession(pool, tmp_path, Limits(call_timeout=3.0))
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=30.0, start_timeout=START))
     pids = set()
     try:
         for _ in range(20):
@@ -632,7 +670,7 @@ def test_a_supervisor_changed_beyond_tmp_ends_its_sandbox(pool, tmp_path, monkey
     the change is made here from outside, and the next file runs in a new sandbox, as it was."""
     (tmp_path / "m.py").write_text("def f():\n    return 1\n")
     spawned = _spawns(monkeypatch, pool)
-    session = RunnerSession(pool, tmp_path, Limits(call_timeout=60.0))
+    session = RunnerSession(pool, tmp_path, Limits(call_timeout=60.0, start_timeout=START))
     try:
         session.add_module("m", "m.py")
         assert _call(session, "f") == 1
