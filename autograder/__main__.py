@@ -24,12 +24,20 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradkit.course import named
+from gradkit.course import KIT, named
+
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
 from .sandbox.judge import (CALL_TIMEOUT, Limits, Pool, SandboxError, SlowStart, Unconfined, bwrap_path, isolation,
                             measure_isolation)
 from .intake.submissions import OUTPUT_MARK, looks_like_one_submission, scan
+
+
+KIT_FOLDERS = {  # the kit's own folders that look like one submission, and what they are
+    KIT / "assignments": "the kit's release of the assignments (the stubs students start from)",
+    KIT / "solutions": "the kit's reference solutions",
+    KIT / "source": "the kit's instructor masters (the assignments' sources and checks)",
+}
 
 
 def _progress(total: int):
@@ -90,6 +98,10 @@ def preflight(root: Path, out: Path):
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder; give the folder that holds one folder or .zip per student")
     inside = looks_like_one_submission(root)
+    if inside and root.resolve() in KIT_FOLDERS:
+        raise UsageError(f"{root} is {KIT_FOLDERS[root.resolve()]}, not a class of submissions (it holds "
+                         f"{', '.join(inside)}). Give the folder that holds one folder or .zip per student, e.g. the "
+                         f"bundled class: python -m autograder grade {KIT / 'examples'}")
     if inside:
         raise UsageError(f"{root} looks like one student's submission (it holds {', '.join(inside)}), not a "
                          f"folder of submissions. To grade the class, give the folder that holds every student's "

@@ -46,7 +46,8 @@ from gradkit.protocol import forbidden_imports, forbidden_message
 from .report import STATE, student_dir, write_atomic
 from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .intake.student_text import ParserExhausted, parse_untrusted
-from .intake.submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize
+from .intake.submissions import (Candidate, Submission, content_hash, discover, grader_reach, materialize,
+                                 missing_message)
 
 
 @dataclass
@@ -159,7 +160,7 @@ def grade_student(sub: Submission, plan: Plan, limits: Limits, pool: Pool, workd
                 return saved
         for a, checks in plan.items:
             result.outcomes[a.folder] = _grade_assignment(a, checks, files.get(a.folder, []), files_dir, session,
-                                                          result)
+                                                          result, missing_message(a.folder, a.module, sub))
     finally:
         session.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -175,14 +176,15 @@ def _flat(files: dict[str, list[Candidate]]) -> dict[str, Path]:
 
 
 def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, session: RunnerSession,
-                      result: StudentResult) -> list[Outcome]:
+                      result: StudentResult, missing: str) -> list[Outcome]:
     """The outcomes of assignment ``a``: its file graded (each in a fresh student process), the best kept.
 
-    Sets ``result.status[a.folder]``; an unexpected error costs this assignment only.
+    Sets ``result.status[a.folder]``; an unexpected error costs this assignment only. ``missing`` is
+    what every check says when there is no file to grade.
     """
     if not candidates:
         result.status[a.folder] = "not submitted"
-        return failed_all(checks, f"not submitted: no {a.folder}/{a.module}.py in the submission", "missing")
+        return failed_all(checks, missing, "missing")
     graded = []
     for cand in candidates:
         try:

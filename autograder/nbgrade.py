@@ -35,8 +35,7 @@ import sys
 import tempfile
 import time
 import warnings
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from gradkit import course as registry
 from gradkit.course import KIT
@@ -44,27 +43,10 @@ from .build.notebooks import (build, fill_answers, generate_assignment, has_note
                         write_course_source)
 from .report import csv_text, write_atomic
 from .intake.student_text import find_notebook
+from .intake.hand_in import TooLarge, Unreadable, open_hand_in
 from .intake.submissions import MAX_NOTEBOOK, scan
 
 COURSE = KIT / "build" / "nbgrader"
-
-
-def _notebooks_of(entry: Path) -> dict[str, bytes]:
-    """{relative posix path: bytes (at most MAX_NOTEBOOK + 1)} of the .ipynb files of a student's
-    folder or zip; symlinks, absolute and ``..`` zip entries are skipped."""
-    if entry.is_dir():
-        return {p.relative_to(entry).as_posix(): p.read_bytes()[:MAX_NOTEBOOK + 1] for p in entry.rglob("*.ipynb")
-                if p.is_file() and not p.is_symlink() and ".ipynb_checkpoints" not in p.parts}
-    out = {}
-    with zipfile.ZipFile(entry) as zf:
-        for info in zf.infolist()[:5000]:
-            name = info.filename.replace("\\", "/")
-            if (info.is_dir() or not name.endswith(".ipynb") or name.startswith("/")
-                    or ".." in PurePosixPath(name).parts or (info.external_attr >> 16) & 0o170000 == 0o120000):
-                continue
-            with zf.open(info) as fh:
-                out[name] = fh.read(MAX_NOTEBOOK + 1)
-    return out
 
 
 def collect(submitted: Path, folders: list[str], course: Path) -> tuple[dict[str, list[str]], list[str]]:
@@ -75,26 +57,36 @@ def collect(submitted: Path, folders: list[str], course: Path) -> tuple[dict[str
     got: dict[str, list[str]] = {f: [] for f in folders}
     intake = scan(submitted)
     notes = [f"skipped {name!r}: {why}" for name, why in intake.skipped]
+    modules = {f: registry.by_folder(f).module for f in folders}
     for sub in intake.submissions:
-        entry, student = sub.path, sub.folder
+        student, found = sub.folder, []
         try:
-            files = _notebooks_of(entry)
-        except (OSError, zipfile.BadZipFile) as exc:
+            hand_in = open_hand_in(sub.path, modules, found)
+        except Exception as exc:  # not a zip, an unreadable folder, ...
             notes.append(f"{student}: could not read the submission ({type(exc).__name__}: {exc})")
             continue
-        for folder in folders:
-            name = find_notebook(sorted(files), folder)
-            if name is None:
-                continue
-            if len(files[name]) > MAX_NOTEBOOK:
-                notes.append(f"{student}: {name} is larger than {MAX_NOTEBOOK >> 20} MB; not graded")
-                continue
-            dest = course / "submitted" / student / folder
-            if dest.exists():
-                shutil.rmtree(dest)
-            dest.mkdir(parents=True)
-            (dest / f"{folder}.ipynb").write_bytes(files[name])
-            got[folder].append(student)
+        with hand_in:
+            for folder in folders:
+                name = find_notebook(hand_in.names, folder)
+                if name is None:
+                    continue
+                try:
+                    data = hand_in.read(name, MAX_NOTEBOOK)
+                    if len(data) > MAX_NOTEBOOK:
+                        raise TooLarge(len(data))
+                except TooLarge:
+                    notes.append(f"{student}: {name} is larger than {MAX_NOTEBOOK >> 20} MB; not graded")
+                    continue
+                except Unreadable as exc:  # one notebook: that assignment only
+                    notes.append(f"{student}: {name} was not graded: {exc}")
+                    continue
+                dest = course / "submitted" / student / folder
+                if dest.exists():
+                    shutil.rmtree(dest)
+                dest.mkdir(parents=True)
+                (dest / f"{folder}.ipynb").write_bytes(data)
+                got[folder].append(student)
+        notes += [f"{student}: {n}" for n in found]
     return got, notes
 
 

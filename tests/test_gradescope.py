@@ -351,10 +351,17 @@ UPLOADS = {"file_at_root": _upload_file_at_root, "renamed_notebook": _upload_ren
            "repository_file_at_top": _upload_repository_with_file_at_top}
 
 
+def _upload_text_only(sub):
+    (sub / "answers.txt").write_text("batchnorm: see my notebook\n")
+
+
+NOT_GRADED = {"text_only": _upload_text_only}
+
+
 @pytest.fixture(scope="module")
 def one_runs(one_package, tmp_path_factory):
     roots = {}
-    for name, prepare in UPLOADS.items():
+    for name, prepare in {**UPLOADS, **NOT_GRADED}.items():
         roots[name] = install(one_package, tmp_path_factory.mktemp(name))
         prepare(roots[name] / "submission")
     with ThreadPoolExecutor(2) as pool:
@@ -374,3 +381,12 @@ def test_one_assignment_zip_grades_each_upload_out_of_100(one_runs, upload):
         assert f"graded as {ONE.folder}/{ONE.module}.py" in log
     if upload == "renamed_notebook":
         assert f"Copy of {ONE.folder}.ipynb is graded as {ONE.folder}'s notebook" in log
+
+
+def test_an_upload_with_nothing_to_grade_is_told_what_it_held_and_what_is_taken(one_runs):
+    data, _ = one_runs["text_only"]
+    assert not schema_problems(data) and data["score"] == 0 and data["tests"]
+    for t in data["tests"]:
+        out = t["output"]
+        assert "not submitted" in out and "which holds answers.txt" in out, out
+        assert f"{ONE.module}.py" in out and f"{ONE.folder}.ipynb" in out and "a zip or a repository" in out, out

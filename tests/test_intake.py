@@ -11,11 +11,13 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from autograder import report
-from autograder.intake.submissions import scan, student_folder
+from autograder.intake.submissions import materialize, scan, student_folder
+from gradkit import course
 from tests.kit import ROOT
 
 A1 = "01_activations"
@@ -262,3 +264,166 @@ def test_names_that_are_not_utf8_are_graded_and_shown_escaped(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open(encoding="utf-8"))}
     assert rows["bad\\xffname"]["01_activations"] == rows["dave"]["01_activations"] == "100"
+
+
+@pytest.mark.parametrize("folder", ["assignments", "solutions", "source"])
+def test_the_kits_own_folders_are_named_for_what_they_are(folder, tmp_path):
+    """``grade assignments`` once suggested grading the kit's own root as the class."""
+    proc = _grade(ROOT / folder, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "the kit's" in proc.stderr and "not a class" in proc.stderr, proc.stderr
+    assert f"grade {ROOT / 'examples'}" in proc.stderr and f"grade {ROOT}\n" not in proc.stderr + "\n"
+    assert not (tmp_path / "out").exists()
+
+
+# --- reading a hand-in: every read guarded, expected paths first ------------------------------------
+
+SEVEN = {a.folder: a.module for a in course.available()}
+SOLVED = {f: (ROOT / "solutions" / f / f"{m}.py").read_bytes() for f, m in SEVEN.items()}
+LAST = list(SEVEN)[-1]
+LAST_ENTRY = f"{LAST}/{SEVEN[LAST]}.py"
+
+
+def _seven_zip(path, method=zipfile.ZIP_DEFLATED, before=()):
+    with zipfile.ZipFile(path, "w", method) as zf:
+        for name in before:
+            zf.writestr(name, b"")
+        for f, m in SEVEN.items():
+            zf.writestr(f"{f}/{m}.py", SOLVED[f])
+
+
+def _patch_entry(path, entry, local=None, central=None, data=None):
+    """Rewrite bytes of one zip entry: ``local``/``central`` {offset in its header: bytes},
+    ``data`` a function of its stored bytes (same length)."""
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(entry)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for off, b in (local or {}).items():
+        raw[info.header_offset + off:info.header_offset + off + len(b)] = b
+    if data:
+        raw[start:start + info.compress_size] = data(bytes(raw[start:start + info.compress_size]))
+    name, at = entry.encode(), raw.find(b"PK\x01\x02")
+    while at >= 0:
+        if raw[at + 46:at + 46 + len(name)] == name:
+            for off, b in (central or {}).items():
+                raw[at + off:at + off + len(b)] = b
+        at = raw.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(raw))
+
+
+def _flip(data):
+    return bytes(b ^ 0xFF if 10 <= i < 60 else b for i, b in enumerate(data))
+
+
+DAMAGE = {  # zip -> (how it is damaged, words the note on LAST_ENTRY says)
+    "broken_deflate": (lambda p: _patch_entry(p, LAST_ENTRY, data=_flip), "damaged"),
+    "bad_crc": (lambda p: _patch_entry(p, LAST_ENTRY, data=lambda d: d[:-1] + bytes([d[-1] ^ 1])), "damaged"),
+    "encrypted": (lambda p: _patch_entry(p, LAST_ENTRY, local={6: b"\x01"}, central={8: b"\x01"}), "encrypted"),
+    "unknown_method": (lambda p: _patch_entry(p, LAST_ENTRY, local={8: b"\x09\x00"}, central={10: b"\x09\x00"}),
+                       "compressed with a method"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGE)
+def test_one_unreadable_zip_entry_costs_its_own_assignment(case, tmp_path):
+    damage, words = DAMAGE[case]
+    (tmp_path / "class").mkdir()
+    path = tmp_path / "class" / "s.zip"
+    _seven_zip(path, zipfile.ZIP_STORED if case == "bad_crc" else zipfile.ZIP_DEFLATED)
+    damage(path)
+    sub = scan(tmp_path / "class").submissions[0]
+    files = materialize(sub, SEVEN, tmp_path / "files")
+    assert sorted(files) == [f for f in SEVEN if f != LAST], sub.notes
+    (note,) = [n for n in sub.notes if LAST_ENTRY in n]
+    assert words in note and "not graded" in note, note
+
+
+def test_a_truncated_zip_says_so(tmp_path):
+    (tmp_path / "class").mkdir()
+    path = tmp_path / "class" / "s.zip"
+    _seven_zip(path)
+    path.write_bytes(path.read_bytes()[:-100])  # its list of entries cut off
+    sub = scan(tmp_path / "class").submissions[0]
+    assert materialize(sub, SEVEN, tmp_path / "files") == {}
+    assert any("could not read the submission" in n and "damaged" in n for n in sub.notes), sub.notes
+
+
+def test_junk_before_the_modules_costs_nothing(tmp_path):
+    (tmp_path / "class").mkdir()
+    _seven_zip(tmp_path / "class" / "s.zip", before=[f"data/{i}.txt" for i in range(6000)])
+    sub = scan(tmp_path / "class").submissions[0]
+    assert sorted(materialize(sub, SEVEN, tmp_path / "files")) == list(SEVEN), sub.notes
+
+
+def _as_nobody(fn, *args):
+    """``fn(*args)`` (JSON-able) in a child process run as user and group 65534 when this one is
+    root (as most instructors grade: not as root), else as this user."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        os.close(r)
+        try:
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setresgid(65534, 65534, 65534)
+                os.setresuid(65534, 65534, 65534)
+            out = json.dumps(fn(*args)).encode()
+        except BaseException as exc:  # noqa: BLE001
+            out = json.dumps({"error": repr(exc)}).encode()
+        while out:
+            out = out[os.write(w, out):]
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 1 << 16):
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def _intake(root):
+    """{student: ([folders with a file to grade], notes)} of the class at ``root``."""
+    import tempfile
+
+    out = {}
+    for sub in scan(Path(root)).submissions:
+        with tempfile.TemporaryDirectory() as tmp:
+            out[sub.student] = (sorted(materialize(sub, SEVEN, Path(tmp))), sub.notes)
+    return out
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder user 65534 can read (pytest's own is its owner's alone)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="gradkit-intake-"))
+    path.chmod(0o755)
+    yield path
+    for p in path.rglob("*"):
+        if p.is_dir() and not p.is_symlink():
+            p.chmod(0o755)
+    shutil.rmtree(path)
+
+
+def test_an_unreadable_folder_or_file_costs_only_what_it_holds(shared_tmp):
+    root = shared_tmp / "class"
+    for student in ("private_folder", "private_file", "locked"):
+        for f, m in SEVEN.items():
+            (root / student / f).mkdir(parents=True)
+            (root / student / f / f"{m}.py").write_bytes(SOLVED[f])
+    (root / "private_folder" / "zz_private").mkdir()
+    (root / "private_folder" / "zz_private" / "x.py").write_text("x = 1\n")
+    (root / "private_folder" / "zz_private").chmod(0)
+    (root / "private_file" / LAST_ENTRY).chmod(0)
+    (root / "locked").chmod(0)
+    as_root = _intake(root)  # warms every import the child needs, too
+    got = _as_nobody(_intake, str(root))
+    assert "error" not in got, got
+    assert got["private_folder"][0] == list(SEVEN) and any("zz_private/" in n for n in got["private_folder"][1])
+    if os.geteuid() == 0:  # root reads everything: the same hand-ins are whole
+        assert as_root["private_file"][0] == as_root["locked"][0] == list(SEVEN)
+    assert got["private_file"][0] == [f for f in SEVEN if f != LAST]
+    assert any(LAST_ENTRY in n and "PermissionError" in n for n in got["private_file"][1]), got["private_file"]
+    assert got["locked"][0] == [] and any("could not be read" in n for n in got["locked"][1])

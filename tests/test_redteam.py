@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,3 +277,100 @@ def test_gradebook_is_whole_after_a_hostile_class(graded, tmp_path):
     report.write_class(tmp_path, list(results.values()), plan, ["test"], 1.0)
     rows = list(csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
     assert rows[0] == ["student", "01_activations", "total", "folder"] and len(rows) == len(CASES) + 1
+
+
+# --- messy and hostile hand-ins of all seven assignments: the intake --------------------------------
+# Files at the expected paths are graded whatever else a hand-in holds, and one file that cannot
+# be read costs its own assignment only. Built once (sparse files, empty junk), graded in both modes.
+
+from tests.test_intake import LAST, LAST_ENTRY, SEVEN, SOLVED, _flip, _patch_entry, _seven_zip  # noqa: E402
+
+FIRST = next(iter(SEVEN))
+MESSY = {  # student -> (assignments that score 0, words one of its notes or messages must hold)
+    "venv_beside": ((), "venv/"),
+    "junk_zip_first": ((), None),
+    "corrupt_entry": ((LAST,), f"{LAST_ENTRY} was not graded: it is damaged"),
+    "encrypted_entry": ((LAST,), f"{LAST_ENTRY} was not graded: it is encrypted"),
+    "fifo_module": ((FIRST,), "is a FIFO"),
+    "zip_in_zip": (tuple(SEVEN), "a zip inside a submission is not opened"),
+    "decoys": ((), "larger than"),
+    "txt_only": (tuple(SEVEN), "which holds notes.txt"),
+}
+
+
+def _seven(folder: Path) -> None:
+    for f, m in SEVEN.items():
+        (folder / f).mkdir(parents=True, exist_ok=True)
+        (folder / f / f"{m}.py").write_bytes(SOLVED[f])
+
+
+@pytest.fixture(scope="module")
+def messy_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("messy") / "class"
+    _seven(root / "venv_beside")
+    (root / "venv_beside" / "venv").mkdir()
+    for i in range(25_000):  # sorts after every assignment folder; more than one folder's share of the search
+        (root / "venv_beside" / "venv" / f"f{i}.txt").touch()
+    root.mkdir(exist_ok=True)
+    _seven_zip(root / "junk_zip_first.zip", before=[f"data/{i}.txt" for i in range(6000)])
+    _seven_zip(root / "corrupt_entry.zip")
+    _patch_entry(root / "corrupt_entry.zip", LAST_ENTRY, data=_flip)
+    _seven_zip(root / "encrypted_entry.zip")
+    _patch_entry(root / "encrypted_entry.zip", LAST_ENTRY, local={6: b"\x01"}, central={8: b"\x01"})
+    _seven(root / "fifo_module")
+    fifo = root / "fifo_module" / FIRST / f"{SEVEN[FIRST]}.py"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    _seven_zip(root / "inner.zip")
+    with zipfile.ZipFile(root / "zip_in_zip.zip", "w") as zf:
+        zf.write(root / "inner.zip", "hw.zip")
+    (root / "inner.zip").unlink()
+    _seven(root / "decoys")
+    for f, m in SEVEN.items():  # four 2 GB files named like the module, and a 2 GB notebook, beside each
+        for k in range(4):
+            (root / "decoys" / f"old{k}" / f).mkdir(parents=True)
+            with open(root / "decoys" / f"old{k}" / f / f"{m}.py", "wb") as fh:
+                fh.truncate(2 << 30)
+        with open(root / "decoys" / f / f"{f}.ipynb", "wb") as fh:
+            fh.truncate(2 << 30)
+    (root / "txt_only").mkdir()
+    (root / "txt_only" / "notes.txt").write_text("I did it on paper\n")
+    return root
+
+
+@pytest.fixture(scope="module", params=MODES)
+def messy_graded(request, messy_class):
+    limits = Limits(call_timeout=5.0, student_budget=200.0)
+    results = grade_class(messy_class, Plan.build(), jobs=2, limits=limits, use_bwrap=request.param == "bwrap")
+    return {r.student: r for r in results}
+
+
+@pytest.mark.parametrize("student", list(MESSY))
+def test_a_messy_hand_in_earns_what_its_readable_files_earn(messy_graded, student):
+    lost, words = MESSY[student]
+    r = messy_graded[student]
+    for folder in SEVEN:
+        assert r.score(folder) == (0 if folder in lost else 100), (folder, r.status, r.notes)
+    said = r.notes + [o.message for outs in r.outcomes.values() for o in outs[:1]]
+    assert words is None or any(words in n for n in said), said
+
+
+def _intake_peak_kb(root: Path, student: str, tmp: Path) -> int:
+    program = ("import resource, sys; from pathlib import Path; from gradkit import course; "
+               "from autograder.intake.submissions import scan, materialize; "
+               "sub = [s for s in scan(Path(sys.argv[1])).submissions if s.student == sys.argv[2]][0]; "
+               "files = materialize(sub, {a.folder: a.module for a in course.available()}, Path(sys.argv[3])); "
+               "assert len(files) == 7, sub.notes; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", program, str(root), student, str(tmp)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return int(proc.stdout.split()[-1])
+
+
+def test_decoys_cost_the_intake_no_memory(messy_class, tmp_path):
+    """35 sparse 2 GB decoys (each module's name four times, each notebook's once) once cost the
+    intake 700 MB: every candidate was read to the notebook limit, all held at once. Now each is
+    refused from its size; the intake of the decoys costs what the same hand-in without them does."""
+    plain = _intake_peak_kb(messy_class, "junk_zip_first", tmp_path / "plain")
+    decoys = _intake_peak_kb(messy_class, "decoys", tmp_path / "decoys")
+    assert decoys < plain + 32 * 1024, (plain, decoys)  # the old intake: plain + about 700 MB

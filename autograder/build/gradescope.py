@@ -270,7 +270,9 @@ def lay_out(submission: Path, submissions: Path, student: str = "student", only:
 
     A single uploaded zip (and no .py or .ipynb file beside it) becomes ``<student>.zip``, for the
     grader's safe unzipping; anything else is copied as ``<student>/``: directories, .py files and
-    notebooks only, symbolic links kept as links (the grader never follows them). When the zip
+    notebooks, and every other regular file by its name alone (empty: the grader reads only .py and
+    .ipynb files, and says what an upload with none of them held), symbolic links kept as links
+    (the grader never follows them). When the zip
     grades one assignment (``only``, its folder), a module file at the upload's top
     (``batchnorm.py``) is where that assignment expects it, and one notebook that the intake would
     not recognise by its name (``Copy of 04_batchnorm.ipynb``) is graded as that assignment's
@@ -293,10 +295,16 @@ def lay_out(submission: Path, submissions: Path, student: str = "student", only:
             if os.path.islink(p):
                 keep.append(n.endswith(".py"))  # copied as a link: the grader refuses it with a note
             else:
-                keep.append(os.path.isdir(p) or n.endswith(GRADED_SUFFIXES) and os.path.isfile(p))
+                keep.append(os.path.isdir(p) or os.path.isfile(p))
         return [n for n, k in zip(names, keep) if not k]
 
-    shutil.copytree(submission, submissions / student, symlinks=True, ignore=ignore)
+    def copy(src, dst):  # any other file by its name alone, so that the grader's notes can name it
+        if src.endswith(GRADED_SUFFIXES):
+            shutil.copy2(src, dst)
+        else:
+            open(dst, "xb").close()
+
+    shutil.copytree(submission, submissions / student, symlinks=True, ignore=ignore, copy_function=copy)
     count = sum(1 for p in (submissions / student).rglob("*.py"))
     done = f"graded the uploaded folder ({count} .py files)"
     if only:

@@ -6,7 +6,10 @@ assignments' notebooks (``01_activations/01_activations.ipynb``), whose code cel
 (``student_text.module_from_notebook``; nothing is executed). A student's folder is data, never
 configuration: only the expected module files are copied out (no conftest.py, sitecustomize.py or
 shadow modules come along), symlinks are not followed, and zip entries that are absolute, contain
-``..``, are links, or are too large are refused with a note.
+``..``, are links, or are too large are refused with a note. Listing and reading a hand-in is
+``hand_in``'s: files at the expected paths are graded whatever else the hand-in holds (the search
+beyond them is bounded, not the grade), and a file that cannot be read costs its own assignment,
+with a note naming it.
 
 The release folder holds both the stub module and the notebook, so a notebook student hands in
 both. Of the two, the grader takes the one the student worked on: a file that is still the
@@ -30,16 +33,14 @@ import ast
 import hashlib
 import os
 import re
-import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gradkit import course
+from .hand_in import TooLarge, Unreadable, open_hand_in, some
 from .student_text import MAX_FILE, find_notebook, module_from_notebook, parse_untrusted
-
-MAX_ZIP_ENTRIES = 5000
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Submission:
     path: Path  # the folder or the zip
     notes: list[str] = field(default_factory=list)
     folder: str = ""  # where its outputs go: student_folder(student)
+    held: list[str] = field(default_factory=list)  # a few of the files it holds (``materialize``)
+    held_count: int = 0  # how many files the intake saw in it
 
 
 @dataclass
@@ -103,13 +106,20 @@ def _nfc(text: str) -> str:
 OUTPUT_MARK = ".gradkit.lock"  # every output folder of the grader holds it (report.locked)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder the grader may not look into
+        return False
+
+
 def _skip_reason(entry: Path) -> str | None:
     """Why ``entry`` is not a student, or None if it is a submission."""
     if entry.name in NOT_STUDENTS:
         return f"not a submission ({NOT_STUDENTS[entry.name]})"
     if entry.is_symlink():
         return "a symbolic link (never followed; copy the submission in instead)"
-    if entry.is_dir() and (entry / OUTPUT_MARK).is_file():
+    if entry.is_dir() and _is_file(entry / OUTPUT_MARK):
         return f"an output folder of the grader (it holds {OUTPUT_MARK})"
     if entry.is_dir():
         inner = holds_submissions(entry)
@@ -187,7 +197,10 @@ def scan(root: Path) -> Intake:
         raise FileNotFoundError(f"no submissions folder at {root}")
     entries, skipped = [], []
     for entry in sorted(root.iterdir()):
-        reason = _skip_reason(entry)
+        try:
+            reason = _skip_reason(entry)
+        except OSError:  # graded: its intake says what could not be read
+            reason = None
         if reason:
             skipped.append((entry.name, reason))
         else:
@@ -209,11 +222,6 @@ def discover(root: Path) -> list[Submission]:
     return scan(root).submissions
 
 
-def _wanted(modules: dict[str, str]) -> dict[str, str]:
-    """{relative posix path in the submission: destination} for each expected module file."""
-    return {f"{folder}/{module}.py": f"{folder}/{module}.py" for folder, module in modules.items()}
-
-
 def _single_top(names: list[str]) -> str:
     """The one top folder every entry lies under, or '' (macOS __MACOSX entries ignored)."""
     tops = {n.split("/", 1)[0] for n in names if n and not n.startswith("__MACOSX")}
@@ -223,7 +231,7 @@ def _single_top(names: list[str]) -> str:
 MAX_MODULE_CANDIDATES = 4  # files named <module>.py looked at beyond the expected path
 
 
-def _resolve(available: list[str], modules: dict[str, str], notes: list[str]) -> dict[str, list[str]]:
+def _resolve(available: list[str], modules: dict[str, str]) -> dict[str, list[str]]:
     """Map each expected module to the files of the submission that may be graded for it: the
     files named ``<module>.py`` (the expected path first, then any folder and any case; which of
     them is graded is ``_pick_module_file``'s choice) and the assignment's notebook, in that
@@ -243,6 +251,18 @@ def _resolve(available: list[str], modules: dict[str, str], notes: list[str]) ->
     return chosen
 
 
+def missing_message(folder: str, module: str, sub: Submission) -> str:
+    """What an assignment with no file to grade is told: what the hand-in holds (``sub.held``) and
+    what the grader would have taken."""
+    if sub.held_count:
+        holds = f"which holds {some(sub.held, sub.held_count)}"
+    else:
+        holds = "which holds no file the grader could see"
+    return (f"not submitted: no {folder}/{module}.py and no notebook {folder}.ipynb in the submission, {holds}. "
+            f"The grader takes {module}.py (in {folder}/, or anywhere in the hand-in), the notebook "
+            f"{folder}.ipynb, or a zip or a repository holding them")
+
+
 MAX_NOTEBOOK = 20 * 1024 * 1024  # notebooks carry their outputs (plots); the extracted code is capped at MAX_FILE
 
 
@@ -255,9 +275,6 @@ def _as_module(folder: str, name: str, data: bytes, modules: dict[str, str],
     """
     if not name.endswith(".ipynb"):
         return data, []
-    if len(data) > MAX_NOTEBOOK:
-        notes.append(f"{folder}: the notebook {name} is larger than {MAX_NOTEBOOK >> 20} MB and was not graded")
-        return None, []
     try:
         text, more = module_from_notebook(data, modules[folder], PurePosixPath(name).name)
     except ValueError as exc:
@@ -435,101 +452,88 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path,
     ``graded`` gives each folder's graded functions (default: those its public checks call); it
     tells an untouched stub from a file the student changed. Returns {folder: [files to grade]}
     (one, or two when both the module file and the notebook were changed); what is missing is
-    simply absent. Problems and choices go to ``sub.notes``. Never raises for bad input.
+    simply absent. What the hand-in holds goes to ``sub.held``; problems and choices go to
+    ``sub.notes``. Never raises for bad input: a file that cannot be read costs its assignment
+    only, and only a hand-in that cannot be listed at all (not a zip, an unreadable folder) costs
+    every assignment.
     """
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        if sub.path.is_dir():
-            files = _folder_files(sub.path, sub.notes)
-            found = {folder: [(rel, _read_head(files[rel], MAX_NOTEBOOK + 1)) for rel in rels]
-                     for folder, rels in _resolve(sorted(files), modules, sub.notes).items()}
-        else:
-            found = _zip_blobs(sub.path, modules, sub.notes)
-    except Exception as exc:  # unreadable folder, corrupt zip, ...
-        sub.notes.append(f"could not read the submission: {type(exc).__name__}: {exc}")
+        hand_in = open_hand_in(sub.path, modules, sub.notes)
+    except Exception as exc:  # not a zip, a truncated zip, an unreadable folder, ...
+        sub.notes.append(f"could not read the submission: {_why(exc)}")
         return {}
     out = {}
-    for folder, raw in found.items():
-        readable = []
-        for origin, data in raw:
-            module, more = _as_module(folder, origin, data, modules, sub.notes)
-            if module is None:  # a notebook that could not be read (the note says why)
+    with hand_in:
+        sub.held, sub.held_count = hand_in.held, hand_in.held_count
+        for folder, origins in _resolve(hand_in.names, modules).items():
+            try:
+                files = _copy_out(hand_in, folder, origins, modules, dest, graded, sub.notes)
+            except Exception as exc:  # a bug of ours, a full disk, ...: this assignment only
+                sub.notes.append(f"{folder}: the files to grade could not be copied out ({type(exc).__name__}: {exc})")
                 continue
-            if len(module) > MAX_FILE:
-                sub.notes.append(f"{folder}: {origin} is larger than {MAX_FILE // 1024} KB and was not graded")
-                continue
-            readable.append((origin, module, more))
-        names = (graded or {}).get(folder) or _graded_functions(folder)
-        readable = _pick_module_file(folder, modules[folder], readable, names, sub.notes)
-        for i, (origin, module) in enumerate(_choose(folder, readable, names, sub.notes)):
-            target = dest / folder / (f"{modules[folder]}.py" if i == 0 else f"also{i}/{modules[folder]}.py")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(module)
-            out.setdefault(folder, []).append(Candidate(target, origin))
+            if files:
+                out[folder] = files
+    missing = [f for f in modules if f not in out]
+    if missing and hand_in.zips:
+        sub.notes.append(f"nothing to grade for {', '.join(missing)}; the submission holds {some(hand_in.zips)}, "
+                         "and a zip inside a submission is not opened: hand in the files themselves, or one zip of them")
     return out
 
 
-def _read_head(path: Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of the file at ``path`` (a sparse 30 GB file costs ``limit``)."""
-    with open(path, "rb") as fh:
-        return fh.read(limit)
+def _why(exc: Exception) -> str:
+    if isinstance(exc, Unreadable):
+        return str(exc)
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"it is not a zip, or a damaged one (BadZipFile: {exc}); zip it again"
+    return f"{type(exc).__name__}: {exc}"
 
 
-def _folder_files(root: Path, notes: list[str]) -> dict[str, Path]:
-    """Regular files under ``root`` by relative posix path; symlinks are skipped, not followed."""
-    files, count = {}, 0
-    stack = [root]
-    while stack:
-        d = stack.pop()
-        for entry in sorted(d.iterdir()):
-            count += 1
-            if count > 20000:
-                notes.append("the folder has too many files; the rest were not looked at")
-                return files
-            rel = entry.relative_to(root).as_posix()
-            if entry.is_symlink():
-                if entry.suffix == ".py":
-                    notes.append(f"{rel} is a symbolic link and was not followed")
-                continue
-            if entry.is_dir():
-                stack.append(entry)
-            elif entry.is_file() and entry.suffix in (".py", ".ipynb"):
-                files[rel] = entry
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MB" if limit >= 2 << 20 else f"{limit >> 10} KB"
+
+
+def _candidate(hand_in, folder: str, origin: str, modules: dict[str, str],
+               notes: list[str]) -> tuple[str, bytes, list[str]] | None:
+    """(origin, the module's bytes, notes that matter only if it is graded) of one file of the
+    hand-in, read no further than the limit of its kind; None, with a note saying why, when it
+    cannot be read or is too large."""
+    limit = MAX_NOTEBOOK if origin.endswith(".ipynb") else MAX_FILE
+    try:
+        data = hand_in.read(origin, limit)
+        if len(data) > limit:  # it grew since it was listed, or a zip header that lied
+            raise TooLarge(len(data))
+        module, more = _as_module(folder, origin, data, modules, notes)
+    except TooLarge as exc:
+        notes.append(f"{folder}: {_label(origin)} is larger than {_size(limit)} ({exc.size:,} bytes or more) "
+                     "and was not graded")
+        return None
+    except Exception as exc:  # Unreadable (the reason in words), or a notebook odd in a way nbformat lets by
+        why = str(exc) if isinstance(exc, Unreadable) else f"it could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        notes.append(f"{folder}: {_label(origin)} was not graded: {why}")
+        return None
+    if module is None:  # a notebook that could not be read (the note says why)
+        return None
+    if len(module) > MAX_FILE:
+        notes.append(f"{folder}: the code of {_label(origin)} is larger than {_size(MAX_FILE)} and was not graded")
+        return None
+    return origin, module, more
+
+
+def _copy_out(hand_in, folder: str, origins: list[str], modules: dict[str, str], dest: Path,
+              graded: dict[str, set[str]] | None, notes: list[str]) -> list[Candidate]:
+    """The files of ``folder`` to grade, read one at a time (only those kept are held), chosen
+    (``_pick_module_file``, ``_choose``) and written to ``dest/<folder>/``."""
+    readable = [c for c in (_candidate(hand_in, folder, o, modules, notes) for o in origins) if c]
+    names = (graded or {}).get(folder) or _graded_functions(folder)
+    readable = _pick_module_file(folder, modules[folder], readable, names, notes)
+    files = []
+    for i, (origin, module) in enumerate(_choose(folder, readable, names, notes)):
+        target = dest / folder / (f"{modules[folder]}.py" if i == 0 else f"also{i}/{modules[folder]}.py")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(module)
+        files.append(Candidate(target, origin))
     return files
-
-
-def _zip_blobs(path: Path, modules: dict[str, str], notes: list[str]) -> dict[str, list[tuple[str, bytes]]]:
-    """{folder: [(entry name, its bytes)]} of the files to grade in the zip at ``path`` (safe entries only)."""
-    with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            notes.append(f"the zip has {len(infos)} entries; only the first {MAX_ZIP_ENTRIES} were read")
-            infos = infos[:MAX_ZIP_ENTRIES]
-        safe = {}
-        for info in infos:
-            name = info.filename.replace("\\", "/")
-            mode = info.external_attr >> 16
-            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in PurePosixPath(name).parts:
-                notes.append(f"refused zip entry {name!r}: absolute path or '..'")
-                continue
-            if stat.S_ISLNK(mode):
-                notes.append(f"refused zip entry {name!r}: a symbolic link")
-                continue
-            if not info.is_dir() and name.endswith((".py", ".ipynb")):
-                if name in safe:
-                    notes.append(f"the zip holds more than one entry named {name!r}; the last one is the file read")
-                safe[name] = info
-        blobs: dict[str, list[tuple[str, bytes]]] = {}
-        for folder, names in _resolve(sorted(safe), modules, notes).items():
-            for name in names:
-                info = safe[name]
-                limit = MAX_NOTEBOOK if name.endswith(".ipynb") else MAX_FILE
-                if info.file_size > limit:
-                    notes.append(f"{folder}: {name} expands to {info.file_size} bytes; not graded")
-                    continue
-                with zf.open(info) as fh:  # read at most limit + 1 bytes whatever the header claims
-                    blobs.setdefault(folder, []).append((name, fh.read(limit + 1)))
-        return blobs
 
 
 def content_hash(files: dict[str, Path]) -> str:
