@@ -40,6 +40,10 @@ def xdist_group(item) -> str:
     return f"{path}::{assignment}" if path in SPREAD_BY_ASSIGNMENT and assignment else path
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "xdist_group(name): the tests of one group run in one xdist worker")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
 def pytest_collection_modifyitems(config, items):
     for item in items:
