@@ -14,8 +14,8 @@ Two things make the suite hold on a busy machine and on a self-learner's clone:
   (most of the suite's CPU) are graded on every core, each assignment's once (``kit.grade_mutant``
   keeps them for the file's later tests).
 
-``pytest_report_header`` says when assignments/ holds a student's own work (``tests/checkout.py``):
-the release tests then read the release as the kit committed it.
+The run's first and last lines say when assignments/ holds a student's own work
+(``tests/checkout.py``): the release tests then read the release as the kit committed it.
 """
 
 import os
@@ -50,12 +50,24 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
 
 
-def pytest_report_header(config):
+def own_work_note() -> str:
+    """One line naming the files of assignments/ that are a student's own work, or ""."""
     from tests import checkout
 
     mine = checkout.own_work()
-    if mine:
-        return [f"assignments/ holds your own work ({len(mine)} file(s) differ from the kit's commit: "
-                f"{', '.join(mine[:5])}{', ...' if len(mine) > 5 else ''}); the release tests read the kit's "
-                "committed copy of them instead"]
-    return []
+    if not mine:
+        return ""
+    return (f"assignments/ holds your own work ({len(mine)} file(s) differ from the kit's commit: "
+            f"{', '.join(mine[:5])}{', ...' if len(mine) > 5 else ''}); the release tests read the kit's "
+            "committed copy of them instead")
+
+
+def pytest_report_header(config):
+    note = own_work_note()
+    return [note] if note else []
+
+
+def pytest_terminal_summary(terminalreporter):
+    note = own_work_note()  # again at the end: -q (the kit's addopts) hides the header
+    if note:
+        terminalreporter.write_line(note)
