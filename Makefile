@@ -82,7 +82,7 @@ nbgrade: $(STAMP)
 	$(PY) -m autograder.nbgrade $(SUBMITTED) --course $(COURSE)
 
 test: $(STAMP)
-	$(PY) -m pytest tests -n auto --dist loadfile
+	$(PY) -m pytest tests -n auto --dist loadgroup
 
 check: $(STAMP)
 	cd assignments && ../$(PY) -m pytest --gradkit-html ../report.html

@@ -14,6 +14,7 @@ import pytest
 
 from autograder.build import bundle
 from gradkit import course as assignments
+from tests import checkout
 from tests.kit import ROOT
 
 AVAILABLE = assignments.available()
@@ -23,7 +24,7 @@ SITE = sysconfig.get_paths()["purelib"]  # the venv's third-party packages (nump
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    folder = bundle.student(out / "student")
+    folder = bundle.student(out / "student", checkout.release())
     return folder, bundle.zip_folder(folder, out / "student.zip")
 
 
@@ -41,7 +42,7 @@ def test_zip_holds_the_release_the_engine_and_the_public_checks_only(built):
     folder, target = built
     with zipfile.ZipFile(target) as zf:
         names = {n.split("/", 1)[1] for n in zf.namelist() if not n.endswith("/")}
-    release = {p.relative_to(ROOT / "assignments").as_posix() for p in (ROOT / "assignments").rglob("*")
+    release = {p.relative_to(checkout.release()).as_posix() for p in checkout.release().rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}
     assert release <= names
     assert {rel for rel, _ in bundle.files()} <= names

@@ -16,14 +16,15 @@ import pytest
 from autograder.build import bundle, classroom
 from autograder.build.release import remove_markers
 from gradkit import course as assignments
+from tests import checkout
 from tests.kit import ROOT, mutants, mutant_text, source_file
 
-ASSIGNMENTS = ROOT / "assignments"
+ASSIGNMENTS = checkout.release()
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    return classroom.build(tmp_path_factory.mktemp("classroom") / "repo")
+    return classroom.build(tmp_path_factory.mktemp("classroom") / "repo", ASSIGNMENTS)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +160,7 @@ ONE = assignments.by_folder("04_batchnorm")
 
 @pytest.fixture(scope="module")
 def one_template(tmp_path_factory):
-    return classroom.build(tmp_path_factory.mktemp("classroom_one") / "repo", assignment="batchnorm")
+    return classroom.build(tmp_path_factory.mktemp("classroom_one") / "repo", ASSIGNMENTS, assignment="batchnorm")
 
 
 def test_one_assignment_template_holds_that_assignment_only(one_template):

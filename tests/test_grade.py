@@ -14,13 +14,15 @@ from gradkit import course as assignments
 from tests.kit import ROOT
 
 FOLDERS = [a.folder for a in assignments.available()]
+GENEROUS = ["--timeout", "120"]  # no example loops: a generous call deadline costs nothing, and 07's training
+# runs (about 1 s each when idle) pass on a busy machine too
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades")
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(ROOT / "examples"), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(ROOT / "examples"), "--out", str(out),
+                           *GENEROUS], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc.stdout
 
@@ -98,7 +100,7 @@ def test_resume_regrades_only_what_changed(graded, tmp_path):
     bob = klass / "bob" / "01_activations" / "activations.py"
     bob.write_text(bob.read_text() + "\n# edited after the deadline\n")
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(klass), "--out", str(resumed_out),
-                           "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+                           "--resume", *GENEROUS], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "5 unchanged submissions taken from the previous run" in proc.stdout
     assert (resumed_out / "gradebook.csv").read_text() == (out / "gradebook.csv").read_text()

@@ -9,20 +9,26 @@ import numpy as np
 import pytest
 
 from gradkit import course as assignments
-from autograder.build.release import BEGIN, END, out_of_sync
+from autograder.build.release import BEGIN, END, differences
 from gradkit.course import AUTHOR_FILES, HIDDEN, PUBLIC
+from tests import checkout
 from tests.kit import ROOT, given_lines, grade_file
 
 AVAILABLE = assignments.available()
 
 
 def test_generated_trees_match_source():
-    assert out_of_sync() == [], "run `make release` and commit assignments/ and solutions/"
+    """What ``make release`` writes is what the kit committed: assignments/ (as committed: a student's
+    own work in it is not the kit's, see tests/checkout.py) and solutions/."""
+    fresh = checkout.fresh_build()
+    problems = [f"assignments/{p}" for p in differences(fresh / "assignments", checkout.release())]
+    problems += [f"solutions/{p}" for p in differences(fresh / "solutions", ROOT / "solutions")]
+    assert problems == [], "run `make release` and commit assignments/ and solutions/"
 
 
 def _release_text() -> str:
     """Every text file of the student release."""
-    return "\n".join(p.read_text(errors="replace") for p in (ROOT / "assignments").rglob("*") if p.is_file()
+    return "\n".join(p.read_text(errors="replace") for p in checkout.release().rglob("*") if p.is_file()
                      and "__pycache__" not in p.parts)
 
 
@@ -51,7 +57,8 @@ def test_release_holds_no_solution_code(a):
 def test_release_holds_no_hidden_check():
     release = _release_text()
     for tree in ("assignments", "solutions"):  # no author file (checks, hidden checks, mutants) is released
-        assert not [p for p in (ROOT / tree).rglob("*.py") if p.name in AUTHOR_FILES], tree
+        released = checkout.release() if tree == "assignments" else ROOT / tree
+        assert not [p for p in released.rglob("*.py") if p.name in AUTHOR_FILES], tree
     public = [*(ROOT / "source").glob(f"*/{PUBLIC}"), *(ROOT / "gradkit").glob("*.py")]
     public_code = {ln.strip() for p in public for ln in p.read_text().splitlines()}
     hidden_files = sorted((ROOT / "source").glob(f"*/{HIDDEN}"))
@@ -83,24 +90,24 @@ def test_hidden_inputs_differ_from_every_public_input(a):
 
 @pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
 def test_stubs_score_zero_and_solutions_100(a):
-    stub = grade_file(a, ROOT / "assignments" / a.folder / f"{a.module}.py")
+    stub = grade_file(a, checkout.release() / a.folder / f"{a.module}.py")
     assert sum(o.points for o in stub) == 0
     assert all("not implemented yet" in o.message for o in stub)
     solution = grade_file(a, ROOT / "solutions" / a.folder / f"{a.module}.py")
     assert sum(o.points for o in solution) == 100
 
 
-def _pytest(tree: str):
+def _pytest(tree):
     env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=ROOT / tree,
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=tree,
                           capture_output=True, text=True, env=env, timeout=600)
 
 
 def test_release_runs_public_checks_on_its_own_and_prints_points():
     """`pytest` inside assignments/ (stubs) fails every check with 0 points; solutions/ passes all."""
-    stub = _pytest("assignments")
+    stub = _pytest(checkout.release())
     assert stub.returncode == 1, stub.stdout[-2000:]
-    sol = _pytest("solutions")
+    sol = _pytest(ROOT / "solutions")
     assert sol.returncode == 0, sol.stdout[-3000:]
     for a in AVAILABLE:
         public = sum(c.points for c in a.public_checks())

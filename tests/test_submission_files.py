@@ -32,12 +32,13 @@ from autograder.grade import Plan, grade_class
 from autograder.build.release import replace_function
 from autograder.sandbox.judge import Limits, bwrap_path
 from autograder.intake.submissions import is_untouched_stub
+from tests import checkout
 from tests.kit import ROOT
 
 AVAILABLE = assignments.available()
 A1 = assignments.by_folder("01_activations")
 OTHERS = [a for a in AVAILABLE if a.folder != A1.folder]
-STUB = (ROOT / "assignments" / A1.folder / f"{A1.module}.py").read_text()
+STUB = (checkout.release() / A1.folder / f"{A1.module}.py").read_text()
 SOLUTION = {a.folder: (ROOT / "solutions" / a.folder / f"{a.module}.py").read_text() for a in AVAILABLE}
 MODES = ["bwrap", "no-bwrap"] if bwrap_path() else ["no-bwrap"]
 MINUS_BOMB = "_x = " + "-" * 100_000 + "1\n"  # MemoryError in CPython's parser
@@ -45,7 +46,7 @@ PLUS_BOMB = "_y = " + "1+" * 100_000 + "1\n"  # RecursionError while building th
 
 
 def release_notebook():
-    return nbformat.read(str(ROOT / "assignments" / A1.folder / f"{A1.folder}.ipynb"), as_version=4)
+    return nbformat.read(str(checkout.release() / A1.folder / f"{A1.folder}.ipynb"), as_version=4)
 
 
 def solved_notebook(broken: dict[str, str] | None = None, extra_cells: tuple[str, ...] = ()) -> str:
@@ -239,16 +240,16 @@ def test_the_time_budget_covers_the_whole_student_across_runners(tmp_path):
 @pytest.mark.parametrize("a", AVAILABLE, ids=lambda a: a.folder)
 def test_every_released_stub_is_recognised_and_no_solution_is(a):
     graded = Plan.build([a.folder]).graded_functions[a.folder]
-    release = nbformat.read(str(ROOT / "assignments" / a.folder / f"{a.folder}.ipynb"), as_version=4)
+    release = nbformat.read(str(checkout.release() / a.folder / f"{a.folder}.ipynb"), as_version=4)
     solved = notebooks.fill_answers(release, notebooks.solution_functions(a.folder, a.module))
     as_module = {"release": student_text.module_from_notebook(nbformat.writes(release), a.module)[0],
                  "solved": student_text.module_from_notebook(nbformat.writes(solved), a.module)[0]}
-    assert is_untouched_stub((ROOT / "assignments" / a.folder / f"{a.module}.py").read_text(), graded)
+    assert is_untouched_stub((checkout.release() / a.folder / f"{a.module}.py").read_text(), graded)
     assert is_untouched_stub(as_module["release"], graded)
     assert not is_untouched_stub(SOLUTION[a.folder], graded)
     assert not is_untouched_stub(as_module["solved"], graded)
     first = sorted(graded)[0]  # the stub with one function done is a change
-    stub = (ROOT / "assignments" / a.folder / f"{a.module}.py").read_text()
+    stub = (checkout.release() / a.folder / f"{a.module}.py").read_text()
     one_done = replace_function(stub, first, notebooks.solution_functions(a.folder, a.module)[first])
     assert not is_untouched_stub(one_done, graded)
 
@@ -272,7 +273,7 @@ def test_a_notebook_is_bounded_before_it_is_parsed(tmp_path):
 
 
 GOOD = (ROOT / "solutions" / "01_activations" / "activations.py").read_text()
-STUB = (ROOT / "assignments" / "01_activations" / "activations.py").read_text()
+STUB = (checkout.release() / "01_activations" / "activations.py").read_text()
 CHOICES = {  # zip entries -> (the entry graded, or None for none; words the notes must hold)
     "case_variant_beside_stub": ([("01_Activations/activations.py", GOOD), ("01_activations/activations.py", STUB)],
                                  "01_Activations/activations.py", "the released stub"),

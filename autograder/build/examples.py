@@ -83,7 +83,9 @@ def _partly_done(a) -> str:
     return text
 
 
-def build(out: Path) -> None:
+def build(out: Path, release: Path | None = None) -> None:
+    """The example class in ``out``; ``release`` is the release notebook of 01_activations the
+    notebook students start from (default: assignments/'s)."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -110,7 +112,7 @@ def build(out: Path) -> None:
             info = zipfile.ZipInfo(f"erin-homework/{a.folder}/{a.module}.py", date_time=(2026, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
-    build_notebooks(out / "_notebooks")
+    build_notebooks(out / "_notebooks", release)
 
 
 NOTEBOOK_FOLDER = "01_activations"
