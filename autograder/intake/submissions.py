@@ -48,6 +48,7 @@ class Submission:
     path: Path  # the folder or the zip
     notes: list[str] = field(default_factory=list)
     folder: str = ""  # where its outputs go: student_folder(student)
+    files: dict[str, Path] | None = None  # its files by relative path when not ``path``'s own (layouts.py)
 
 
 @dataclass
@@ -439,8 +440,8 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path,
     """
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        if sub.path.is_dir():
-            files = _folder_files(sub.path, sub.notes)
+        if sub.files is not None or sub.path.is_dir():
+            files = sub.files if sub.files is not None else _folder_files(sub.path, sub.notes)
             found = {folder: [(rel, _read_head(files[rel], MAX_NOTEBOOK + 1)) for rel in rels]
                      for folder, rels in _resolve(sorted(files), modules, sub.notes).items()}
         else:
