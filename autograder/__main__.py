@@ -330,6 +330,8 @@ COMMANDS = [
     Command("gradescope", "autograder.build.gradescope:main", "build the Gradescope autograder zip (make gradescope)"),
     Command("classroom", "autograder.build.classroom:main",
             "build a GitHub Classroom template repository (make classroom)"),
+    Command("classroom50", "autograder.build.classroom50:main",
+            "build a Classroom 50 autograder writing result.json (make classroom50)"),
     Command("student-zip", "autograder.build.bundle:main",
             "build dist/student.zip, the release with its public checks (make student-zip)"),
     Command("new-assignment", "autograder.build.scaffold:main",

@@ -339,6 +339,33 @@ def _grade(python: str, source: Path, submissions: Path, out: Path, config: dict
                           timeout=float(config["time_limit"]))
 
 
+def grade_one(source: Path, submissions: Path, out: Path, config: dict) -> dict:
+    """Grade the one student in ``submissions`` into ``out`` with the kit in ``source`` and return
+    their results.json (checked by ``validate_results``): bubblewrap first, then process limits
+    where bubblewrap cannot start, then unconfined where nothing can confine student code (one
+    student in a container of its own). Raises RuntimeError when no valid result came out."""
+    proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False)
+    if proc.returncode == 3:  # the sandbox could not start here (e.g. no user namespaces)
+        print(proc.stdout + proc.stderr + "\nbubblewrap could not start in this container: "
+              "grading again with process limits only", flush=True)
+        proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True)
+    if proc.returncode == 4:  # no user namespaces either: one student, hidden checks unreadable here
+        print(proc.stdout + proc.stderr + "\nstudent code cannot be confined in this container: grading "
+              "unconfined (one student; the hidden checks are not readable by user nobody)", flush=True)
+        proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, allow_unconfined=True)
+    print(proc.stdout, end="", flush=True)
+    print(proc.stderr, end="", file=sys.stderr, flush=True)
+    found = sorted(out.glob("students/*/results.json")) if out.is_dir() else []
+    if proc.returncode != 0 or len(found) != 1:
+        raise RuntimeError(f"`python -m autograder grade` exited with status {proc.returncode} "
+                           f"and wrote {len(found)} results.json files\n{proc.stderr[-3000:]}")
+    data = json.loads(found[0].read_text())
+    problems = validate_results(data)
+    if problems:
+        raise RuntimeError("the grader's results.json is not valid: " + "; ".join(problems[:5]))
+    return data
+
+
 def run(root: Path) -> int:
     """Grade ``root/submission``; always leaves a valid ``root/results/results.json``."""
     start = time.monotonic()
@@ -359,25 +386,7 @@ def run(root: Path) -> int:
             submissions, out = work / "submissions", work / "out"
             only = config["assignments"][0] if len(config.get("assignments", [])) == 1 else None
             print("submission: " + lay_out(root / "submission", submissions, only=only), flush=True)
-            proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False)
-            if proc.returncode == 3:  # the sandbox could not start here (e.g. no user namespaces)
-                print(proc.stdout + proc.stderr + "\nbubblewrap could not start in this container: "
-                      "grading again with process limits only", flush=True)
-                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True)
-            if proc.returncode == 4:  # no user namespaces either: one student, hidden checks unreadable here
-                print(proc.stdout + proc.stderr + "\nstudent code cannot be confined in this container: grading "
-                      "unconfined (one student; the hidden checks are not readable by user nobody)", flush=True)
-                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, allow_unconfined=True)
-            print(proc.stdout, end="", flush=True)
-            print(proc.stderr, end="", file=sys.stderr, flush=True)
-            found = sorted(out.glob("students/*/results.json")) if out.is_dir() else []
-            if proc.returncode != 0 or len(found) != 1:
-                raise RuntimeError(f"`python -m autograder grade` exited with status {proc.returncode} "
-                                   f"and wrote {len(found)} results.json files\n{proc.stderr[-3000:]}")
-            data = json.loads(found[0].read_text())
-            problems = validate_results(data)
-            if problems:
-                raise RuntimeError("the grader's results.json is not valid: " + "; ".join(problems[:5]))
+            data = grade_one(source, submissions, out, config)
             data.setdefault("extra_data", {}).update(extra)
             write_atomic(results, json.dumps(data, indent=1, allow_nan=False))
         finally:
