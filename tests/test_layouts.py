@@ -87,3 +87,7 @@ def test_an_ambiguous_folder_is_refused_naming_what_it_holds(tmp_path, capsys):
     assert not (tmp_path / "out" / "gradebook.csv").exists()
     forced = layouts.scan(mixed, "canvas")  # forcing one layout reads it as that one
     assert [s.student for s in forced.submissions] == ["1001"]
+    beside = build("folders", tmp_path / "beside")  # student folders beside one Canvas file: nobody is dropped
+    shutil.copyfile(CODE["alice"][1], beside / "smithalice_1001_5001_activations.py")
+    with pytest.raises(layouts.LayoutError, match="1 entries of a Canvas download, 4 student folders or zips"):
+        layouts.detect(beside)

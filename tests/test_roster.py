@@ -6,6 +6,7 @@ and Moodle's import files document; every instructor mistake is refused before g
 from __future__ import annotations
 
 import csv
+import shutil
 
 import pytest
 
@@ -92,6 +93,14 @@ def test_the_exports_parse_back_by_the_formats_columns(runs, capsys):
     assert list(next(iter(moodle.values())))[:5] == ["Identifier", "Full name", "Email address", "ID number", "Username"]
     assert float(moodle["bob@example.edu"][A01]) == round(float(ref["bob"][A01]) * 0.9, 4)  # the final points
     assert float(moodle["ada@example.edu"][A01]) == 50 and moodle["ada@example.edu"]["ID number"] == "S3"
+    edited = policy.parent / "edited"  # a roster.csv edited by hand: the export's own cells are formula-safe too
+    shutil.copytree(canvas, edited)
+    text = (edited / "roster.csv").read_text()
+    (edited / "roster.csv").write_text(text.replace("1003,lovelaceada", "1003,@SUM(A1)"))
+    assert cli.main(["export", str(edited), "--to", "moodle", "--column", f"{A01}=+HW1"]) == 0
+    with open(edited / "export-moodle.csv", newline="", encoding="utf-8") as fh:
+        header, *rest = list(csv.reader(fh))
+    assert header[-1] == "'+HW1" and next(r for r in rest if r[0] == "1003")[1] == "'@SUM(A1)"
     capsys.readouterr()
     assert cli.main(["export", str(policy.parent), "--to", "canvas"]) == 2
     assert "has no gradebook.csv: grade first" in capsys.readouterr().err
@@ -120,3 +129,27 @@ def test_an_instructors_mistake_is_refused_before_grading(case, tmp_path, capsys
     assert grade(folder, tmp_path / "out", *[a.format(tmp=tmp_path) for a in args]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing graded, nothing written
+
+
+def test_each_roster_kind_is_read_and_joined_on_a_key_the_download_has(tmp_path):
+    from autograder import roster
+    from autograder.intake import layouts
+
+    moodle = build("moodle", tmp_path / "moodle")
+    kinds = {
+        "worksheet.csv": ("Identifier,Full name,Email address,Status,Grade\nParticipant 2001,Alice Smith,a@x,,\n"
+                          "Participant 2002,Bob Doe,b@x,,\nParticipant 2999,Nadia None,n@x,,\n",
+                          "a Moodle grading worksheet", "student", ("2999",)),
+        "participants.csv": ("First name,Last name,Email address\nAlice,Smith,a@x\nBob,Doe,b@x\nNadia,None,n@x\n",
+                             "a Moodle participants export", "name", ("n@x",)),  # known by email
+    }
+    for name, (text, kind, key, missing) in kinds.items():
+        (tmp_path / name).write_text(text)
+        intake = layouts.scan(moodle)
+        classes, _ = roster.join(intake, tmp_path / name)
+        assert (classes.kind, classes.key, classes.missing) == (kind, key, missing), name
+        assert classes.extras == ("2003", "2004") and len(intake.submissions) == 5
+        assert len({s.folder.lower() for s in intake.submissions}) == 5  # distinct output folders
+    (tmp_path / "plain.csv").write_text("student,email\n2001,a@x\n2001,b@x\n")
+    with pytest.raises(roster.RosterError, match="keep one line per student"):
+        roster.join(layouts.scan(moodle), tmp_path / "plain.csv")

@@ -86,11 +86,16 @@ class LayoutError(ValueError):
 
 
 def _votes(root: Path) -> dict[str, int]:
-    """How many entries of ``root`` look like each LMS layout."""
-    entries = [e for e in root.iterdir() if e.name not in NOT_STUDENTS]
-    return {"canvas": sum(1 for e in entries if e.is_file() and CANVAS_FILE.fullmatch(e.name)),
-            "moodle": sum(1 for e in entries if MOODLE_ENTRY.fullmatch(e.name)),
-            "gradescope-export": int(_gradescope_root(root) is not None)}
+    """How many entries of ``root`` look like each layout (``folders``: student folders and zips
+    that no LMS named, counted only beside an LMS's entries, where they make the folder ambiguous)."""
+    entries = [e for e in root.iterdir() if e.name not in NOT_STUDENTS and not e.is_symlink()]
+    votes = {"canvas": sum(1 for e in entries if e.is_file() and CANVAS_FILE.fullmatch(e.name)),
+             "moodle": sum(1 for e in entries if MOODLE_ENTRY.fullmatch(e.name)),
+             "gradescope-export": int(_gradescope_root(root) is not None)}
+    if not votes["gradescope-export"]:  # an export's own folders are its submissions
+        votes["folders"] = sum(1 for e in entries if not MOODLE_ENTRY.fullmatch(e.name) and (
+            e.is_dir() or e.name.lower().endswith(".zip") and not CANVAS_FILE.fullmatch(e.name)))
+    return votes
 
 
 def _gradescope_root(root: Path) -> Path | None:
@@ -108,11 +113,12 @@ def detect(root: Path) -> str:
     LayoutError when entries of two layouts are mixed (the message names them)."""
     votes = {k: v for k, v in _votes(root).items() if v}
     if len(votes) > 1:
-        seen = ", ".join(f"{n} entries of {TITLES[k]}" if k != "gradescope-export" else GRADESCOPE_METADATA
+        seen = ", ".join(GRADESCOPE_METADATA if k == "gradescope-export" else
+                         f"{n} student folders or zips" if k == "folders" else f"{n} entries of {TITLES[k]}"
                          for k, n in votes.items())
         raise LayoutError(f"{root} holds {seen}: it is not one layout. Unpack each download into a folder of its "
                           f"own, or give --layout {'|'.join(LAYOUTS)} to read it as one")
-    return next(iter(votes), "folders")
+    return next(iter(votes), "folders")  # an empty folder: the plain layout says there is no one
 
 
 def scan(root: Path, layout: str | None = None) -> ClassIntake:
