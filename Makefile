@@ -17,7 +17,7 @@ QUICK ?=
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help install check test grade similarity nbgrade release bench gradescope classroom student-zip new-assignment lint clean screenshots
+.PHONY: help install check test grade similarity nbgrade release bench gradescope classroom classroom50 student-zip new-assignment lint clean screenshots
 help:
 	@echo "gradkit: make TARGET [VARIABLE=value ...]   (a bare 'make' prints this)"
 	@echo ""
@@ -32,7 +32,10 @@ help:
 	@echo "                        Chromium), into OUT/screenshots/; grades SUBMISSIONS first if OUT has no summary"
 	@echo "  make nbgrade          nbgrader's own autograde, export and feedback on SUBMITTED, in COURSE"
 	@echo "  make gradescope       dist/gradescope/autograder.zip; with ASSIGNMENT=04_batchnorm, dist/gradescope/04_batchnorm.zip (out of 100)"
-	@echo "  make classroom        dist/classroom/, a GitHub Classroom template repository; with ASSIGNMENT, dist/classroom-<folder>/"
+	@echo "  make classroom        dist/classroom/, a GitHub Classroom template repository (GitHub Classroom has been"
+	@echo "                        sunset); with ASSIGNMENT, dist/classroom-<folder>/"
+	@echo "  make classroom50      dist/classroom50/, a Classroom 50 autograder (autograder.py writing result.json, hidden"
+	@echo "                        checks included); with ASSIGNMENT, dist/classroom50-<folder>/"
 	@echo "  make student-zip      dist/student.zip: the release with its public checks, to hand out"
 	@echo "Authors"
 	@echo "  make release          regenerate assignments/, solutions/ (modules, notebooks) and examples/ from source/"
@@ -47,7 +50,7 @@ help:
 	@echo "  SUBMISSIONS=dir       the class: one <student>/ folder or <student>.zip each [$(SUBMISSIONS)]"
 	@echo "  OUT=dir               where grade and similarity write [$(OUT)]"
 	@echo "  JOBS=n                students graded in parallel [the number of cores]"
-	@echo "  ASSIGNMENT=NN_name    gradescope, classroom: build for this assignment alone [all of them]"
+	@echo "  ASSIGNMENT=NN_name    gradescope, classroom, classroom50: build for this assignment alone [all of them]"
 	@echo "  HIDDEN_VISIBILITY=v   grade, gradescope: when students see the hidden checks on Gradescope:"
 	@echo "                        after_due_date, hidden, after_published, visible [after_due_date]"
 	@echo "  SIMILARITY=1          grade: add the similar submissions to the summary (and OUT/similarity.html) [off]"
@@ -100,6 +103,9 @@ gradescope: $(STAMP)
 
 classroom: $(STAMP)
 	$(PY) -m autograder.build.classroom $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+
+classroom50: $(STAMP)
+	$(PY) -m autograder.build.classroom50 $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 student-zip: $(STAMP)
 	$(PY) -m autograder.build.bundle

@@ -30,7 +30,9 @@ from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
 from .sandbox.judge import (CALL_TIMEOUT, Limits, Pool, SandboxError, SlowStart, Unconfined, bwrap_path, isolation,
                             measure_isolation)
-from .intake.submissions import OUTPUT_MARK, looks_like_one_submission, scan
+from .intake import layouts
+from .late import PolicyError
+from .intake.submissions import OUTPUT_MARK, looks_like_one_submission
 
 
 KIT_FOLDERS = {  # the kit's own folders that look like one submission, and what they are
@@ -84,15 +86,17 @@ def keeps_other_grades(out: Path, only: list[str] | None) -> None:
         return
     with open(book, newline="", encoding="utf-8") as fh:
         header = next(csv.reader(fh), [])
-    others = [c for c in header if c not in ("student", "total", "folder", *only)]
+    others = [c for c in header if c not in ("student", "name", "total", "raw", "penalty", "final", "late", "folder",
+                                             *only)]
     if others:
         raise UsageError(f"--out {out} already holds grades of {', '.join(others)} (gradebook.csv); grading only "
                          f"{', '.join(only)} there would replace them. Give a new --out for this partial run, or "
                          "grade every assignment")
 
 
-def preflight(root: Path, out: Path):
-    """Check the folders of a run before grading; returns the intake (``submissions.Intake``).
+def preflight(root: Path, out: Path, layout: str | None = None):
+    """Check the folders of a run before grading; returns the intake (``layouts.ClassIntake``,
+    read as ``layout``, detected when None: an ambiguous folder is a UsageError naming what it holds).
     Raises UsageError for: no such folder; a folder that looks like one student's submission; an
     output folder that is a file, is the submissions folder or holds it; no submission at all."""
     if not root.is_dir():
@@ -116,7 +120,10 @@ def preflight(root: Path, out: Path):
             raise UsageError(f"--out {out} lies in {entry.name}, which is an entry of the submissions folder "
                              f"(a student's submission would lose its row and get the reports written into it); "
                              "give an output folder outside the submissions folder")
-    intake = scan(root)
+    try:
+        intake = layouts.scan(root, layout)
+    except layouts.LayoutError as exc:
+        raise UsageError(str(exc)) from None
     if not intake.submissions:
         listed = "".join(f"\n  skipped {_shown(n)}: {why}" for n, why in intake.skipped)
         raise UsageError(f"no submissions in {root}: it should hold one folder or .zip per student{listed}")
@@ -141,10 +148,11 @@ def cmd_grade(args) -> int:
     lock = contextlib.ExitStack()
     try:
         only = resolve_only(args.only)
-        intake = preflight(root, out)
+        intake = preflight(root, out, args.layout)
+        classes, policy = _class_list(args, intake)
         keeps_other_grades(out, only)
         lock.enter_context(report.locked(out))
-    except (UsageError, report.OutputBusy) as exc:
+    except (UsageError, report.OutputBusy, PolicyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     use_bwrap = bwrap_path() is not None and not args.no_bwrap
@@ -165,12 +173,42 @@ def cmd_grade(args) -> int:
                   file=sys.stderr)
             return 3
         print("isolation: " + "\n  ".join(prot))
-        return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool)
+        return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool, classes, policy)
+
+
+def _class_list(args, intake):
+    """(the roster join, the late policy or None) of a run, from --roster, --due, --late-penalty,
+    --grace, --late-cap and --extensions; raises UsageError/PolicyError before anything is graded."""
+    from . import late, roster
+
+    classes, times = roster.ClassList(), {}
+    if args.roster:
+        classes, texts = roster.join(intake, Path(args.roster))
+        times = roster.parse_times(texts, Path(args.roster))
+    given = [o for o, v in (("--late-penalty", args.late_penalty), ("--grace", args.grace),
+                            ("--late-cap", args.late_cap), ("--extensions", args.extensions)) if v]
+    if not args.due:
+        if given:
+            raise UsageError(f"{', '.join(given)} needs --due (the due date, ISO 8601 with a time zone)")
+        return classes, None
+    rate, unit = late.parse_rate(args.late_penalty) if args.late_penalty else (0.0, "day")
+    policy = late.Policy(late.parse_time(args.due, "--due"), rate, unit,
+                         late.parse_duration(args.grace) if args.grace else late.dt.timedelta(0),
+                         late.parse_cap(args.late_cap) if args.late_cap else 100.0, times=times)
+    if args.extensions:
+        known = set(classes.enrolled) if classes.key else set(intake.people)
+        where = "on the roster" if classes.key else "a student of the submissions folder"
+        policy.extensions, more = late.load_extensions(Path(args.extensions), known, where)
+        policy.times.update(more)
+    return classes, policy
 
 
 def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, prot: list[str], limits: Limits,
-           pool: Pool) -> int:
+           pool: Pool, classes=None, policy=None) -> int:
     """Grade the class (the checks passed, OUT is locked, ``pool`` started) and write every report."""
+    from . import roster
+
+    print(intake.headline())
     for name, why in intake.skipped:
         print(f"skipped {_shown(name)}: {why}")
     report.remove_stale_temporaries(out)
@@ -186,9 +224,10 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
     try:
         if bar:
             with bar:
-                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
+                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool,
+                                      intake.submissions)
         else:
-            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
+            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool, intake.submissions)
     except SlowStart as exc:
         print(f"error: {exc}. Nothing was graded; give it longer with --start-timeout.", file=sys.stderr)
         return 5
@@ -198,8 +237,13 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
         return 3
     seconds = time.monotonic() - start
     extra = [_entry(SIMILARITY)(root, out, plan.folders)] if args.similarity else []
-    removed, foreign = report.write_class(out, results, plan, prot, seconds, intake.skipped, extra=extra,
-                                         plots=not args.no_plots)
+    classes = classes or roster.ClassList()
+    lms = intake.layout != "folders" or classes.key or policy
+    removed, foreign = report.write_class(
+        out, results, plan, prot, seconds, intake.skipped, extra=extra, plots=not args.no_plots,
+        intro=roster.summary_blocks(intake, classes, policy, results) if lms else (),
+        gradebook=roster.gradebook_csv(results, plan, intake, policy) if lms else None,
+        also={roster.ROSTER_FILE: roster.roster_csv(results, intake, classes)} if lms else None)
     print_gradebook(results, plan)
     for name in removed:
         print(f"removed {out / report.STUDENTS / name}: left by an earlier run, no such submission now")
@@ -231,7 +275,20 @@ def grade(argv=None) -> int:
     g = argparse.ArgumentParser(prog="python -m autograder grade",
                                 description="Grade a folder of submissions: gradebook.csv, summary.md/html, and "
                                             "feedback and results.json per student in --out.")
-    g.add_argument("submissions", help="folder holding <student>/ folders and/or <student>.zip files")
+    g.add_argument("submissions", help="folder holding <student>/ folders and/or <student>.zip files, or an LMS's "
+                                       "download (Canvas, Moodle, Gradescope export; see --layout)")
+    g.add_argument("--layout", choices=layouts.LAYOUTS,
+                   help="how SUBMISSIONS is laid out (default: detected; an ambiguous folder is refused)")
+    g.add_argument("--roster", metavar="FILE",
+                   help="the course list (Canvas gradebook export, Moodle participants export or grading worksheet, "
+                        "or a CSV with a student column): everyone on it gets a row")
+    g.add_argument("--due", metavar="TIME", help="due date, ISO 8601 with a time zone (2026-12-04T23:59:00+01:00)")
+    g.add_argument("--late-penalty", metavar="RATE",
+                   help="percent of the earned points lost per hour or day late, e.g. 10/day or 2%%/hour")
+    g.add_argument("--grace", metavar="DURATION", help="no penalty this long after the due date, e.g. 15m")
+    g.add_argument("--late-cap", metavar="PERCENT", help="at most this percentage is lost (default: 100)")
+    g.add_argument("--extensions", metavar="FILE",
+                   help="CSV with student, due (and optionally submitted_at): a student's own due date")
     g.add_argument("--out", default="grades", help="output folder (default: grades)")
     g.add_argument("--jobs", type=_positive(int), default=default_jobs(),
                    help="students graded in parallel, at least 1 (default: cores)")
@@ -284,6 +341,8 @@ SIMILARITY = "autograder.similarity:summary_section"  # grade --similarity: (roo
 
 COMMANDS = [
     Command("grade", f"{__name__}:grade", "grade a folder of submissions: gradebook, feedback, summary (make grade)"),
+    Command("export", "autograder.export:main",
+            "write a graded OUT's gradebook as the CSV Canvas or Moodle imports (export OUT --to canvas|moodle)"),
     Command("similarity", "autograder.similarity:main",
             "list the pairs of students whose code is unusually alike (make similarity)"),
     Command("nbgrade", "autograder.nbgrade:main",
@@ -294,6 +353,8 @@ COMMANDS = [
     Command("gradescope", "autograder.build.gradescope:main", "build the Gradescope autograder zip (make gradescope)"),
     Command("classroom", "autograder.build.classroom:main",
             "build a GitHub Classroom template repository (make classroom)"),
+    Command("classroom50", "autograder.build.classroom50:main",
+            "build a Classroom 50 autograder writing result.json (make classroom50)"),
     Command("student-zip", "autograder.build.bundle:main",
             "build dist/student.zip, the release with its public checks (make student-zip)"),
     Command("new-assignment", "autograder.build.scaffold:main",

@@ -245,8 +245,10 @@ def _scratch():
 
 
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,
-                progress=None, resume_from: Path | None = None, pool: Pool | None = None) -> list[StudentResult]:
-    """Grade every submission under ``root``; ``progress(result)`` is called as each finishes.
+                progress=None, resume_from: Path | None = None, pool: Pool | None = None,
+                subs: list[Submission] | None = None) -> list[StudentResult]:
+    """Grade every submission under ``root`` (or ``subs``, as a layout read them:
+    ``intake.layouts``); ``progress(result)`` is called as each finishes.
     ``pool``: a runner pool the caller started (with the same ``limits`` and ``use_bwrap``; the
     isolation probe's, say), used as the first and closed by the caller, not here.
 
@@ -258,7 +260,7 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
     student it was grading ("internal grader error"), and the others grade the rest."""
     if use_bwrap is None:
         use_bwrap = bwrap_path() is not None
-    subs = discover(root)
+    subs = discover(root) if subs is None else subs
     workers = min(max(1, jobs), len(subs))
     pools = _start_pools(workers, limits, use_bwrap, plan, pool)
     gc.collect()

@@ -220,7 +220,7 @@ FAILING_SHOWN = 10  # the summary lists this many of each assignment's most fail
 
 
 def summary_page(results, plan, isolation: list[str], seconds: float, skipped=(), removed=(),
-                 plots: dict[str, bytes] | None = None, extra=()) -> page.Page:
+                 plots: dict[str, bytes] | None = None, extra=(), intro=()) -> page.Page:
     """The class summary, built once and rendered to summary.md and summary.html: statistics per
     assignment (mean, median, min, max, full marks, not submitted, import failed), every student
     with a link to their feedback, the notes on submissions (a zip that could not be read, a
@@ -230,7 +230,8 @@ def summary_page(results, plan, isolation: list[str], seconds: float, skipped=()
     and most failed checks.
 
     ``extra``: more sections, each a list of ``gradkit.page`` blocks starting with its heading
-    (for example the similarity report), placed last."""
+    (for example the similarity report), placed last; ``intro``: blocks placed after the first
+    line (how the class was read, the roster, the late policy: ``roster.summary_blocks``)."""
     n = len(results)
     plots = plots or {}
     stats = []
@@ -241,7 +242,7 @@ def summary_page(results, plan, isolation: list[str], seconds: float, skipped=()
                       Kit(f"{min(s):g}"), Kit(f"{max(s):g}"), Kit(str(sum(1 for x in s if x >= 100))),
                       Kit(str(st.get("not submitted", 0))), Kit(str(st.get("import failed", 0)))])
     doc = page.Page("Class summary", [
-        page.Para(Kit(f"{n} submissions graded in {seconds:.1f} s.")),
+        page.Para(Kit(f"{n} submissions graded in {seconds:.1f} s.")), *intro,
         page.Para(Kit("Isolation: " + "; ".join(isolation))),
         page.Table(["assignment", "mean", "median", "min", "max", "full marks", "not submitted", "import failed"],
                    stats, right=tuple(range(1, 8)))])
@@ -344,18 +345,22 @@ class OutputBusy(Exception):
 
 
 def write_class(out: Path, results, plan, isolation: list[str], seconds: float,
-                skipped=(), extra=(), plots: bool = True) -> tuple[list[str], list[str]]:
+                skipped=(), extra=(), plots: bool = True, intro=(), gradebook: str | None = None,
+                also: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """Plots (unless ``plots`` is false: one student's run, as on Gradescope, has no class to plot),
-    summary.md, summary.html (``extra``: more sections, see ``summary_page``) and gradebook.csv; then the output folders of students not in ``results`` (left by an earlier run)
+    summary.md, summary.html (``extra``, ``intro``: more blocks, see ``summary_page``), the files of
+    ``also`` ({name: text}) and gradebook.csv (``gradebook``: its text when not ``gradebook_csv``'s); then the output folders of students not in ``results`` (left by an earlier run)
     are removed. Returns (removed folders, folders in OUT/students that hold other files and were
     left alone)."""
     removed, foreign = stale_student_folders(out, {r.folder for r in results})
     drawn = {a.folder: plot_assignment(results, a.folder, checks) for a, checks in plan.items} if plots else {}
     for folder, png in drawn.items():
         write_atomic(out / PLOTS / f"{folder}.png", png)
-    summary = summary_page(results, plan, isolation, seconds, skipped, removed, drawn, extra)
+    summary = summary_page(results, plan, isolation, seconds, skipped, removed, drawn, extra, intro)
     write_atomic(out / "summary.md", page.markdown(summary))
     write_atomic(out / "summary.html", page.html_page(summary))
-    write_atomic(out / "gradebook.csv", gradebook_csv(results, plan))
+    for name, text in (also or {}).items():  # more class files (roster.csv), before the gradebook
+        write_atomic(out / name, text)
+    write_atomic(out / "gradebook.csv", gradebook_csv(results, plan) if gradebook is None else gradebook)
     remove_student_folders(out, removed)
     return removed, foreign

@@ -359,6 +359,44 @@ def _grade(python: str, source: Path, submissions: Path, out: Path, config: dict
     return subprocess.run(cmd, cwd=source, env=env, capture_output=True, text=True, timeout=max(1.0, left))
 
 
+def grade_one(source: Path, submissions: Path, out: Path, config: dict, deadline: float | None = None) -> dict:
+    """Grade the one student in ``submissions`` into ``out`` with the kit in ``source`` and return
+    their results.json (checked by ``validate_results``), all of it by ``deadline`` (time.monotonic();
+    default: the configured time limit from now): bubblewrap first, then the runner's own namespaces
+    where bubblewrap cannot start (status 3), then unconfined where nothing can confine student code
+    (status 4: one student in a container of its own). A sandbox still starting at the start-up
+    deadline (status 5) is a busy container, not a missing sandbox: nothing is graded with less
+    isolation. Raises RuntimeError when no valid result came out."""
+    if deadline is None:
+        deadline = time.monotonic() + float(config["time_limit"])
+    proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False, deadline=deadline)
+    if proc.returncode == 3:  # the sandbox cannot start here (e.g. bubblewrap without namespaces)
+        print(proc.stdout + proc.stderr + "\nbubblewrap cannot start in this container (not a slow start: "
+              "it stopped, saying why above): grading again with the runner's own namespaces", flush=True)
+        proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, deadline=deadline)
+    if proc.returncode == 4:  # no user namespaces either: one student, hidden checks unreadable here
+        print(proc.stdout + proc.stderr + "\nstudent code cannot be confined in this container: grading "
+              "unconfined (one student; the hidden checks are not readable by user nobody)", flush=True)
+        proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, allow_unconfined=True,
+                      deadline=deadline)
+    if proc.returncode == 5:  # a slow start: grading with less isolation would be as slow
+        print(proc.stdout + proc.stderr, flush=True)
+        raise RuntimeError(f"the sandbox was still starting after {start_timeout(config):g} s: the container "
+                           "is too busy (a slow start, not a missing sandbox); nothing is wrong with the "
+                           "submission: resubmit")
+    print(proc.stdout, end="", flush=True)
+    print(proc.stderr, end="", file=sys.stderr, flush=True)
+    found = sorted(out.glob("students/*/results.json")) if out.is_dir() else []
+    if proc.returncode != 0 or len(found) != 1:
+        raise RuntimeError(f"`python -m autograder grade` exited with status {proc.returncode} "
+                           f"and wrote {len(found)} results.json files\n{proc.stderr[-3000:]}")
+    data = json.loads(found[0].read_text())
+    problems = validate_results(data)
+    if problems:
+        raise RuntimeError("the grader's results.json is not valid: " + "; ".join(problems[:5]))
+    return data
+
+
 def run(root: Path) -> int:
     """Grade ``root/submission``; always leaves a valid ``root/results/results.json``."""
     start = time.monotonic()
@@ -379,32 +417,7 @@ def run(root: Path) -> int:
             submissions, out = work / "submissions", work / "out"
             only = config["assignments"][0] if len(config.get("assignments", [])) == 1 else None
             print("submission: " + lay_out(root / "submission", submissions, only=only), flush=True)
-            deadline = start + float(config["time_limit"])
-            proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=False, deadline=deadline)
-            if proc.returncode == 3:  # the sandbox cannot start here (e.g. bubblewrap without namespaces)
-                print(proc.stdout + proc.stderr + "\nbubblewrap cannot start in this container (not a slow start: "
-                      "it stopped, saying why above): grading again with the runner's own namespaces", flush=True)
-                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, deadline=deadline)
-            if proc.returncode == 4:  # no user namespaces either: one student, hidden checks unreadable here
-                print(proc.stdout + proc.stderr + "\nstudent code cannot be confined in this container: grading "
-                      "unconfined (one student; the hidden checks are not readable by user nobody)", flush=True)
-                proc = _grade(sys.executable, source, submissions, out, config, no_bwrap=True, allow_unconfined=True,
-                              deadline=deadline)
-            if proc.returncode == 5:  # a slow start: grading with less isolation would be as slow
-                print(proc.stdout + proc.stderr, flush=True)
-                raise RuntimeError(f"the sandbox was still starting after {start_timeout(config):g} s: the container "
-                                   "is too busy (a slow start, not a missing sandbox); nothing is wrong with the "
-                                   "submission: resubmit")
-            print(proc.stdout, end="", flush=True)
-            print(proc.stderr, end="", file=sys.stderr, flush=True)
-            found = sorted(out.glob("students/*/results.json")) if out.is_dir() else []
-            if proc.returncode != 0 or len(found) != 1:
-                raise RuntimeError(f"`python -m autograder grade` exited with status {proc.returncode} "
-                                   f"and wrote {len(found)} results.json files\n{proc.stderr[-3000:]}")
-            data = json.loads(found[0].read_text())
-            problems = validate_results(data)
-            if problems:
-                raise RuntimeError("the grader's results.json is not valid: " + "; ".join(problems[:5]))
+            data = grade_one(source, submissions, out, config, deadline=start + float(config["time_limit"]))
             data.setdefault("extra_data", {}).update(extra)
             write_atomic(results, json.dumps(data, indent=1, allow_nan=False))
         finally:

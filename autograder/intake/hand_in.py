@@ -231,28 +231,49 @@ class FolderHandIn(HandIn):
             notes.append(f"could not look in {some(unreadable)}; what it holds was not graded")
 
     def read(self, name: str, limit: int) -> bytes:
-        try:
-            fd = os.open(self.root / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError as exc:
-            raise _os_unreadable(exc) from None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise Unreadable(f"it is {_kind(st.st_mode)}, not a regular file")
-            if st.st_size > limit:
-                raise TooLarge(st.st_size)
-            chunks, left = [], limit + 1
-            while left > 0:
-                chunk = os.read(fd, min(left, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
-            return b"".join(chunks)
-        except OSError as exc:
-            raise _os_unreadable(exc) from None
-        finally:
-            os.close(fd)
+        return read_file(self.root / name, limit)
+
+
+class FilesHandIn(HandIn):
+    """A hand-in given as its files by relative path (an LMS download's files of one student,
+    ``layouts.py``): nothing is searched; each file is read as a folder's is."""
+
+    def __init__(self, files: dict[str, Path]):
+        super().__init__()
+        self.files = files
+        for name in sorted(files):
+            self._saw(name)
+        self.names = sorted(n for n in files if n.endswith(GRADED))
+
+    def read(self, name: str, limit: int) -> bytes:
+        return read_file(self.files[name], limit)
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the regular file at ``path``, never following a symbolic link
+    and never blocking on a FIFO; TooLarge when it is larger than ``limit``, Unreadable otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _os_unreadable(exc) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Unreadable(f"it is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > limit:
+            raise TooLarge(st.st_size)
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _os_unreadable(exc) from None
+    finally:
+        os.close(fd)
 
 
 def central_directory_size(path: Path) -> int | None:

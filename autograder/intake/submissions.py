@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gradkit import course
-from .hand_in import TooLarge, Unreadable, open_hand_in, some
+from .hand_in import FilesHandIn, TooLarge, Unreadable, open_hand_in, some
 from .student_text import MAX_FILE, find_notebook, module_from_notebook, parse_untrusted
 
 
@@ -51,6 +51,7 @@ class Submission:
     folder: str = ""  # where its outputs go: student_folder(student)
     held: list[str] = field(default_factory=list)  # a few of the files it holds (``materialize``)
     held_count: int = 0  # how many files the intake saw in it
+    files: dict[str, Path] | None = None  # its files by relative path when not ``path``'s own (layouts.py)
 
 
 @dataclass
@@ -459,7 +460,7 @@ def materialize(sub: Submission, modules: dict[str, str], dest: Path,
     """
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        hand_in = open_hand_in(sub.path, modules, sub.notes)
+        hand_in = FilesHandIn(sub.files) if sub.files is not None else open_hand_in(sub.path, modules, sub.notes)
     except Exception as exc:  # not a zip, a truncated zip, an unreadable folder, ...
         sub.notes.append(f"could not read the submission: {_why(exc)}")
         return {}

@@ -5,7 +5,9 @@
 - ``setup.sh``, ``run_autograder``: the Gradescope zip's scripts (``gradescope``; ``__RUNTIME__`` is
   replaced by the packages setup.sh installs);
 - ``classroom.yml`` (with one ``classroom_step.yml`` per assignment), ``gradkit_points.py``: the
-  Classroom template's workflow and points script (``classroom``).
+  Classroom template's workflow and points script (``classroom``);
+- ``classroom50_autograder.py``, ``classroom50_result.schema.json``: the Classroom 50 autograder's
+  entry point and the JSON Schema of the result.json it writes (``classroom50``).
 """
 
 from pathlib import Path
