@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradkit.course import named
-from . import report
-from .grade import Plan, default_jobs, grade_class, save_state
+from . import report, shards
+from .grade import Plan, default_jobs, grade_class
+from .merge import class_files, student_files
 from .sandbox.judge import CALL_TIMEOUT, Limits, Pool, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
 from .intake.submissions import OUTPUT_MARK, looks_like_one_submission, scan
 
@@ -123,10 +124,35 @@ def _positive(kind):
     return parse
 
 
+def chosen_shard(args) -> shards.Shard:
+    """The shard ``--shard`` or ``--shard-from-env`` names (the whole class if neither); UsageError
+    for one that cannot be (--shard itself is checked as it is parsed)."""
+    if args.shard_from_env is not None:
+        try:
+            shard = shards.from_env(args.shard_from_env or None)
+        except shards.ShardError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        shard = args.shard or shards.WHOLE
+    if shard.count > 1 and args.similarity:
+        raise UsageError("--similarity compares students across shards: give it to the merge instead "
+                         "(python -m autograder merge SHARD_OUT... --out OUT --similarity SUBMISSIONS)")
+    return shard
+
+
+def _shard(text: str) -> shards.Shard:
+    """An argparse type: ``K/N``."""
+    try:
+        return shards.parse(text)
+    except shards.ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_grade(args) -> int:
     root, out = Path(args.submissions), Path(args.out)
     lock = contextlib.ExitStack()
     try:
+        shard = chosen_shard(args)
         only = resolve_only(args.only)
         intake = preflight(root, out)
         keeps_other_grades(out, only)
@@ -149,38 +175,41 @@ def cmd_grade(args) -> int:
                   file=sys.stderr)
             return 3
         print("isolation: " + "\n  ".join(prot))
-        return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool)
+        return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool, shard)
 
 
 def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, prot: list[str], limits: Limits,
-           pool: Pool) -> int:
-    """Grade the class (the checks passed, OUT is locked, ``pool`` started) and write every report."""
+           pool: Pool, shard: shards.Shard = shards.WHOLE) -> int:
+    """Grade the class, or ``shard`` of it (the checks passed, OUT is locked, ``pool`` started),
+    and write every report, then the shard's manifest."""
     for name, why in intake.skipped:
         print(f"skipped {_shown(name)}: {why}")
+    shards.remove_manifest(out)
     report.remove_stale_temporaries(out)
     resume = out if args.resume else None
-    bar, tick = _progress(len(intake.submissions))
+    bar, tick = _progress(sum(1 for s in intake.submissions if shard.holds(s.student)))
     start = time.monotonic()
 
     def progress(res):
-        save_state(out, res)
-        report.write_student(out, res, plan, args.hidden_visibility)
+        student_files(out, res, plan, args.hidden_visibility)
         tick(res)
 
     try:
         if bar:
             with bar:
-                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
+                results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool, shard)
         else:
-            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool)
+            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool, shard)
     except SandboxError as exc:
         print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
               file=sys.stderr)
         return 3
     seconds = time.monotonic() - start
-    extra = [_entry(SIMILARITY)(root, out, plan.folders)] if args.similarity else []
-    removed, foreign = report.write_class(out, results, plan, prot, seconds, intake.skipped, extra=extra,
-                                         plots=not args.no_plots)
+    removed, foreign = class_files(out, results, plan, prot, seconds, intake.skipped,
+                                   root if args.similarity else None, plots=not args.no_plots)
+    options = {"assignments": plan.folders, "timeout": args.timeout, "hidden_visibility": args.hidden_visibility}
+    shards.manifest(shard, plan, results, options, prot, seconds, shards.listing_digest(intake.submissions, intake.skipped),
+                    len(intake.submissions), intake.skipped).write(out)
     print_gradebook(results, plan)
     for name in removed:
         print(f"removed {out / report.STUDENTS / name}: left by an earlier run, no such submission now")
@@ -190,7 +219,8 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
     reused = sum(1 for r in results if r.resumed)
     if reused:
         print(f"\n{reused} unchanged submissions taken from the previous run (--resume)")
-    print(f"\n{len(results)} submissions in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
+    of = f" (shard {shard} of the class's {len(intake.submissions)})" if shard.count > 1 else ""
+    print(f"\n{len(results)} submissions{of} in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
           f"{out}/summary.md, {out}/{report.STUDENTS}/<folder>/feedback.md")
     if args.similarity:
         print(f"similar submissions: the last section of {out}/summary.md; side by side in {out}/similarity.html")
@@ -231,6 +261,14 @@ def grade(argv=None) -> int:
                         "is unusually alike, side by side in OUT/similarity.html (nothing is run)")
     g.add_argument("--no-plots", action="store_true",
                    help="write the class summary without its plots (faster; for one student's run, as on Gradescope)")
+    split = g.add_mutually_exclusive_group()
+    split.add_argument("--shard", type=_shard, metavar="K/N",
+                       help="grade shard K (0 to N-1) of N: the students whose name hashes to K; "
+                            "python -m autograder merge makes one gradebook of the N OUTs")
+    split.add_argument("--shard-from-env", nargs="?", type=_positive(int), const=0, metavar="N",
+                       help="the shard from the scheduler: K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job: "
+                            "give N) or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (a Slurm array, "
+                            "--array=0-(N-1); N defaults to SLURM_ARRAY_TASK_COUNT)")
     g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
                    help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
     return cmd_grade(g.parse_args(argv))
@@ -256,11 +294,10 @@ def _entry(spec: str):
     return getattr(importlib.import_module(module), function)
 
 
-SIMILARITY = "autograder.similarity:summary_section"  # grade --similarity: (root, out, folders) -> the blocks of a summary section
-
-
 COMMANDS = [
     Command("grade", f"{__name__}:grade", "grade a folder of submissions: gradebook, feedback, summary (make grade)"),
+    Command("merge", "autograder.merge:main",
+            "merge the OUTs of a class graded in shards (grade --shard K/N) into one gradebook"),
     Command("similarity", "autograder.similarity:main",
             "list the pairs of students whose code is unusually alike (make similarity)"),
     Command("nbgrade", "autograder.nbgrade:main",
