@@ -171,8 +171,9 @@ def cmd_grade(args) -> int:
             print(f"error: {exc}. Nothing was graded.", file=sys.stderr)
             return 4
         except SandboxError as exc:
-            print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
-                  file=sys.stderr)
+            print(f"error: {exc}. Nothing was graded; try --no-bwrap (in a container, as in a Kubernetes pod, "
+                  "bubblewrap usually cannot start; the kit's own namespaces need user namespaces only), or check "
+                  "the Python installation.", file=sys.stderr)
             return 3
         print("isolation: " + "\n  ".join(prot))
         return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool, shard)

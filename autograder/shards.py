@@ -9,10 +9,10 @@ in any order, grade every student exactly once between them.
 ``grade --shard-from-env [N]`` reads K from the scheduler (``from_env``):
 - Kubernetes, an Indexed Job: ``JOB_COMPLETION_INDEX`` (0 to completions-1); N must be given
   (``--shard-from-env 4``, the Job's ``completions``), as the pod is not told it;
-- Slurm, a job array: ``SLURM_ARRAY_TASK_ID`` minus ``SLURM_ARRAY_TASK_MIN`` (so ``--array=0-3``
-  and ``--array=1-4`` both give K = 0..3), N from ``SLURM_ARRAY_TASK_COUNT`` when not given. The
-  ids must be consecutive: ``--array=0-(N-1)`` (a step such as ``0-6:2`` is refused, as its K
-  would skip shards).
+- Slurm, a job array: ``SLURM_ARRAY_TASK_ID`` is K, so the array is ``--array=0-(N-1)`` (ids
+  are K itself, not an offset from ``SLURM_ARRAY_TASK_MIN``: a failed shard rerun alone,
+  ``--array=2``, is still shard 2); N is given, or ``SLURM_ARRAY_TASK_COUNT`` (right for the whole
+  array only: give N for a rerun). An id outside 0 to N-1 (``--array=1-4`` for N = 4) is refused.
 
 A shard's OUT is an ordinary output folder of its students (their folders, gradebook and summary)
 plus ``gradkit-shard.json`` (``Manifest``), written last, atomically: a shard that did not finish
@@ -88,11 +88,10 @@ def checked(index: int, count: int, where: str) -> Shard:
     return Shard(index, count)
 
 
-KUBERNETES, SLURM_ID, SLURM_MIN, SLURM_COUNT = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID",
-                                                "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT")
+KUBERNETES, SLURM_ID, SLURM_COUNT = "JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT"
 
 
-def _whole(env: dict, name: str) -> int:
+def _whole(env, name: str) -> int:
     text = env[name].strip()
     if not text.isdigit():
         raise ShardError(f"--shard-from-env: {name}={env[name]!r} is not a whole number")
@@ -108,14 +107,13 @@ def from_env(count: int | None, env=None) -> Shard:
                              "shards there are; give it: --shard-from-env N, N the Job's completions")
         return checked(_whole(env, KUBERNETES), count, f"--shard-from-env ({KUBERNETES}={env[KUBERNETES]})")
     if env.get(SLURM_ID, "").strip():
-        lowest = _whole(env, SLURM_MIN) if env.get(SLURM_MIN, "").strip() else 0
         if count is None:
             if not env.get(SLURM_COUNT, "").strip():
                 raise ShardError(f"--shard-from-env: {SLURM_ID} is set but {SLURM_COUNT} is not; give the number "
                                  "of shards: --shard-from-env N")
             count = _whole(env, SLURM_COUNT)
-        where = f"--shard-from-env ({SLURM_ID}={env[SLURM_ID]}, {SLURM_MIN}={lowest})"
-        return checked(_whole(env, SLURM_ID) - lowest, count, where + " (use consecutive ids: --array=0-(N-1))")
+        return checked(_whole(env, SLURM_ID), count, f"--shard-from-env ({SLURM_ID}={env[SLURM_ID]}; submit the "
+                       "array as --array=0-(N-1), and give N when rerunning some of its tasks)")
     raise ShardError(f"--shard-from-env: neither {KUBERNETES} (Kubernetes Indexed Job) nor {SLURM_ID} (Slurm job "
                      "array) is set, so this process is not one of a scheduler's shards; outside a scheduler give "
                      "--shard K/N (e.g. --shard 0/4), or leave both out to grade the whole class")
