@@ -268,8 +268,8 @@ def grade(argv=None) -> int:
                             "python -m autograder merge makes one gradebook of the N OUTs")
     split.add_argument("--shard-from-env", nargs="?", type=_positive(int), const=0, metavar="N",
                        help="the shard from the scheduler: K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job: "
-                            "give N) or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (a Slurm array, "
-                            "--array=0-(N-1); N defaults to SLURM_ARRAY_TASK_COUNT)")
+                            "give N) or SLURM_ARRAY_TASK_ID (a Slurm array, --array=0-(N-1); N defaults to "
+                            "SLURM_ARRAY_TASK_COUNT)")
     g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
                    help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
     return cmd_grade(g.parse_args(argv))
