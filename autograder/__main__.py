@@ -26,8 +26,9 @@ from pathlib import Path
 
 from gradkit.course import KIT, named
 
-from . import report
-from .grade import Plan, default_jobs, grade_class, save_state
+from . import report, shards
+from .grade import Plan, default_jobs, grade_class
+from .merge import class_files, student_files
 from .sandbox.judge import (CALL_TIMEOUT, Limits, Pool, SandboxError, SlowStart, Unconfined, bwrap_path, isolation,
                             measure_isolation)
 from .intake import layouts
@@ -143,13 +144,42 @@ def _positive(kind):
     return parse
 
 
+def chosen_shard(args) -> shards.Shard:
+    """The shard ``--shard`` or ``--shard-from-env`` names (the whole class if neither); UsageError
+    for one that cannot be (--shard itself is checked as it is parsed)."""
+    if args.shard_from_env is not None:
+        try:
+            shard = shards.from_env(args.shard_from_env or None)
+        except shards.ShardError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        shard = args.shard or shards.WHOLE
+    if shard.count > 1 and args.similarity:
+        raise UsageError("--similarity compares students across shards: give it to the merge instead "
+                         "(python -m autograder merge SHARD_OUT... --out OUT --similarity SUBMISSIONS)")
+    return shard
+
+
+def _shard(text: str) -> shards.Shard:
+    """An argparse type: ``K/N``."""
+    try:
+        return shards.parse(text)
+    except shards.ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_grade(args) -> int:
     root, out = Path(args.submissions), Path(args.out)
     lock = contextlib.ExitStack()
     try:
+        shard = chosen_shard(args)
         only = resolve_only(args.only)
         intake = preflight(root, out, args.layout)
         classes, policy = _class_list(args, intake)
+        if shard.count > 1 and (intake.layout != "folders" or classes.key or policy):
+            raise UsageError(f"--shard grades a class of student folders; this run reads {layouts.TITLES[intake.layout]}"
+                             f"{' with a roster' if classes.key else ''}{' with a late policy' if policy else ''}, "
+                             "whose gradebook the merge does not write yet: grade it in one run (--jobs N)")
         keeps_other_grades(out, only)
         lock.enter_context(report.locked(out))
     except (UsageError, report.OutputBusy, PolicyError) as exc:
@@ -169,11 +199,12 @@ def cmd_grade(args) -> int:
             print(f"error: {exc}. Nothing was graded; give it longer with --start-timeout.", file=sys.stderr)
             return 5
         except SandboxError as exc:
-            print(f"error: {exc}. Nothing was graded; try --no-bwrap, or check the Python installation.",
-                  file=sys.stderr)
+            print(f"error: {exc}. Nothing was graded; try --no-bwrap (in a container, as in a Kubernetes pod, "
+                  "bubblewrap usually cannot start; the kit's own namespaces need user namespaces only), or check "
+                  "the Python installation.", file=sys.stderr)
             return 3
         print("isolation: " + "\n  ".join(prot))
-        return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool, classes, policy)
+        return _grade(args, root, out, intake, plan, use_bwrap, prot, limits, pool, classes, policy, shard)
 
 
 def _class_list(args, intake):
@@ -204,30 +235,32 @@ def _class_list(args, intake):
 
 
 def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, prot: list[str], limits: Limits,
-           pool: Pool, classes=None, policy=None) -> int:
-    """Grade the class (the checks passed, OUT is locked, ``pool`` started) and write every report."""
+           pool: Pool, classes=None, policy=None, shard: shards.Shard = shards.WHOLE) -> int:
+    """Grade the class, or ``shard`` of it (the checks passed, OUT is locked, ``pool`` started),
+    and write every report, then the shard's manifest."""
     from . import roster
 
     print(intake.headline())
     for name, why in intake.skipped:
         print(f"skipped {_shown(name)}: {why}")
+    shards.remove_manifest(out)
     report.remove_stale_temporaries(out)
     resume = out if args.resume else None
-    bar, tick = _progress(len(intake.submissions))
+    bar, tick = _progress(sum(1 for s in intake.submissions if shard.holds(s.student)))
     start = time.monotonic()
 
     def progress(res):
-        save_state(out, res)
-        report.write_student(out, res, plan, args.hidden_visibility)
+        student_files(out, res, plan, args.hidden_visibility)
         tick(res)
 
     try:
         if bar:
             with bar:
                 results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool,
-                                      intake.submissions)
+                                      intake.submissions, shard=shard)
         else:
-            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool, intake.submissions)
+            results = grade_class(root, plan, args.jobs, limits, use_bwrap, progress, resume, pool,
+                                  intake.submissions, shard=shard)
     except SlowStart as exc:
         print(f"error: {exc}. Nothing was graded; give it longer with --start-timeout.", file=sys.stderr)
         return 5
@@ -236,14 +269,16 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
               file=sys.stderr)
         return 3
     seconds = time.monotonic() - start
-    extra = [_entry(SIMILARITY)(root, out, plan.folders)] if args.similarity else []
     classes = classes or roster.ClassList()
     lms = intake.layout != "folders" or classes.key or policy
-    removed, foreign = report.write_class(
-        out, results, plan, prot, seconds, intake.skipped, extra=extra, plots=not args.no_plots,
+    removed, foreign = class_files(
+        out, results, plan, prot, seconds, intake.skipped, root if args.similarity else None, plots=not args.no_plots,
         intro=roster.summary_blocks(intake, classes, policy, results) if lms else (),
         gradebook=roster.gradebook_csv(results, plan, intake, policy) if lms else None,
         also={roster.ROSTER_FILE: roster.roster_csv(results, intake, classes)} if lms else None)
+    options = {"assignments": plan.folders, "timeout": args.timeout, "hidden_visibility": args.hidden_visibility}
+    shards.manifest(shard, plan, results, options, prot, seconds, shards.listing_digest(intake.submissions, intake.skipped),
+                    len(intake.submissions), intake.skipped).write(out)
     print_gradebook(results, plan)
     for name in removed:
         print(f"removed {out / report.STUDENTS / name}: left by an earlier run, no such submission now")
@@ -253,7 +288,8 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
     reused = sum(1 for r in results if r.resumed)
     if reused:
         print(f"\n{reused} unchanged submissions taken from the previous run (--resume)")
-    print(f"\n{len(results)} submissions in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
+    of = f" (shard {shard} of the class's {len(intake.submissions)})" if shard.count > 1 else ""
+    print(f"\n{len(results)} submissions{of} in {seconds:.1f} s with {args.jobs} jobs -> {out}/gradebook.csv, "
           f"{out}/summary.md, {out}/{report.STUDENTS}/<folder>/feedback.md")
     if args.similarity:
         print(f"similar submissions: the last section of {out}/summary.md; side by side in {out}/similarity.html")
@@ -311,6 +347,14 @@ def grade(argv=None) -> int:
                         "is unusually alike, side by side in OUT/similarity.html (nothing is run)")
     g.add_argument("--no-plots", action="store_true",
                    help="write the class summary without its plots (faster; for one student's run, as on Gradescope)")
+    split = g.add_mutually_exclusive_group()
+    split.add_argument("--shard", type=_shard, metavar="K/N",
+                       help="grade shard K (0 to N-1) of N: the students whose name hashes to K; "
+                            "python -m autograder merge makes one gradebook of the N OUTs")
+    split.add_argument("--shard-from-env", nargs="?", type=_positive(int), const=0, metavar="N",
+                       help="the shard from the scheduler: K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job: "
+                            "give N) or SLURM_ARRAY_TASK_ID (a Slurm array, --array=0-(N-1); N defaults to "
+                            "SLURM_ARRAY_TASK_COUNT)")
     g.add_argument("--hidden-visibility", choices=report.HIDDEN_VISIBILITY, default=report.DEFAULT_VISIBILITY,
                    help=f"Gradescope visibility of the hidden checks in results.json (default: {report.DEFAULT_VISIBILITY})")
     return cmd_grade(g.parse_args(argv))
@@ -336,13 +380,12 @@ def _entry(spec: str):
     return getattr(importlib.import_module(module), function)
 
 
-SIMILARITY = "autograder.similarity:summary_section"  # grade --similarity: (root, out, folders) -> the blocks of a summary section
-
-
 COMMANDS = [
     Command("grade", f"{__name__}:grade", "grade a folder of submissions: gradebook, feedback, summary (make grade)"),
     Command("export", "autograder.export:main",
             "write a graded OUT's gradebook as the CSV Canvas or Moodle imports (export OUT --to canvas|moodle)"),
+    Command("merge", "autograder.merge:main",
+            "merge the OUTs of a class graded in shards (grade --shard K/N) into one gradebook"),
     Command("similarity", "autograder.similarity:main",
             "list the pairs of students whose code is unusually alike (make similarity)"),
     Command("nbgrade", "autograder.nbgrade:main",

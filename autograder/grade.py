@@ -44,6 +44,7 @@ from gradkit.engine import Run, failed_all
 from gradkit.mistakes import for_assignment
 from gradkit.protocol import forbidden_imports, forbidden_message
 from .report import STATE, student_dir, write_atomic
+from .shards import WHOLE, Shard
 from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .intake.student_text import ParserExhausted, parse_untrusted
 from .intake.submissions import (Candidate, Submission, content_hash, discover, grader_reach, materialize,
@@ -246,9 +247,10 @@ def _scratch():
 
 def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bool | None = None,
                 progress=None, resume_from: Path | None = None, pool: Pool | None = None,
-                subs: list[Submission] | None = None) -> list[StudentResult]:
+                subs: list[Submission] | None = None, shard: Shard = WHOLE) -> list[StudentResult]:
     """Grade every submission under ``root`` (or ``subs``, as a layout read them:
-    ``intake.layouts``); ``progress(result)`` is called as each finishes.
+    ``intake.layouts``), of ``shard`` only (``shards.Shard.holds``), in class order
+    (``in_class_order``); ``progress(result)`` is called as each finishes.
     ``pool``: a runner pool the caller started (with the same ``limits`` and ``use_bwrap``; the
     isolation probe's, say), used as the first and closed by the caller, not here.
 
@@ -260,7 +262,7 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
     student it was grading ("internal grader error"), and the others grade the rest."""
     if use_bwrap is None:
         use_bwrap = bwrap_path() is not None
-    subs = discover(root) if subs is None else subs
+    subs = [sub for sub in (discover(root) if subs is None else subs) if shard.holds(sub.student)]
     workers = min(max(1, jobs), len(subs))
     pools = _start_pools(workers, limits, use_bwrap, plan, pool)
     gc.collect()
@@ -281,6 +283,11 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
         for started in pools:
             if started is not pool:
                 started.close()
+    return in_class_order(results)
+
+
+def in_class_order(results: list[StudentResult]) -> list[StudentResult]:
+    """The order of the gradebook's rows (a run's and a merge's alike): by student."""
     return sorted(results, key=lambda r: r.student)
 
 

@@ -16,8 +16,8 @@ from autograder import __main__ as cli
 from tests.kit import ROOT
 
 # What the kit offers (issue 13): a command missing from the table is a command nobody finds.
-EXPECTED = {"grade", "export", "similarity", "nbgrade", "doctor", "bench", "release", "examples", "gradescope",
-            "classroom", "classroom50", "student-zip", "new-assignment", "screenshots"}
+EXPECTED = {"grade", "export", "merge", "similarity", "nbgrade", "doctor", "bench", "release", "examples",
+            "gradescope", "classroom", "classroom50", "student-zip", "new-assignment", "screenshots"}
 SKIPPED_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
 
 

@@ -121,7 +121,8 @@ class SlowStart(SandboxError):
 
 
 UNCONFINED_FIX = ("install bubblewrap (apt-get install bubblewrap) or enable unprivileged user namespaces "
-                  "(sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000), or pass "
+                  "(sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000; in a Kubernetes "
+                  "pod, hostUsers: false in the pod's spec), or pass "
                   "--allow-unconfined to accept that student code can read and write what user nobody can")
 
 

@@ -12,6 +12,9 @@ Rows (each measured here, in this run, on this machine):
   a mixed class (half correct, a third partly done, the rest syntax errors, ``exit()`` at import,
   endless loops and output floods), ``--jobs 2``; 100 correct students x 01-06; 20 correct students
   x 07 (the capstone trains networks), in its own row;
+- the correct class graded as N shard processes at once (``grade --shard K/N --jobs 1``, N = the
+  ``--jobs``), then merged (``python -m autograder merge``), against one ``grade --jobs N`` process of
+  the same class: wall seconds of each, processes started included (``sharded``);
 - the peak memory of the mixed class run, all processes together: the sum of the proportional set
   sizes (PSS, shared pages divided among the processes sharing them) of the grading process and
   every process under it, sampled every 0.2 s.
@@ -262,6 +265,30 @@ def grade_synthetic(tmp: Path, name: str, students: int, folders: list[str], mix
             "assignments": len(plan.items), "peak_mb": peak.peak if memory else None}
 
 
+def sharded(tmp: Path, students: int, folders: list[str], n: int, timeout: float) -> dict:
+    """Wall seconds of the class of ``students`` correct submissions graded as ``n`` shard processes
+    at once and merged, and as one process with ``--jobs n`` (each a process of its own, as a
+    cluster's pods or a terminal start them)."""
+    root = tmp / "sharded"
+    build_class(root, students, folders, mixed=False)
+    grade = [sys.executable, "-m", "autograder", "grade", str(root), "--only", *folders, "--timeout", str(timeout)]
+    start = time.monotonic()
+    procs = [subprocess.Popen(grade + ["--out", str(tmp / f"shard-{k}"), "--shard", f"{k}/{n}", "--jobs", "1"],
+                              cwd=KIT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
+             for k in range(n)]
+    for proc in procs:
+        if proc.wait(timeout=900) != 0:
+            raise RuntimeError(f"a shard exited with {proc.returncode}: {proc.stderr.read()[-500:]}")
+    shards_seconds = time.monotonic() - start
+    merge = _timed([sys.executable, "-m", "autograder", "merge", *(str(tmp / f"shard-{k}") for k in range(n)),
+                    "--out", str(tmp / "merged")], KIT)
+    single = _timed(grade + ["--out", str(tmp / "single"), "--jobs", str(n)], KIT)
+    if (tmp / "merged" / "gradebook.csv").read_bytes() != (tmp / "single" / "gradebook.csv").read_bytes():
+        raise RuntimeError("the merged gradebook differs from the single run's")
+    shutil.rmtree(root, ignore_errors=True)
+    return {"shards": shards_seconds, "merge": merge, "single": single}
+
+
 def pytest_per_submission(tmp: Path, samples: int, folders: list[str]) -> float:
     """Anchor: seconds per student of a fresh ``pytest`` process on the public checks of ``folders``
     (solved), plugins not autoloaded (what a naive grader would run)."""
@@ -347,6 +374,12 @@ def main(argv=None) -> int:
             refs = f"; torch references {r['references']:.1f} s before" if r["references"] >= 0.05 else ""
             add(f"{label}, --jobs {args.jobs}", f"{r['seconds']:.1f} s ({per_sa * 1000:.0f} ms per student-assignment"
                 f"{refs})", ratio)
+        split = sharded(tmp, sizes["correct"], six, args.jobs, args.timeout)
+        add(f"{sizes['correct']} correct students x 01-06 as {args.jobs} shard processes (--jobs 1 each) + merge, "
+            f"against one process with --jobs {args.jobs}",
+            f"{split['shards'] + split['merge']:.1f} s ({split['shards']:.1f} s shards, {split['merge']:.1f} s merge)",
+            f"{(split['shards'] + split['merge']) / split['single']:.2f}x one run ({split['single']:.1f} s), "
+            "the same gradebook")
         add(f"peak memory of the {sizes['mixed']}-student class run, all processes (PSS)", f"{mixed['peak_mb']:.0f} MB")
     print(f"gradkit bench{' (quick: not numbers to quote)' if args.quick else ''}; sandbox: "
           f"{'bubblewrap' if bwrap_path() else 'process limits only'}; {os.cpu_count()} cores; "
