@@ -26,7 +26,7 @@ from pathlib import Path
 
 from gradkit.course import KIT, named
 
-from . import report, shards
+from . import late, report, roster, shards
 from .grade import Plan, default_jobs, grade_class
 from .merge import class_files, student_files
 from .sandbox.judge import (CALL_TIMEOUT, Limits, Pool, SandboxError, SlowStart, Unconfined, bwrap_path, isolation,
@@ -210,8 +210,6 @@ def cmd_grade(args) -> int:
 def _class_list(args, intake):
     """(the roster join, the late policy or None) of a run, from --roster, --due, --late-penalty,
     --grace, --late-cap and --extensions; raises UsageError/PolicyError before anything is graded."""
-    from . import late, roster
-
     classes, times = roster.ClassList(), {}
     if args.roster:
         classes, texts = roster.join(intake, Path(args.roster))
@@ -238,8 +236,6 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
            pool: Pool, classes=None, policy=None, shard: shards.Shard = shards.WHOLE) -> int:
     """Grade the class, or ``shard`` of it (the checks passed, OUT is locked, ``pool`` started),
     and write every report, then the shard's manifest."""
-    from . import roster
-
     print(intake.headline())
     for name, why in intake.skipped:
         print(f"skipped {_shown(name)}: {why}")

@@ -19,7 +19,7 @@ PACKAGES = ("gradkit", "autograder")
 # Imported inside functions on purpose: slow to import (torch, matplotlib and its PIL, nbgrader, nbformat,
 # traitlets, rich) and needed by few commands, or optional (pyseccomp), or loaded on purpose in
 # the runner's zygote (numpy) after it has set itself up.
-LAZY = {"torch", "matplotlib", "PIL", "nbformat", "nbgrader", "traitlets", "rich", "pyseccomp", "numpy"}
+LAZY = {"torch", "matplotlib", "PIL", "nbformat", "nbgrader", "traitlets", "rich", "pyseccomp", "numpy", "yaml"}
 
 
 def kit_modules(root: Path = ROOT) -> dict[str, Path]:
