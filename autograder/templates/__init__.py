@@ -5,7 +5,9 @@
 - ``setup.sh``, ``run_autograder``: the Gradescope zip's scripts (``gradescope``; ``__RUNTIME__`` is
   replaced by the packages setup.sh installs);
 - ``classroom.yml`` (with one ``classroom_step.yml`` per assignment), ``gradkit_points.py``: the
-  Classroom template's workflow and points script (``classroom``).
+  Classroom template's workflow and points script (``classroom``);
+- ``gitignore``: the ``.gitignore`` of a student's copy, the Classroom template and the student zip
+  (``classroom``, ``bundle``): what running the checks leaves behind, ``report.html`` included.
 """
 
 from pathlib import Path
