@@ -42,6 +42,7 @@ from gradkit import course as registry
 from gradkit.core import Call, Check, Outcome
 from gradkit.engine import Run, failed_all
 from gradkit.mistakes import for_assignment
+from gradkit.bounds import SourceTooLarge
 from gradkit.protocol import forbidden_imports, forbidden_message
 from .report import STATE, student_dir, write_atomic
 from .shards import WHOLE, Shard
@@ -200,7 +201,7 @@ def _grade_assignment(a, checks, candidates: list[Candidate], files_dir: Path, s
         result.notes.append(f"{a.folder}: {graded[0][0].origin} and {graded[1][0].label} were both changed, so "
                             f"the grader graded both ({scores}) and kept {best[0].label}")
     result.status[a.folder] = best[2]
-    reach = grader_reach(best[0].path.read_bytes())
+    reach = grader_reach(best[0].path.read_bytes())  # [] for a file refused as too large (never parsed)
     if reach:
         result.notes.append(f"{a.folder}: for review: {best[0].label} reaches into the process that runs it "
                             f"({', '.join(reach)}); code that does can forge what the runner reports about "
@@ -214,6 +215,8 @@ def _grade_file(a, checks, cand: Candidate, files_dir: Path, session: RunnerSess
     source = cand.path.read_bytes()
     try:
         parse_untrusted(source, f"{a.module}.py")
+    except SourceTooLarge as exc:  # refused before any tree is built: nothing else reads it
+        return failed_all(checks, exc.message(f"{a.module}.py ({cand.origin})"), "import"), "too large to parse"
     except ParserExhausted as exc:  # costs what a syntax error costs; nothing else would parse it safely
         msg = (f"{a.module}.py ({cand.origin}) does not parse: {exc.msg}, so this assignment scores 0. "
                "Split the deeply nested expression into smaller steps.")

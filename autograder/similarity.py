@@ -23,7 +23,8 @@ that MOSS uses):
 
 A flag is a place to look, not a verdict: independent correct solutions of a short exercise can be
 alike. Nothing of a submission is run; files are read as text through the grader's intake (the same
-file the grader grades: the module, or the code cells of the notebook).
+file the grader grades: the module, or the code cells of the notebook). A file the grader refuses
+as too large to parse (``gradkit.bounds``) is not compared either, with a note.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import highlight_overlap
 
 from gradkit import course, page
+from gradkit.bounds import MAX_TOKENS, SourceTooLarge, check_size
 from .build.release import strip_solutions
 from .report import write_atomic
 from .intake.submissions import materialize, scan
@@ -51,6 +53,7 @@ WINDOW = 1  # winnowing window: 1 keeps every k-gram (exact coverage; classes ar
 THRESHOLD = 0.5  # both students' shares of their own code found in the other's (planted copies: 0.7-0.9; independent solutions: under 0.2)
 MIN_SHARED = 300  # characters of filtered code the two must share
 CONTEXT = 6  # lines shown around each matching region in the HTML report
+NOT_COMPARED = " was not compared: "  # in the note on a file too large to parse
 
 
 @dataclass
@@ -118,7 +121,14 @@ def class_codes(root: Path, notes: list[str]) -> dict[str, dict[str, str]]:
         for i, sub in enumerate(scan(root).submissions):
             found = materialize(sub, modules, Path(tmp) / str(i))
             for folder, candidates in found.items():
-                codes[folder][sub.student] = candidates[0].path.read_bytes().decode("utf-8", "replace")
+                data = candidates[0].path.read_bytes()
+                try:
+                    check_size(data)  # fingerprinting costs about what parsing does
+                except SourceTooLarge as exc:
+                    notes.append(f"{sub.student}: {folder}: {candidates[0].origin}{NOT_COMPARED}{exc.summary}, "
+                                 f"over the limit of {MAX_TOKENS:,} the grader reads")
+                    continue
+                codes[folder][sub.student] = data.decode("utf-8", "replace")
             notes.extend(f"{sub.student}: {n}" for n in sub.notes)
     return codes
 
@@ -167,7 +177,11 @@ def section(report: Report, address: str = "") -> list:
         blocks.append(page.Table(["assignment", "student", "student", "alike", "shared characters"], rows, right=(4,)))
     else:
         blocks.append(page.Para(page.Kit("No pair is flagged.")))
-    return blocks + [page.Para(page.Kit("Compared: " + _compared(report)))]
+    blocks.append(page.Para(page.Kit("Compared: " + _compared(report))))
+    skipped = [n for n in report.notes if NOT_COMPARED in n]
+    if skipped:  # files refused as too large to parse (the other notes are the grader's, in its feedback)
+        blocks += [page.Para(page.Kit("Not compared:")), page.Items(skipped)]
+    return blocks
 
 
 def as_markdown(report: Report, address: str = "") -> str:
@@ -238,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(args.out / "similarity.html", as_html(report))
     for p in report.flagged:
         print(f"{p.assignment}: {p.students[0]} ~ {p.students[1]}  {_pct(p.shares[0])} / {_pct(p.shares[1])}")
+    for n in report.notes:
+        if NOT_COMPARED in n:
+            print(f"note: {n}")
     print(f"{len(report.flagged)} pair(s) flagged; see {args.out / 'similarity.html'}")
     return 0
 

@@ -622,10 +622,16 @@ def parse_python(source, filename: str = "<unknown>"):
 
     The trees of the last ``PARSED_KEPT`` texts are kept, so that the grader's readers of one file
     (the parser's limits, the framework-import rule, the reach notes, the calls between its
-    functions) parse it once: callers read the tree and never change it."""
+    functions) parse it once: callers read the tree and never change it.
+
+    A text of more than ``bounds.MAX_TOKENS`` tokens is never parsed: ``bounds.SourceTooLarge`` (a
+    ValueError) is raised instead, and every later call with it is refused without counting again."""
+    from .bounds import check_size  # here: a runner loads this file alone, and never parses
+
     with _PARSING:
         tree = _parsed.pop(source, None)
         if tree is None:
+            check_size(source)
             tree = ast.parse(source, filename)
         _parsed[source] = tree  # the newest last
         while len(_parsed) > PARSED_KEPT:

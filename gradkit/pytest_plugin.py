@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from . import page
+from .bounds import SourceTooLarge, check_size
 from .course import by_folder
 from .core import (MODULE_KINDS, Call, Outcome, StudentError, calls_in_source, chain_from, outcome_failed,
                    points_text, returned_from)
@@ -43,7 +44,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
 class LocalSession:
     """Student code in this process, behind the same request/response path as the runner.
 
-    A module that cannot be graded at all (missing, importing a framework, failing to import)
+    A module that cannot be graded at all (missing, too large to parse, importing a framework,
+    failing to import)
     sets ``error``, a StudentError of a ``core.MODULE_KINDS`` kind, with the grader's message.
     ``run`` is the engine loop's state for this file (``engine.Run``: timeouts, outcomes so far; named
     mistakes where ``mistakes`` is given, ``mistakes.for_assignment``)."""
@@ -59,6 +61,11 @@ class LocalSession:
             self.error = StudentError("missing_file", f"{path.name} is missing from {path.parent}")
             return
         source = path.read_bytes()
+        try:
+            check_size(source)  # before anything parses it, as the grader does
+        except SourceTooLarge as exc:
+            self.error = StudentError("import", exc.message(path.name))
+            return
         bad = forbidden_imports(source)
         if bad:
             self.error = StudentError("forbidden", forbidden_message(path.name, bad))

@@ -77,6 +77,24 @@ def callers(a) -> dict[str, set[str]]:
     return out
 
 
+# What running the checks leaves in a student's working copy (``make check`` and
+# ``pytest --gradkit-html report.html`` at the top and in an assignment folder, a venv, caches),
+# and one file that must still be committed.
+LEFT_BEHIND = ("report.html", "01_activations/report.html", ".venv/bin/python", "__pycache__/x.pyc",
+               "01_activations/.pytest_cache/v/cache/lastfailed")
+
+
+def git_ignored(folder: Path, paths) -> dict[str, bool]:
+    """{path: whether git, in a fresh repository at ``folder``, ignores it} (git itself decides,
+    from the folder's own .gitignore; the paths need not exist)."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", "--no-index", "--stdin"],
+                             input="\n".join(paths), capture_output=True, text=True).stdout.split()
+    return {p: p in ignored for p in paths}
+
+
 def lines_outside_solutions(text: str) -> set[str]:
     """Stripped lines of a source file outside its solution regions: code students are given."""
     inside, out = False, set()

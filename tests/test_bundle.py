@@ -15,7 +15,7 @@ import pytest
 from autograder.build import bundle
 from gradkit import course as assignments
 from tests import checkout
-from tests.kit import ROOT
+from tests.kit import LEFT_BEHIND, ROOT, git_ignored
 
 AVAILABLE = assignments.available()
 SITE = sysconfig.get_paths()["purelib"]  # the venv's third-party packages (numpy, torch, pytest)
@@ -50,6 +50,29 @@ def test_zip_holds_the_release_the_engine_and_the_public_checks_only(built):
     assert not [n for n in names if n.startswith(("autograder/", "tests/", "solutions/"))]
     req = (folder / "requirements.txt").read_text()
     assert all(re.search(rf"^{p}==", req, re.M) for p in ("numpy", "torch", "pytest"))
+
+
+def test_unzipped_bundle_ignores_what_running_the_checks_leaves_behind(built, tmp_path):
+    """The zip holds a .gitignore: a student who unzips it, runs the checks and commits
+    everything commits no report.html, venv or cache, and still commits the stubs."""
+    _, target = built
+    with zipfile.ZipFile(target) as zf:
+        zf.extractall(tmp_path)
+    repo = tmp_path / "student"
+    ignored = git_ignored(repo, [*LEFT_BEHIND, "01_activations/activations.py", ".gitignore"])
+    assert ignored == {**{p: True for p in LEFT_BEHIND}, "01_activations/activations.py": False,
+                       ".gitignore": False}
+
+
+def test_kit_ignores_what_running_the_checks_leaves_behind():
+    """The repository itself (`make check` writes report.html at the top; `pytest --gradkit-html
+    report.html` in an assignment folder writes it there)."""
+    paths = ["report.html", "assignments/01_activations/report.html", "assignments/01_activations/activations.py"]
+    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "--no-index", "--stdin"],
+                             input="\n".join(paths), capture_output=True, text=True)
+    if ignored.returncode > 1:
+        pytest.skip(f"not a git checkout: {ignored.stderr.strip()}")
+    assert ignored.stdout.split() == paths[:2]
 
 
 def test_bundle_imports_its_own_gradkit_and_no_grader(built):

@@ -7,6 +7,7 @@ import base64
 import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from autograder.build import bundle, classroom
 from autograder.build.release import remove_markers
 from gradkit import course as assignments
 from tests import checkout
-from tests.kit import ROOT, mutants, mutant_text, source_file
+from tests.kit import LEFT_BEHIND, ROOT, git_ignored, mutants, mutant_text, source_file
 
 ASSIGNMENTS = checkout.release()
 
@@ -196,3 +197,13 @@ def test_one_assignment_workflow_grades_it_alone(one_template, tmp_path):
         student.write_text(original)
     assert result["status"] == "pass" and result["max_score"] == points
     assert sum(t["score"] for t in result["tests"]) == pytest.approx(points)
+
+
+def test_template_ignores_what_running_the_checks_leaves_behind(template, tmp_path):
+    """A student who commits everything after `pytest --gradkit-html report.html` commits no
+    report.html, venv or cache; the stubs are still committed."""
+    repo = tmp_path / "repo"
+    shutil.copytree(template, repo)
+    ignored = git_ignored(repo, [*LEFT_BEHIND, "01_activations/activations.py", ".gitignore"])
+    assert ignored == {**{p: True for p in LEFT_BEHIND}, "01_activations/activations.py": False,
+                       ".gitignore": False}

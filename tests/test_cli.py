@@ -120,3 +120,21 @@ def test_make_help_lists_every_target_and_variable(argv):
     assert variables >= {"SUBMISSIONS", "OUT", "JOBS", "ASSIGNMENT", "HIDDEN_VISIBILITY", "SUBMITTED", "COURSE",
                          "NAME", "PYTHON"}
     assert set(re.findall(r"^  ([A-Z_]+)=", proc.stdout, flags=re.M)) == variables
+
+
+@needs_make
+@pytest.mark.parametrize("status", list(pytest.ExitCode), ids=[c.name for c in pytest.ExitCode])
+def test_make_check_fails_only_when_the_checks_could_not_run(status, tmp_path):
+    """`make check` passes pytest's status on, except "some checks failed" (a score, not a broken
+    build), which exits 0. The recipe runs a stand-in for .venv's python that exits with ``status``."""
+    fake = tmp_path / "python"
+    fake.write_text(f"#!/bin/sh\necho \"ran: $*\"\nexit {int(status)}\n")
+    fake.chmod(0o755)
+    stamp = tmp_path / "installed"
+    stamp.touch()  # newer than pyproject.toml: nothing is installed
+    proc = subprocess.run(["make", "--no-print-directory", "check", f"PY={fake}", f"STAMP={stamp}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert "ran: -m pytest --gradkit-html ../report.html" in proc.stdout, proc.stdout + proc.stderr
+    broken = status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    assert (proc.returncode != 0) == broken, proc.stdout + proc.stderr
+    assert ("some checks failed" in proc.stdout) == (status == pytest.ExitCode.TESTS_FAILED)

@@ -30,12 +30,13 @@ batchnorm = assignments.by_folder("04_batchnorm").load(assignments.PUBLIC)  # it
 
 ACT = assignments.by_folder("01_activations")
 BN = assignments.by_folder("04_batchnorm")
-EXHAUSTING = [b"_x = " + b"-" * 100_000, b"_x = " + b"(" * 300 + b")" * 300, b"x = 1\n" + b"[" * 100_000]
+# under gradkit.bounds.MAX_TOKENS (a larger text is refused before it is parsed): these reach the parser
+EXHAUSTING = [b"_x = " + b"-" * 40_000, b"_x = " + b"(" * 300 + b")" * 300, b"x = 1\n" + b"[" * 40_000]
 
 
 # --- 1. the NumPy-only rule ------------------------------------------------------------------
 
-@pytest.mark.parametrize("source", EXHAUSTING, ids=["100k minus signs", "deep parentheses", "deep brackets"])
+@pytest.mark.parametrize("source", EXHAUSTING, ids=["40k minus signs", "deep parentheses", "deep brackets"])
 def test_forbidden_imports_survives_a_source_that_exhausts_the_parser(source):
     assert protocol.forbidden_imports(source) == []
     assert calls_in_source(source) == {}

@@ -41,8 +41,9 @@ OTHERS = [a for a in AVAILABLE if a.folder != A1.folder]
 STUB = (checkout.release() / A1.folder / f"{A1.module}.py").read_text()
 SOLUTION = {a.folder: (ROOT / "solutions" / a.folder / f"{a.module}.py").read_text() for a in AVAILABLE}
 MODES = ["bwrap", "no-bwrap"] if bwrap_path() else ["no-bwrap"]
-MINUS_BOMB = "_x = " + "-" * 100_000 + "1\n"  # MemoryError in CPython's parser
-PLUS_BOMB = "_y = " + "1+" * 100_000 + "1\n"  # RecursionError while building the tree
+# both under gradkit.bounds.MAX_TOKENS (a larger text is refused before it is parsed): they reach the parser
+MINUS_BOMB = "_x = " + "-" * 40_000 + "1\n"  # MemoryError in CPython's parser
+PLUS_BOMB = "_y = " + "1+" * 20_000 + "1\n"  # RecursionError while building the tree
 
 
 def release_notebook():

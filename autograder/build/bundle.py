@@ -82,7 +82,8 @@ def vendor(dest: Path, hidden: bool = False) -> list[str]:
 def student(dest: Path, assignments_dir: Path = KIT / "assignments") -> Path:
     """The bundle an instructor hands out: the student release (``assignments_dir``), the engine and
     the public checks vendored beside it, ``requirements.txt`` (NumPy, torch CPU, pytest: the only
-    things it needs) and the student's README. ``dest`` is replaced; returns it."""
+    things it needs), the student's README and a ``.gitignore`` (``templates/gitignore``: what
+    running the checks leaves behind, ``report.html`` included, is never committed). ``dest`` is replaced; returns it."""
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(assignments_dir, dest, ignore=shutil.ignore_patterns(
@@ -90,6 +91,7 @@ def student(dest: Path, assignments_dir: Path = KIT / "assignments") -> Path:
     vendor(dest)
     (dest / "requirements.txt").write_text(requirements(), encoding="utf-8")
     (dest / "README.md").write_text(_templates.text("student_README.md"), encoding="utf-8")
+    (dest / ".gitignore").write_text(_templates.text("gitignore"), encoding="utf-8")
     return dest
 
 

@@ -127,7 +127,7 @@ def build(dest: Path, assignments_dir: Path = KIT / "assignments", title: str | 
     rows = "\n".join(f"| {f} | {p:g} |" for f, _, p in items)
     title = title or (f"gradkit: {items[0][0]}" if assignment else "gradkit assignments")
     (dest / "README.md").write_text(README.format(title=title, rows=rows, first=items[0][0]))
-    (dest / ".gitignore").write_text("__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n")
+    (dest / ".gitignore").write_text(templates.text("gitignore"))
     return dest
 
 

@@ -17,6 +17,7 @@ import logging
 import warnings
 from pathlib import PurePosixPath
 
+from gradkit.bounds import SourceTooLarge, check_cells
 from gradkit.protocol import parse_python
 
 
@@ -26,7 +27,9 @@ class ParserExhausted(SyntaxError):
 
 def parse_untrusted(text: str | bytes, filename: str = "<submission>") -> ast.Module:
     """``ast.parse`` of student text, contained: raises SyntaxError (``ParserExhausted`` when the
-    text exhausts the parser's stack or the recursion limit) and ValueError (null bytes), nothing else."""
+    text exhausts the parser's stack or the recursion limit) and ValueError (null bytes;
+    ``gradkit.bounds.SourceTooLarge`` for a text of more tokens than the kit reads, which is then
+    never parsed), nothing else."""
     try:
         return parse_python(text, filename)
     except (MemoryError, RecursionError, SystemError) as exc:
@@ -69,7 +72,8 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
     with a note, so one broken cell costs only the functions it defines, as it does under nbgrader.
     A cell that exhausts Python's parser (deeply nested code) is left out like one that does not
     parse. Nothing is executed. Raises ValueError if ``data`` is not a notebook, or if its code cells
-    hold more than ``MAX_FILE`` characters (more than the grader takes from a module file).
+    hold more than ``MAX_FILE`` characters (more than the grader takes from a module file) or more
+    than ``gradkit.bounds.MAX_TOKENS`` tokens (counted before any cell is parsed).
     """
     import nbformat  # slow to import; only a notebook submission needs it
 
@@ -88,7 +92,7 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
         raise ValueError(f"{name} is not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})")
     notes, parts, dropped = [], [f'"""{module}.py, extracted by gradkit from {name} (code cells only; nothing '
                                  f'was run)."""\n'], 0
-    total = 0
+    cells, total = [], 0
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
@@ -100,10 +104,15 @@ def module_from_notebook(data: bytes | str, module: str, name: str = "the notebo
         src = cell.get("source") or ""
         src = "".join(map(str, src)) if isinstance(src, list) else str(src)
         code = _without_magics(src)
-        label = nbg.get("grade_id") or role or "your cell"
         total += len(code)
         if total > MAX_FILE:  # bounds what is parsed: the grader would refuse the module anyway
             raise ValueError(f"the code cells of {name} hold more than {MAX_FILE // 1024} KB of code; not graded")
+        cells.append((i, nbg.get("grade_id") or role or "your cell", code))
+    try:  # what would be parsed, bounded before any cell is
+        check_cells([code for _, _, code in cells])
+    except SourceTooLarge as exc:
+        raise ValueError(exc.message(f"the code of {name}", "the notebook was not graded")) from None
+    for i, label, code in cells:
         try:
             tree = parse_untrusted(code, f"cell {i + 1}")
         except (SyntaxError, ValueError) as exc:

@@ -7,7 +7,9 @@
 - ``classroom.yml`` (with one ``classroom_step.yml`` per assignment), ``gradkit_points.py``: the
   Classroom template's workflow and points script (``classroom``);
 - ``classroom50_autograder.py``, ``classroom50_result.schema.json``: the Classroom 50 autograder's
-  entry point and the JSON Schema of the result.json it writes (``classroom50``).
+  entry point and the JSON Schema of the result.json it writes (``classroom50``);
+- ``gitignore``: the ``.gitignore`` of a student's copy, the Classroom template and the student zip
+  (``classroom``, ``bundle``): what running the checks leaves behind, ``report.html`` included.
 """
 
 from pathlib import Path
