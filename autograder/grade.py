@@ -43,7 +43,8 @@ from gradkit.core import Call, Check, Outcome
 from gradkit.engine import Run, failed_all
 from gradkit.mistakes import for_assignment
 from gradkit.protocol import forbidden_imports, forbidden_message
-from .report import STATE, student_dir, write_atomic
+from gradkit.files import write_atomic
+from .report import STATE, student_dir
 from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .intake.student_text import ParserExhausted, parse_untrusted
 from .intake.submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize

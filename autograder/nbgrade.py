@@ -40,9 +40,10 @@ from pathlib import Path, PurePosixPath
 
 from gradkit import course as registry
 from gradkit.course import KIT
+from gradkit.files import write_atomic
 from .build.notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
                         write_course_source)
-from .report import csv_text, write_atomic
+from .report import csv_text
 from .intake.student_text import find_notebook
 from .intake.submissions import MAX_NOTEBOOK, scan
 

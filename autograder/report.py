@@ -9,8 +9,9 @@ Layout of OUT: the class files (gradebook.csv, summary.md, summary.html, _plots/
 each student's files in ``students/<folder>/`` (``Submission.folder``), so nothing a student is
 called can collide with a class file. A lock file (``.gradkit.lock``) keeps two runs off one OUT.
 
-Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
-so an interrupted run never leaves a half-written file and the previous gradebook stays intact.
+Every file is written atomically (``gradkit.files.write_atomic``: a temporary file in the same
+folder, then ``os.replace``, with the mode the umask gives), so an interrupted run never leaves a
+half-written file and the previous gradebook stays intact.
 Everything a student controls (names, notes, messages, printed output) is escaped: in HTML
 (``html.escape``), in Markdown (``md_text``, ``md_code``) and in CSV (``csv_cell``: no formulas).
 """
@@ -26,12 +27,12 @@ import os
 import re
 import shutil
 import statistics
-import tempfile
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
 from gradkit import page
+from gradkit.files import write_atomic
 from gradkit.page import Kit
 from gradkit.page import md_code, md_text  # noqa: F401  (the escaping of every report: similarity.py uses it)
 
@@ -45,22 +46,6 @@ LOCK = OUTPUT_MARK  # intake never takes a folder holding it for a student
 def student_dir(out: Path, folder: str) -> Path:
     """Where the outputs of the submission with output folder ``folder`` go."""
     return out / STUDENTS / folder
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # a file name that is not UTF-8 reaches text as surrogate escapes: written as \udcff
-            fh.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

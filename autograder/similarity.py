@@ -42,8 +42,8 @@ from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import highlight_overlap
 
 from gradkit import course, page
+from gradkit.files import write_atomic
 from .build.release import strip_solutions
-from .report import write_atomic
 from .intake.submissions import materialize, scan
 
 K = 25  # characters of filtered code in one k-gram (copydetect's default noise threshold)

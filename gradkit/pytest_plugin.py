@@ -33,6 +33,7 @@ from .course import by_folder
 from .core import (MODULE_KINDS, Call, Outcome, StudentError, calls_in_source, chain_from, outcome_failed,
                    points_text, returned_from)
 from .engine import Run
+from .files import write_atomic
 from .local import handle
 from .mistakes import for_assignment
 from .protocol import Invoker, forbidden_imports, forbidden_message
@@ -211,8 +212,7 @@ def write_report(config, path: str) -> Path | None:
     if not outcomes:
         return None
     target = (Path(config.invocation_params.dir) / path).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page.html_page(report_page(outcomes)), encoding="utf-8")
+    write_atomic(target, page.html_page(report_page(outcomes)))
     return target
 
 

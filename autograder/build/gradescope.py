@@ -56,8 +56,9 @@ import autograder
 from gradkit import course as assignments
 from gradkit import references
 from gradkit.course import KIT
+from gradkit.files import atomic_path, write_atomic
 from .. import templates
-from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
+from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY
 from ..intake.student_text import find_notebook
 from ..sandbox.judge import CALL_TIMEOUT
 from . import bundle
@@ -226,20 +227,13 @@ def build(dest: Path, hidden_visibility: str = DEFAULT_VISIBILITY, timeout: floa
     entries += [(name, path.read_bytes(), 0o644) for name, path in _package_files(config["assignments"])]
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / zip_name(assignment)
-    fd, tmp = tempfile.mkstemp(dir=dest, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data, mode in entries:  # fixed dates: the same kit gives the same zip
-                info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = (0o100000 | mode) << 16
-                info.create_system = 3  # unix, so the modes count
-                zf.writestr(info, data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data, mode in entries:  # fixed dates: the same kit gives the same zip
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100000 | mode) << 16
+            info.create_system = 3  # unix, so the modes count
+            zf.writestr(info, data)
     return target
 
 
