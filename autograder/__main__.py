@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradkit.course import named
+from gradkit.visible import visible
 from . import report
 from .grade import Plan, default_jobs, grade_class, save_state
 from .sandbox.judge import CALL_TIMEOUT, Limits, Pool, SandboxError, Unconfined, bwrap_path, isolation, measure_isolation
@@ -35,12 +36,13 @@ def _progress(total: int):
     """A rich progress bar on a terminal; one quiet line per student otherwise."""
     if not sys.stderr.isatty():
         return None, lambda res: None
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    TextColumn("{task.description}"), transient=True)
     task = bar.add_task("", total=total)
-    return bar, lambda res: bar.update(task, advance=1, description=res.student)
+    return bar, lambda res: bar.update(task, advance=1, description=escape(_shown(res.student)))
 
 
 class UsageError(Exception):
@@ -48,8 +50,9 @@ class UsageError(Exception):
 
 
 def _shown(text: str) -> str:
-    """``text`` for the terminal: as it is if printable, else escaped (a tab or CR stays visible)."""
-    return text if text.isprintable() else ascii(text)
+    """``text`` for the terminal, on one line: every invisible or layout-changing character (a tab,
+    CR, ESC, a right-to-left override, a zero-width space) shown as what it is (``visible``)."""
+    return visible(text, keep="")
 
 
 def resolve_only(names: list[str] | None) -> list[str] | None:

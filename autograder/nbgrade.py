@@ -41,6 +41,7 @@ from pathlib import Path, PurePosixPath
 from gradkit import course as registry
 from gradkit.course import KIT
 from gradkit.files import write_atomic
+from gradkit.visible import visible
 from .build.notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
                         write_course_source)
 from .report import csv_text
@@ -204,9 +205,9 @@ def _print_table(todo, got, table, seconds, notes, course) -> None:
                 secs += seconds.get((s, f), 0.0)
             else:
                 cells.append("not submitted" if s not in got[f] else "not graded")
-        print(f"{s:<{width}}" + "".join(f"  {c:>22}" for c in cells) + f"  {secs:7.1f}")
+        print(visible(f"{s:<{width}}", keep="") + "".join(f"  {c:>22}" for c in cells) + f"  {secs:7.1f}")
     for n in notes:
-        print("note: " + n)
+        print("note: " + visible(n, keep=""))
 
 
 def no_formulas(path: Path) -> None:

@@ -13,7 +13,9 @@ Every file is written atomically (``gradkit.files.write_atomic``: a temporary fi
 folder, then ``os.replace``, with the mode the umask gives), so an interrupted run never leaves a
 half-written file and the previous gradebook stays intact.
 Everything a student controls (names, notes, messages, printed output) is escaped: in HTML
-(``html.escape``), in Markdown (``md_text``, ``md_code``) and in CSV (``csv_cell``: no formulas).
+(``page.html_text``), in Markdown (``md_text``, ``md_code``) and in CSV (``csv_cell``: no formulas);
+every page and results.json show invisible characters as what they are (``gradkit.visible``), and
+the gradebook keeps each name's exact characters.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from urllib.parse import quote
 
 from gradkit import page
 from gradkit.files import write_atomic
+from gradkit.visible import visible
 from gradkit.page import Kit
 from gradkit.page import md_code, md_text  # noqa: F401  (the escaping of every report: similarity.py uses it)
 
@@ -85,7 +88,8 @@ DEFAULT_VISIBILITY = HIDDEN_VISIBILITY[0]  # of the hidden checks: students see 
 
 def results_json(result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> dict:
     """Gradescope's results format (score, execution_time, output, tests[]); hidden checks get
-    ``hidden_visibility`` (Gradescope shows an "after_due_date" test once the due date has passed)."""
+    ``hidden_visibility`` (Gradescope shows an "after_due_date" test once the due date has passed).
+    What Gradescope shows (every ``output``) is ``visible``; ``extra_data`` keeps the exact name."""
     tests = []
     for a, _ in plan.items:
         for o in result.outcomes.get(a.folder, []):
@@ -94,14 +98,15 @@ def results_json(result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> d
                 "score": o.points,
                 "max_score": o.max_points,
                 "status": o.status,
-                "output": (o.message if not o.passed else o.title) + (f"\n\nyour code printed:\n{o.output}" if o.output else ""),
+                "output": visible((o.message if not o.passed else o.title)
+                                  + (f"\n\nyour code printed:\n{o.output}" if o.output else "")),
                 "visibility": hidden_visibility if o.hidden else "visible",
             })
     lines = [f"{a.folder}: {_fmt(result.score(a.folder))}/100 ({result.status.get(a.folder, '')})" for a, _ in plan.items]
     return {
         "score": result.total,
         "execution_time": round(result.seconds, 3),
-        "output": "\n".join(lines + [f"note: {n}" for n in result.notes]),
+        "output": visible("\n".join(lines + [f"note: {n}" for n in result.notes])),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,

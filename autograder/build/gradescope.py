@@ -57,6 +57,7 @@ from gradkit import course as assignments
 from gradkit import references
 from gradkit.course import KIT
 from gradkit.files import atomic_path, write_atomic
+from gradkit.visible import visible
 from .. import templates
 from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY
 from ..intake.student_text import find_notebook
@@ -165,7 +166,8 @@ def error_results(message: str, seconds: float = 0.0, extra: dict | None = None)
     """A valid results.json for a submission that could not be graded: score 0, the reason."""
     return {"score": 0, "execution_time": round(seconds, 3),
             "output": "The autograder could not grade this submission, so it scores 0 for now. "
-                      "Resubmit; if this happens again, tell your instructor (the error is below).\n\n" + message,
+                      "Resubmit; if this happens again, tell your instructor (the error is below).\n\n"
+                      + visible(message),
             "visibility": "visible", "stdout_visibility": "hidden", "tests": [], "extra_data": extra or {}}
 
 
