@@ -55,6 +55,14 @@ def _shown(text: str) -> str:
     return visible(text, keep="")
 
 
+def _padded(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal cells (a CJK character takes two, a
+    combining accent none: rich's ``cell_len``)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
 def resolve_only(names: list[str] | None) -> list[str] | None:
     """The assignment folders ``--only`` names: each name is a folder, a module name, or an
     unambiguous prefix of a folder (``01``). Raises UsageError listing the valid names."""
@@ -201,11 +209,16 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
 
 
 def print_gradebook(results, plan) -> None:
+    """The gradebook as a table on the terminal, in the order of ``results`` (``report.student_order``),
+    its columns aligned by display width."""
+    from rich.cells import cell_len
+
     short = [f.split("_", 1)[0] for f in plan.folders]
-    width = max([len(_shown(r.student)) for r in results] + [7])
-    print(f"{'student':<{width}}  " + "  ".join(f"{s:>5}" for s in short) + "  total  folder")
-    for r in results:
-        print(f"{_shown(r.student):<{width}}  " + "  ".join(f"{r.score(f):>5g}" for f in plan.folders)
+    names = [_shown(r.student) for r in results]
+    width = max([cell_len(n) for n in names] + [7])
+    print(_padded("student", width) + "  " + "  ".join(f"{s:>5}" for s in short) + "  total  folder")
+    for r, name in zip(results, names):
+        print(_padded(name, width) + "  " + "  ".join(f"{r.score(f):>5g}" for f in plan.folders)
               + f"  {r.total:>5g}  {r.folder}")
 
 

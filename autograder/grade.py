@@ -44,7 +44,7 @@ from gradkit.engine import Run, failed_all
 from gradkit.mistakes import for_assignment
 from gradkit.protocol import forbidden_imports, forbidden_message
 from gradkit.files import write_atomic
-from .report import STATE, student_dir
+from .report import STATE, student_dir, student_order
 from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .intake.student_text import ParserExhausted, parse_untrusted
 from .intake.submissions import Candidate, Submission, content_hash, discover, grader_reach, materialize
@@ -254,7 +254,8 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
     with its own runner pool grading one student at a time: the judges' own work (protocol,
     comparisons, reading the source) runs on every core, not in one process's threads that
     take turns. Each student goes to the next judge that is free; a judge that dies costs the
-    student it was grading ("internal grader error"), and the others grade the rest."""
+    student it was grading ("internal grader error"), and the others grade the rest. The results
+    come back in ``report.student_order``."""
     if use_bwrap is None:
         use_bwrap = bwrap_path() is not None
     subs = discover(root)
@@ -278,7 +279,7 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
         for started in pools:
             if started is not pool:
                 started.close()
-    return sorted(results, key=lambda r: r.student)
+    return sorted(results, key=lambda r: student_order(r.student))
 
 
 def _start_pools(n: int, limits: Limits, use_bwrap: bool, plan: Plan, given: Pool | None = None) -> list[Pool]:

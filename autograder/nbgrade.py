@@ -44,7 +44,7 @@ from gradkit.files import write_atomic
 from gradkit.visible import visible
 from .build.notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
                         write_course_source)
-from .report import csv_text
+from .report import csv_text, student_order
 from .intake.student_text import find_notebook
 from .intake.submissions import MAX_NOTEBOOK, scan
 
@@ -190,7 +190,7 @@ def _tail(result: dict, n: int = 3000) -> str:
 
 
 def _print_table(todo, got, table, seconds, notes, course) -> None:
-    students = sorted({s for f, _ in todo for s in got[f]})
+    students = sorted({s for f, _ in todo for s in got[f]}, key=student_order)
     width = max(len("student"), *(len(s) for s in students))
     head = f"{'student':<{width}}" + "".join(f"  {f:>22}" for f, _ in todo) + "  seconds"
     print("nbgrader gradebook (auto-graded points; written answers are graded by hand)")

@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import statistics
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
@@ -44,6 +45,17 @@ from .intake.submissions import OUTPUT_MARK
 PLOTS = "_plots"  # the plots of summary.md, beside it
 STUDENTS = "students"  # OUT/students/<folder>/: one folder per submission
 LOCK = OUTPUT_MARK  # intake never takes a folder holding it for a student
+
+
+def student_order(student: str) -> tuple[str, str, str]:
+    """The order in which every list of students is written (the gradebook's rows, the summary, the
+    terminal table, the similarity pairs): by the name without accents, case-folded (``José`` between
+    ``alice`` and ``zoe``, ``Émile`` beside ``emile``), then case-folded with its accents, then the
+    exact name (so ``Bob`` and ``bob`` always come in the same order). It depends on the names alone,
+    never on the machine's locale."""
+    folded = student.casefold()
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    return bare, folded, student
 
 
 def student_dir(out: Path, folder: str) -> Path:

@@ -45,6 +45,7 @@ from gradkit.files import write_atomic
 from gradkit.visible import visible
 from .build.release import strip_solutions
 from .intake.submissions import materialize, scan
+from .report import student_order
 
 K = 25  # characters of filtered code in one k-gram (copydetect's default noise threshold)
 WINDOW = 1  # winnowing window: 1 keeps every k-gram (exact coverage; classes are small)
@@ -95,7 +96,7 @@ def compare_codes(codes: dict[str, str], boilerplate_code: str, assignment: str 
 
     ``boilerplate_code`` is what every student was given; its fingerprints are ignored."""
     boilerplate = np.array(sorted(_fingerprint(boilerplate_code).hashes), dtype=np.int64)
-    prints = {s: _fingerprint(code, boilerplate) for s, code in sorted(codes.items())}
+    prints = {s: _fingerprint(code, boilerplate) for s, code in sorted(codes.items(), key=lambda x: student_order(x[0]))}
     flagged, compared = [], 0
     for a, b in itertools.combinations(prints, 2):
         compared += 1
@@ -136,7 +137,7 @@ def similarity(root: Path, threshold: float = THRESHOLD, folders: list[str] | No
         pairs, compared = compare_codes(found, stub_of(a), a.folder, threshold)
         report.flagged += pairs
         report.compared[a.folder] = compared
-    report.flagged.sort(key=lambda p: (-p.score, p.assignment, p.students))
+    report.flagged.sort(key=lambda p: (-p.score, p.assignment, *map(student_order, p.students)))
     return report
 
 

@@ -27,6 +27,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from markdown_it import MarkdownIt
 
+from autograder.report import student_order
 from gradkit import page
 from gradkit.visible import is_invisible, shown_as, visible
 from tests.kit import ROOT
@@ -144,6 +145,31 @@ def test_results_json_shows_them_and_the_gradebook_keeps_the_exact_name(graded):
     assert HOSTILE_NAME in [r["student"] for r in rows]
 
 
+def test_every_list_of_students_is_in_one_locale_free_order(graded):
+    out, terminal = graded
+    expected = ["alice", HOSTILE_NAME, "Bob", "José", "张伟"]
+    assert sorted(expected[::-1], key=student_order) == expected
+    rows = [r["student"] for r in csv.DictReader((out / "gradebook.csv").open(encoding="utf-8", newline=""))]
+    assert rows == expected
+    start = next(i for i, line in enumerate(terminal.splitlines()) if line.startswith("student "))
+    table = [line.split("  ")[0].strip() for line in terminal.splitlines()[start + 1:start + 1 + len(expected)]]
+    assert table == [visible(s, keep="") for s in expected]
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    positions = [summary.index(page.md_text(s)) for s in expected]
+    assert positions == sorted(positions)
+
+
+def test_the_terminal_table_aligns_cjk_names_by_display_width(graded):
+    from rich.cells import cell_len
+
+    _, terminal = graded
+    lines = terminal.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("student "))
+    table = lines[start:start + 6]
+    folder_columns = {cell_len(line[:line.rindex(" ") + 1]) for line in table}  # where the folder column starts
+    assert len(folder_columns) == 1, table
+
+
 def test_a_students_own_pytest_shows_them_in_the_terminal_and_the_report(tmp_path):
     from tests.test_local_checks import _student_folder
 
@@ -230,3 +256,15 @@ def test_results_json_shows_a_note_and_a_message_but_keeps_the_exact_name_in_ext
     assert_shown(data["output"], "results.json output", (FORGED,))
     assert_shown(data["tests"][0]["output"], "results.json test output", (RAISED,) + PRINTED_PARTS)
     assert data["extra_data"]["student"] == HOSTILE_NAME
+
+
+def test_output_folders_are_readable_in_any_script_and_stay_safe_unique_and_stable():
+    from autograder.intake.submissions import student_folder
+
+    readable = {"张伟": "zhangwei", "Иван": "ivan", "Zoë": "zoe", "Straße": "strasse", HOSTILE_NAME: "alicetxt_exe",
+                "😀": "grinning", "\u200b": "student"}
+    for name, slug in readable.items():
+        folder = student_folder(name)
+        assert re.fullmatch(rf"{slug}-[0-9a-f]{{8}}", folder), (name, folder)
+        assert student_folder(name) == folder  # from the name alone
+    assert student_folder("张伟") != student_folder("李娜") and student_folder("Zoë") != student_folder("Zoé")
