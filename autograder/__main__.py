@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradkit.course import KIT, named
+from gradkit.visible import visible
 
 from . import late, report, roster, shards
 from .grade import Plan, default_jobs, grade_class
@@ -47,12 +48,13 @@ def _progress(total: int):
     """A rich progress bar on a terminal; one quiet line per student otherwise."""
     if not sys.stderr.isatty():
         return None, lambda res: None
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    TextColumn("{task.description}"), transient=True)
     task = bar.add_task("", total=total)
-    return bar, lambda res: bar.update(task, advance=1, description=res.student)
+    return bar, lambda res: bar.update(task, advance=1, description=escape(_shown(res.student)))
 
 
 class UsageError(Exception):
@@ -60,8 +62,17 @@ class UsageError(Exception):
 
 
 def _shown(text: str) -> str:
-    """``text`` for the terminal: as it is if printable, else escaped (a tab or CR stays visible)."""
-    return text if text.isprintable() else ascii(text)
+    """``text`` for the terminal, on one line: every invisible or layout-changing character (a tab,
+    CR, ESC, a right-to-left override, a zero-width space) shown as what it is (``visible``)."""
+    return visible(text, keep="")
+
+
+def _padded(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal cells (a CJK character takes two, a
+    combining accent none: rich's ``cell_len``)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def resolve_only(names: list[str] | None) -> list[str] | None:
@@ -293,11 +304,16 @@ def _grade(args, root: Path, out: Path, intake, plan: Plan, use_bwrap: bool, pro
 
 
 def print_gradebook(results, plan) -> None:
+    """The gradebook as a table on the terminal, in the order of ``results`` (``report.student_order``),
+    its columns aligned by display width."""
+    from rich.cells import cell_len
+
     short = [f.split("_", 1)[0] for f in plan.folders]
-    width = max([len(_shown(r.student)) for r in results] + [7])
-    print(f"{'student':<{width}}  " + "  ".join(f"{s:>5}" for s in short) + "  total  folder")
-    for r in results:
-        print(f"{_shown(r.student):<{width}}  " + "  ".join(f"{r.score(f):>5g}" for f in plan.folders)
+    names = [_shown(r.student) for r in results]
+    width = max([cell_len(n) for n in names] + [7])
+    print(_padded("student", width) + "  " + "  ".join(f"{s:>5}" for s in short) + "  total  folder")
+    for r, name in zip(results, names):
+        print(_padded(name, width) + "  " + "  ".join(f"{r.score(f):>5g}" for f in plan.folders)
               + f"  {r.total:>5g}  {r.folder}")
 
 

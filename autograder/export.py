@@ -27,7 +27,8 @@ import csv
 import sys
 from pathlib import Path
 
-from .report import _fmt, csv_text, write_atomic
+from gradkit.files import write_atomic
+from .report import _fmt, csv_text
 from .roster import ROSTER_FILE
 
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]

@@ -44,7 +44,8 @@ from gradkit.engine import Run, failed_all
 from gradkit.mistakes import for_assignment
 from gradkit.bounds import SourceTooLarge
 from gradkit.protocol import forbidden_imports, forbidden_message
-from .report import STATE, student_dir, write_atomic
+from gradkit.files import write_atomic
+from .report import STATE, student_dir, student_order
 from .shards import WHOLE, Shard
 from .sandbox.judge import Limits, Pool, RunnerSession, bwrap_path, remove_orphaned_scratch, run_scratch
 from .intake.student_text import ParserExhausted, parse_untrusted
@@ -262,7 +263,8 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
     with its own runner pool grading one student at a time: the judges' own work (protocol,
     comparisons, reading the source) runs on every core, not in one process's threads that
     take turns. Each student goes to the next judge that is free; a judge that dies costs the
-    student it was grading ("internal grader error"), and the others grade the rest."""
+    student it was grading ("internal grader error"), and the others grade the rest. The results
+    come back in ``report.student_order``."""
     if use_bwrap is None:
         use_bwrap = bwrap_path() is not None
     subs = [sub for sub in (discover(root) if subs is None else subs) if shard.holds(sub.student)]
@@ -290,8 +292,8 @@ def grade_class(root: Path, plan: Plan, jobs: int, limits: Limits, use_bwrap: bo
 
 
 def in_class_order(results: list[StudentResult]) -> list[StudentResult]:
-    """The order of the gradebook's rows (a run's and a merge's alike): by student."""
-    return sorted(results, key=lambda r: r.student)
+    """The order of the gradebook's rows (a run's and a merge's alike): ``report.student_order``."""
+    return sorted(results, key=lambda r: student_order(r.student))
 
 
 def _start_pools(n: int, limits: Limits, use_bwrap: bool, plan: Plan, given: Pool | None = None) -> list[Pool]:

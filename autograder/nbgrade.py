@@ -39,9 +39,11 @@ from pathlib import Path
 
 from gradkit import course as registry
 from gradkit.course import KIT
+from gradkit.files import write_atomic
+from gradkit.visible import visible
 from .build.notebooks import (build, fill_answers, generate_assignment, has_notebook, nbgrader_api, solution_functions,
                         write_course_source)
-from .report import csv_text, write_atomic
+from .report import csv_text, student_order
 from .intake.student_text import find_notebook
 from .intake.hand_in import TooLarge, Unreadable, open_hand_in
 from .intake.submissions import MAX_NOTEBOOK, scan
@@ -180,7 +182,7 @@ def _tail(result: dict, n: int = 3000) -> str:
 
 
 def _print_table(todo, got, table, seconds, notes, course) -> None:
-    students = sorted({s for f, _ in todo for s in got[f]})
+    students = sorted({s for f, _ in todo for s in got[f]}, key=student_order)
     width = max(len("student"), *(len(s) for s in students))
     head = f"{'student':<{width}}" + "".join(f"  {f:>22}" for f, _ in todo) + "  seconds"
     print("nbgrader gradebook (auto-graded points; written answers are graded by hand)")
@@ -195,9 +197,9 @@ def _print_table(todo, got, table, seconds, notes, course) -> None:
                 secs += seconds.get((s, f), 0.0)
             else:
                 cells.append("not submitted" if s not in got[f] else "not graded")
-        print(f"{s:<{width}}" + "".join(f"  {c:>22}" for c in cells) + f"  {secs:7.1f}")
+        print(visible(f"{s:<{width}}", keep="") + "".join(f"  {c:>22}" for c in cells) + f"  {secs:7.1f}")
     for n in notes:
-        print("note: " + n)
+        print("note: " + visible(n, keep=""))
 
 
 def no_formulas(path: Path) -> None:

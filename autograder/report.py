@@ -9,10 +9,13 @@ Layout of OUT: the class files (gradebook.csv, summary.md, summary.html, _plots/
 each student's files in ``students/<folder>/`` (``Submission.folder``), so nothing a student is
 called can collide with a class file. A lock file (``.gradkit.lock``) keeps two runs off one OUT.
 
-Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
-so an interrupted run never leaves a half-written file and the previous gradebook stays intact.
+Every file is written atomically (``gradkit.files.write_atomic``: a temporary file in the same
+folder, then ``os.replace``, with the mode the umask gives), so an interrupted run never leaves a
+half-written file and the previous gradebook stays intact.
 Everything a student controls (names, notes, messages, printed output) is escaped: in HTML
-(``html.escape``), in Markdown (``md_text``, ``md_code``) and in CSV (``csv_cell``: no formulas).
+(``page.html_text``), in Markdown (``md_text``, ``md_code``) and in CSV (``csv_cell``: no formulas);
+every page and results.json show invisible characters as what they are (``gradkit.visible``), and
+the gradebook keeps each name's exact characters.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ import os
 import re
 import shutil
 import statistics
-import tempfile
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
 from gradkit import page
+from gradkit.files import write_atomic
+from gradkit.visible import visible
 from gradkit.page import Kit
 from gradkit.page import md_code, md_text  # noqa: F401  (the escaping of every report: similarity.py uses it)
 
@@ -42,25 +47,20 @@ STUDENTS = "students"  # OUT/students/<folder>/: one folder per submission
 LOCK = OUTPUT_MARK  # intake never takes a folder holding it for a student
 
 
+def student_order(student: str) -> tuple[str, str, str]:
+    """The order in which every list of students is written (the gradebook's rows, the summary, the
+    terminal table, the similarity pairs): by the name without accents, case-folded (``José`` between
+    ``alice`` and ``zoe``, ``Émile`` beside ``emile``), then case-folded with its accents, then the
+    exact name (so ``Bob`` and ``bob`` always come in the same order). It depends on the names alone,
+    never on the machine's locale."""
+    folded = student.casefold()
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    return bare, folded, student
+
+
 def student_dir(out: Path, folder: str) -> Path:
     """Where the outputs of the submission with output folder ``folder`` go."""
     return out / STUDENTS / folder
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # a file name that is not UTF-8 reaches text as surrogate escapes: written as \udcff
-            fh.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -100,7 +100,8 @@ DEFAULT_VISIBILITY = HIDDEN_VISIBILITY[0]  # of the hidden checks: students see 
 
 def results_json(result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> dict:
     """Gradescope's results format (score, execution_time, output, tests[]); hidden checks get
-    ``hidden_visibility`` (Gradescope shows an "after_due_date" test once the due date has passed)."""
+    ``hidden_visibility`` (Gradescope shows an "after_due_date" test once the due date has passed).
+    What Gradescope shows (every ``output``) is ``visible``; ``extra_data`` keeps the exact name."""
     tests = []
     for a, _ in plan.items:
         for o in result.outcomes.get(a.folder, []):
@@ -109,14 +110,15 @@ def results_json(result, plan, hidden_visibility: str = DEFAULT_VISIBILITY) -> d
                 "score": o.points,
                 "max_score": o.max_points,
                 "status": o.status,
-                "output": (o.message if not o.passed else o.title) + (f"\n\nyour code printed:\n{o.output}" if o.output else ""),
+                "output": visible((o.message if not o.passed else o.title)
+                                  + (f"\n\nyour code printed:\n{o.output}" if o.output else "")),
                 "visibility": hidden_visibility if o.hidden else "visible",
             })
     lines = [f"{a.folder}: {_fmt(result.score(a.folder))}/100 ({result.status.get(a.folder, '')})" for a, _ in plan.items]
     return {
         "score": result.total,
         "execution_time": round(result.seconds, 3),
-        "output": "\n".join(lines + [f"note: {n}" for n in result.notes]),
+        "output": visible("\n".join(lines + [f"note: {n}" for n in result.notes])),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,

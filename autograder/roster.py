@@ -40,7 +40,7 @@ from gradkit.page import Kit
 from .intake.layouts import ClassIntake, Person
 from .intake.submissions import Submission, _unique_folders
 from .late import Policy, PolicyError, parse_time, read_rows
-from .report import _fmt, csv_text
+from .report import _fmt, csv_text, student_order
 
 ROSTER_FILE = "roster.csv"  # OUT/roster.csv: who each row is, for `autograder export`
 ROSTER_COLUMNS = ["student", "name", "canvas_id", "sis_id", "login", "email", "section", "enrolled"]
@@ -152,7 +152,7 @@ def join(intake: ClassIntake, path: Path) -> tuple[ClassList, dict[str, str]]:
     folders = _unique_folders([s.student for s in intake.submissions])
     for sub in intake.submissions:
         sub.folder = folders[sub.student]
-    intake.submissions.sort(key=lambda s: s.student)
+    intake.submissions.sort(key=lambda s: student_order(s.student))
     student_times = {}
     for p in people:
         raw = times.get(p.student) or times.get(p.name)

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gradkit import references
-from .report import write_atomic
+from gradkit.files import write_atomic
 
 MANIFEST = "gradkit-shard.json"
 FORMAT = "gradkit-shard/1"

@@ -30,7 +30,6 @@ as too large to parse (``gradkit.bounds``) is not compared either, with a note.
 from __future__ import annotations
 
 import argparse
-import html
 import io
 import itertools
 import sys
@@ -44,9 +43,11 @@ from copydetect.utils import highlight_overlap
 
 from gradkit import course, page
 from gradkit.bounds import MAX_TOKENS, SourceTooLarge, check_size
+from gradkit.files import write_atomic
+from gradkit.visible import visible
 from .build.release import strip_solutions
-from .report import write_atomic
 from .intake.submissions import materialize, scan
+from .report import student_order
 
 K = 25  # characters of filtered code in one k-gram (copydetect's default noise threshold)
 WINDOW = 1  # winnowing window: 1 keeps every k-gram (exact coverage; classes are small)
@@ -98,7 +99,7 @@ def compare_codes(codes: dict[str, str], boilerplate_code: str, assignment: str 
 
     ``boilerplate_code`` is what every student was given; its fingerprints are ignored."""
     boilerplate = np.array(sorted(_fingerprint(boilerplate_code).hashes), dtype=np.int64)
-    prints = {s: _fingerprint(code, boilerplate) for s, code in sorted(codes.items())}
+    prints = {s: _fingerprint(code, boilerplate) for s, code in sorted(codes.items(), key=lambda x: student_order(x[0]))}
     flagged, compared = [], 0
     for a, b in itertools.combinations(prints, 2):
         compared += 1
@@ -146,7 +147,7 @@ def similarity(root: Path, threshold: float = THRESHOLD, folders: list[str] | No
         pairs, compared = compare_codes(found, stub_of(a), a.folder, threshold)
         report.flagged += pairs
         report.compared[a.folder] = compared
-    report.flagged.sort(key=lambda p: (-p.score, p.assignment, p.students))
+    report.flagged.sort(key=lambda p: (-p.score, p.assignment, *map(student_order, p.students)))
     return report
 
 
@@ -189,24 +190,29 @@ def as_markdown(report: Report, address: str = "") -> str:
     return page.markdown(page.Page("Similar submissions", section(report, address)[1:]))
 
 
+# The two panes of a pair share the width of the window (minmax(0, 1fr): a long line cannot widen its
+# column); a line longer than its pane scrolls inside that pane, and a long name wraps.
 _STYLE = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:1em;margin-bottom:2em}
+.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em;margin-bottom:2em}
+.pair>div{min-width:0}h2,h3{overflow-wrap:anywhere}
 pre{background:#f7f7f7;padding:.5em;overflow:auto;font-size:12px;max-height:40em}
 mark{background:#ffd27a}"""
 
 
 def _highlighted(code: str, slices: np.ndarray) -> str:
+    """``code`` as HTML with the matching regions marked; invisible characters shown (``visible``:
+    the escaping and the marks add none, so the offsets of ``slices`` still hold when it runs last)."""
     if slices.size == 0:
-        return html.escape(code)
+        return page.html_text(code, page.CODE_KEEPS)
     text, _ = highlight_overlap(code, slices.astype(int), "<mark>", "</mark>", truncate=CONTEXT, escape_html=True)
-    return text
+    return visible(text, page.CODE_KEEPS)
 
 
 def as_html(report: Report) -> str:
     """One self-contained page: the table of flagged pairs, then each pair's code side by side with
     the matching regions marked."""
-    esc = html.escape
+    esc = page.html_text
     table = page.html_blocks(section(report)[1:])
     pairs = "".join(
         f"<h2 id='p{i}'>{esc(p.assignment)}: {esc(p.students[0])} and {esc(p.students[1])}</h2><div class='pair'>"
@@ -251,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(args.out / "similarity.md", as_markdown(report))
     write_atomic(args.out / "similarity.html", as_html(report))
     for p in report.flagged:
-        print(f"{p.assignment}: {p.students[0]} ~ {p.students[1]}  {_pct(p.shares[0])} / {_pct(p.shares[1])}")
+        print(f"{p.assignment}: {visible(p.students[0], keep='')} ~ {visible(p.students[1], keep='')}  "
+              f"{_pct(p.shares[0])} / {_pct(p.shares[1])}")
     for n in report.notes:
         if NOT_COMPARED in n:
             print(f"note: {n}")

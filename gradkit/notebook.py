@@ -39,6 +39,7 @@ from .engine import Run, failed_all
 from .local import CALL_TIMEOUT, handle
 from .mistakes import for_assignment
 from .protocol import Invoker, forbidden_imports, forbidden_in_namespace, forbidden_message
+from .visible import visible
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 RUNS = "__gradkit_runs__"  # the notebook's own record, in its namespace: {folder: engine.Run}
@@ -179,5 +180,5 @@ def check(folder: str, function: str, namespace: dict, hidden: bool = False) -> 
     noise = stderr.getvalue().strip()
     if noise:
         lines += ["  (printed on stderr during the checks:)"] + ["      " + ln for ln in noise.splitlines()[-20:]]
-    print("\n".join(lines))
+    print(visible("\n".join(lines)))  # a message or output of the student's shown as it is
     return float(earned)

@@ -5,9 +5,11 @@ A page is built once, as a list of blocks (``Heading``, ``Para``, ``Table``, ``C
 (feedback.html, summary.html, a student's local report). Both files therefore hold the same
 content; neither has a hand-written copy of a table. Inline text is a string, a run (``Kit``,
 ``Strong``, ``Link``, ``Span``) or a list of them. Every string is text, escaped by the renderer
-(Markdown: ``md_text``, ``md_code``; HTML: ``html.escape``), so nothing a student controls (a name,
-a message, printed output) becomes markup; ``Kit`` marks the kit's own text (check names, titles,
-numbers), which Markdown shows with fewer backslashes.
+(Markdown: ``md_text``, ``md_code``; HTML: ``html_text``), so nothing a student controls (a name,
+a message, printed output) becomes markup, and every invisible or layout-changing character (a
+right-to-left override, a zero-width space, ESC) is shown as what it is (``gradkit.visible``) in
+both; ``Kit`` marks the kit's own text (check names, titles, numbers), which Markdown shows with
+fewer backslashes.
 
 ``feedback(student, sections, notes)`` is the feedback page of one student: the batch grader
 (``autograder.report``) builds it from a graded submission, a student's own ``pytest
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from .core import Outcome, counted, points_text
+from .visible import visible
 
 # --- inline text ---------------------------------------------------------------------------------
 
@@ -140,23 +143,47 @@ class Page:
 
 # --- Markdown --------------------------------------------------------------------------------------
 
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# What can start markup inside one line of CommonMark (with GFM's tables and strikethrough), and so
+# is escaped with a backslash: always \ ` * [ ] < | ~ ; an _ that is not inside a word (a_b cannot
+# open emphasis, _b can); an & that would start an entity (&lt;); at the start of the text, what
+# would open a block (# heading, - + list item, > quote, 1. 1) ordered list, = setext); a # run at
+# the end (a heading's closing sequence); spaces at either end as ``&#32;``.
+_MD_ALWAYS = re.compile(r"[\\`*\[\]<|~]")
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")
+_MD_BLOCK_START = re.compile(r"^([#>+=-]|[0-9]{1,9}(?=[.)]))")
+_MD_CLOSING_HASHES = re.compile(r"(?<= )#+$")
+_MD_EDGE_SPACES = re.compile(r"^ +| +$")
 
 
 def md_text(text: str) -> str:
-    """``text`` as literal Markdown inline text (a table cell, a list item, a heading): every ASCII
-    punctuation character backslash-escaped (no link, image, HTML, emphasis or list becomes live)
-    and control characters (newline, tab, CR) shown as ``\\n``, ``\\t``, ``\\r`` so the line stays one line."""
-    escaped = _MD_PUNCT.sub(r"\\\1", str(text))
-    return re.sub(r"[\x00-\x1f\x7f]", lambda m: "\\\\" + ascii(m.group())[2:-1], escaped)
+    """``text`` as literal Markdown inline text (a table cell, a list item, a heading, a paragraph):
+    every character that could start markup there is backslash-escaped and nothing else (no link,
+    image, HTML, emphasis or list becomes live, and ``04_batchnorm/04_batchnorm.ipynb`` reads as
+    written); invisible characters are shown (``visible``), a newline, tab or CR as ``\\n``, ``\\t``,
+    ``\\r``, so the line stays one line."""
+    shown = visible(text, keep="")
+    escaped = _MD_ALWAYS.sub(r"\\\g<0>", shown)
+    escaped = _MD_UNDERSCORE.sub(r"\\_", escaped)
+    escaped = _MD_ENTITY.sub(r"\\&", escaped)
+    escaped = _MD_CLOSING_HASHES.sub(lambda m: "\\#" * len(m.group()), escaped)
+    m = _MD_BLOCK_START.match(escaped)
+    if m:  # 12. -> 12\. ; - -> \-
+        escaped = (escaped[:m.end()] + "\\" + escaped[m.end():]) if m.group()[0].isdigit() else "\\" + escaped
+    # spaces at either end, which Markdown strips (or takes for code), as character references
+    return _MD_EDGE_SPACES.sub(lambda m: "&#32;" * len(m.group()), escaped)
+
+
+CODE_KEEPS = "\n\t"  # what a block of code or printed output keeps as it is: its lines and tabs
 
 
 def md_code(text: str) -> list[str]:
     """``text`` as a fenced Markdown code block (lines): the fence is longer than any run of
     backticks inside, so the text cannot close it; control characters other than newline and tab
-    (a terminal's escape sequences, BEL) are shown as ``\x1b``-style escapes, so ``cat feedback.md``
-    cannot clear or retitle the reader's terminal."""
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", lambda m: ascii(m.group())[1:-1], text)
+    (a terminal's escape sequences, BEL) and every invisible character are shown (``visible``:
+    ``\x1b``, ``<U+202E>``), so ``cat feedback.md`` cannot clear or retitle the reader's terminal
+    and no text reads other than it is."""
+    text = visible(text, CODE_KEEPS)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence, text, fence]
@@ -170,7 +197,7 @@ def _md_inline(t: Inline, cell: bool = False) -> str:
     if isinstance(t, list):
         return "".join(_md_inline(x, cell) for x in t)
     if isinstance(t, Kit):
-        text = _MD_MARKUP.sub(r"\\\1", t.text)
+        text = _MD_MARKUP.sub(r"\\\1", visible(t.text, keep=""))
         return text.replace("|", "\\|") if cell else text
     if isinstance(t, Strong):
         return f"**{_md_inline(t.text, cell)}**"
@@ -228,8 +255,14 @@ def png_uri(png: bytes | str) -> str:
     return png if _PNG_URI.fullmatch(png or "") else ""
 
 
+def html_text(text: str, keep: str = "") -> str:
+    """``text`` as HTML text: invisible characters shown (``visible``; only those in ``keep`` stay,
+    newline and tab in a ``<pre>``), then ``html.escape`` (quotes too: safe in an attribute)."""
+    return html.escape(visible(text, keep))
+
+
 def _html_inline(t: Inline) -> str:
-    e = html.escape
+    e = html_text
     if isinstance(t, list):
         return "".join(_html_inline(x) for x in t)
     if isinstance(t, Kit):
@@ -244,14 +277,14 @@ def _html_inline(t: Inline) -> str:
 
 
 def _html_block(b) -> str:
-    e = html.escape
+    e = html_text
     if isinstance(b, Heading):
         cls = f" class='{e(b.cls)}'" if b.cls else ""
         return f"<h{b.level}{cls}>{_html_inline(b.text)}</h{b.level}>"
     if isinstance(b, Para):
         return f"<p>{_html_inline(b.text)}</p>"
     if isinstance(b, Code):
-        return f"<pre>{e(b.text)}</pre>"
+        return f"<pre>{e(b.text, keep=CODE_KEEPS)}</pre>"
     if isinstance(b, Items):
         return "<ul>" + "".join(f"<li>{_html_inline(i)}</li>" for i in b.items) + "</ul>"
     if isinstance(b, Table):
@@ -279,8 +312,8 @@ def html_blocks(blocks: list) -> str:
 
 def html_page(page: Page) -> str:
     """The page as one self-contained HTML file: the style sheet and every image inline."""
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(page.title)}</title>"
-            f"<style>{CSS}</style></head><body><h1>{html.escape(page.title)}</h1>\n"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html_text(page.title)}</title>"
+            f"<style>{CSS}</style></head><body><h1>{html_text(page.title)}</h1>\n"
             + html_blocks(page.blocks) + "\n</body></html>\n")
 
 

@@ -34,9 +34,11 @@ from .course import by_folder
 from .core import (MODULE_KINDS, Call, Outcome, StudentError, calls_in_source, chain_from, outcome_failed,
                    points_text, returned_from)
 from .engine import Run
+from .files import write_atomic
 from .local import handle
 from .mistakes import for_assignment
 from .protocol import Invoker, forbidden_imports, forbidden_message
+from .visible import visible
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # student plots render off-screen
 
@@ -144,15 +146,15 @@ def make_test(folder: str):
         if session.error is not None and session.first_failure is not None:
             first = session.first_outcome
             record(request.config, folder, outcome_failed(check, first.message, first.kind))
-            pytest.skip(f"[{points_text(0, check.points)}] {path.name} could not be graded: "
-                        f"see the failure of {session.first_failure}")
+            pytest.skip(visible(f"[{points_text(0, check.points)}] {path.name} could not be graded: "
+                                f"see the failure of {session.first_failure}"))
         outcome, = session.run.run([check], Call(session, assignment.module), session.calls)
         record(request.config, folder, outcome)
         request.node.user_properties[-1] = ("gradkit", [folder, outcome.points, check.points])
         if not outcome.passed:
             if outcome.kind in MODULE_KINDS:
                 session.first_failure, session.first_outcome = request.node.name, outcome
-            pytest.fail(f"[{points_text(check.points)}] {outcome.message}", pytrace=False)
+            pytest.fail(visible(f"[{points_text(check.points)}] {outcome.message}"), pytrace=False)
 
     test.__doc__ = f"Public checks of {folder}: one test per check, feedback on failure."
     return test
@@ -161,6 +163,17 @@ def make_test(folder: str):
 def _hidden_points(folder: str) -> float:
     """Points of the hidden checks: 100 minus the public ones (every assignment is out of 100)."""
     return 100.0 - sum(c.points for c in by_folder(folder).public_checks())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """What the student's code printed during a check (pytest's "Captured stdout/stderr" sections)
+    is shown as it is (``visible``): an ESC or a right-to-left override in it cannot drive the
+    terminal or make the failure read other than it is."""
+    outcome = yield
+    rep = outcome.get_result()
+    if any(key == "gradkit" for key, _ in getattr(item, "user_properties", ())):
+        rep.sections = [(title, visible(text)) for title, text in rep.sections]
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -218,8 +231,7 @@ def write_report(config, path: str) -> Path | None:
     if not outcomes:
         return None
     target = (Path(config.invocation_params.dir) / path).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page.html_page(report_page(outcomes)), encoding="utf-8")
+    write_atomic(target, page.html_page(report_page(outcomes)))
     return target
 
 

@@ -43,11 +43,9 @@ import hashlib
 import importlib
 import importlib.metadata
 import json
-import os
 import resource
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import types
@@ -56,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import Case
+from .files import write_atomic
 from .protocol import ProtocolError, Recipe, decode, encode
 
 FORMAT = 1  # the layout of a stored file; a change of layout changes every key
@@ -359,20 +358,11 @@ class Store:
         if the folder cannot be written."""
         self.entries = {**self._read(), **self.entries}
         body = json.dumps({"key": self.key, "digest": entries_digest(self.entries), "entries": self.entries})
+        private = self.path.name != file_name("public")  # the hidden checks' answers: the owner's only
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".references-", dir=self.path.parent)
+            write_atomic(self.path, body, 0o600 if private else 0o644)
         except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(body)
-            os.chmod(tmp, 0o644 if self.path.name == file_name("public") else 0o600)
-            os.replace(tmp, self.path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            pass
 
 
 _STORES: dict[tuple[str, str], Store] = {}

@@ -59,8 +59,10 @@ import autograder
 from gradkit import course as assignments
 from gradkit import references
 from gradkit.course import KIT
+from gradkit.files import atomic_path, write_atomic
+from gradkit.visible import visible
 from .. import templates
-from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, write_atomic
+from ..report import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY
 from ..intake.student_text import find_notebook
 from ..sandbox.judge import CALL_TIMEOUT
 from . import bundle
@@ -167,7 +169,8 @@ def error_results(message: str, seconds: float = 0.0, extra: dict | None = None)
     """A valid results.json for a submission that could not be graded: score 0, the reason."""
     return {"score": 0, "execution_time": round(seconds, 3),
             "output": "The autograder could not grade this submission, so it scores 0 for now. "
-                      "Resubmit; if this happens again, tell your instructor (the error is below).\n\n" + message,
+                      "Resubmit; if this happens again, tell your instructor (the error is below).\n\n"
+                      + visible(message),
             "visibility": "visible", "stdout_visibility": "hidden", "tests": [], "extra_data": extra or {}}
 
 
@@ -229,20 +232,13 @@ def build(dest: Path, hidden_visibility: str = DEFAULT_VISIBILITY, timeout: floa
     entries += [(name, path.read_bytes(), 0o644) for name, path in _package_files(config["assignments"])]
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / zip_name(assignment)
-    fd, tmp = tempfile.mkstemp(dir=dest, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data, mode in entries:  # fixed dates: the same kit gives the same zip
-                info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = (0o100000 | mode) << 16
-                info.create_system = 3  # unix, so the modes count
-                zf.writestr(info, data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data, mode in entries:  # fixed dates: the same kit gives the same zip
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100000 | mode) << 16
+            info.create_system = 3  # unix, so the modes count
+            zf.writestr(info, data)
     return target
 
 

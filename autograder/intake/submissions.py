@@ -38,6 +38,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from anyascii import anyascii
+
 from gradkit import course
 from .hand_in import FilesHandIn, TooLarge, Unreadable, open_hand_in, some
 from .student_text import MAX_FILE, find_notebook, module_from_notebook, parse_untrusted
@@ -74,15 +76,18 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10))
 
 
 def _slug(name: str) -> str:
-    """A readable lowercase ASCII rendering of ``name``: accents dropped, anything else ``_``."""
-    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
+    """A readable lowercase ASCII rendering of ``name``: transliterated (``anyascii``: ``Zoë`` ->
+    ``zoe``, ``张伟`` -> ``zhangwei``, ``Иван`` -> ``ivan``, ``Straße`` -> ``strasse``; invisible
+    characters give nothing), then every run of anything but a-z and 0-9 becomes one ``_``; at most
+    40 characters, ``student`` when nothing is left."""
+    slug = re.sub(r"[^a-z0-9]+", "_", anyascii(name).lower()).strip("_")
     return slug[:40].strip("_") or "student"
 
 
 def student_folder(student: str) -> str:
     """The output folder of ``student``: the name itself when it is plain (lowercase ASCII letters,
-    digits, ``_``/``-``, not a Windows device name), else ``<slug>-<first 8 hex of sha256(name)>``.
+    digits, ``_``/``-``, not a Windows device name), else ``<slug>-<first 8 hex of sha256(name)>``
+    (``_slug``: the name transliterated to ASCII, so ``张伟`` -> ``zhangwei-<hash>``).
 
     It depends on the name alone (stable across runs) and is safe on every file system; a plain
     name is lowercase and every other name carries the hash of its exact spelling, so different
