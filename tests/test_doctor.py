@@ -125,6 +125,9 @@ def test_sigmoid_batchnorm_is_healthy(reports):
 def test_identity_1_5_explodes(reports):
     r = reports["relu_identity_1_5"]
     assert r.verdict == "exploding", str(r)
+    worst = max(r.layers, key=lambda s: s.update_ratio)  # the reason names the layer as torch does, and the measure
+    assert f"would change the weights of {worst.name} by" in r.reasons[0] and "(Linear)" in worst.name, r.reasons
+    assert "lr·|dL/dW|/|W|" in r.reasons[0] and str(r).splitlines()[2].startswith("depth: weighted layers counted")
     stds = np.array([s.act_std for s in r.layers[1:-1]])  # the 1.5*I layers
     assert np.allclose(stds[1:] / stds[:-1], 1.5, rtol=1e-3)  # every layer multiplies by 1.5
 
@@ -138,7 +141,9 @@ def test_dead_relu_detected():
     x, y = spirals()
     r = doctor.diagnose(model, x, y)
     assert r.layers[9].dead_fraction == 1.0, str(r)
-    assert any(sign.startswith(f"{r.layers[9].name}: 100% dead") for sign in r.signs), r.signs
+    assert r.layers[9].name == f"module {2 * 9} (Linear)"  # torch's name for it (named_modules) and its class
+    assert any(sign.startswith(f"module 18 (Linear), layer 10 from the input: 100% of the ReLU units after it are dead")
+               for sign in r.signs), r.signs
     assert r.verdict == "vanishing"  # a dead layer passes no gradient: layers 1-10 get exactly 0
     assert r.grad_norms[0] == 0.0
 
@@ -227,7 +232,7 @@ def test_plot(reports, tmp_path):
     assert len(ax_hist.patches) == DEPTH - 1  # one histogram per hidden layer
     path = r.plot(tmp_path / "r.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "vanishing" in str(r) and len(str(r).splitlines()) == 3 + DEPTH
+    assert "vanishing" in str(r) and len(str(r).splitlines()) == 4 + DEPTH  # verdict, loss, legend, header, layers
 
 
 # --- every test above can fail ----------------------------------------------------------------------

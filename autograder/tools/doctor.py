@@ -157,8 +157,9 @@ class Report:
             return "exploding", [f"the first layer's gradient is {ratio:.3g}x the last layer's (> {explode_ratio:g})"]
         if update > explode_update:
             worst = max(self.layers, key=lambda s: s.update_ratio)
-            return "exploding", [f"one SGD step at lr={self.lr:g} changes {worst.name} by {update:.3g} of its norm "
-                                 f"(> {explode_update:g})"]
+            return "exploding", [f"one SGD step at lr={self.lr:g} would change the weights of {worst.name} by "
+                                 f"{update:.3g} times their norm (lr·|dL/dW|/|W|; above {explode_update:g} is "
+                                 "exploding)"]
         if ratio < vanish_ratio or ratio != ratio:
             return "vanishing", [f"the first layer's gradient is {ratio:.3g}x the last layer's (< {vanish_ratio:g})"]
         return "healthy", [f"gradient ratio first/last {ratio:.3g} within [{vanish_ratio:g}, {explode_ratio:g}], "
@@ -170,9 +171,12 @@ class Report:
         out = []
         for s in self.layers:
             if s.dead_fraction is not None and s.dead_fraction > SIGN_FRACTION:
-                out.append(f"{s.name}: {s.dead_fraction:.0%} dead ReLU units")
+                out.append(f"{s.name}, layer {s.index} from the input: {s.dead_fraction:.0%} of the ReLU units after "
+                           "it are dead (0 for every example of the batch, so no gradient passes them)")
             if s.saturated_fraction is not None and s.saturated_fraction > SIGN_FRACTION:
-                out.append(f"{s.name}: {s.saturated_fraction:.0%} saturated {s.activation} pre-activations")
+                out.append(f"{s.name}, layer {s.index} from the input: {s.saturated_fraction:.0%} of the {s.activation} "
+                           f"pre-activations after it are saturated (derivative below {SATURATION_LEVEL:.0%} of its "
+                           "maximum)")
         return out
 
     @property
@@ -191,10 +195,13 @@ class Report:
     def __str__(self) -> str:
         head = f"{self.title + ': ' if self.title else ''}{self.verdict} — {'; '.join(self.reasons)}"
         rows = [head, f"loss {', '.join(f'{v:.4g}' for v in self.losses)}",
-                f"{'#':>3} {'layer':<14}{'act':<9}{'|dL/dW|':>11}{'|W|':>10}{'lr|g|/|W|':>11}"
+                "depth: weighted layers counted from the input; module: torch's name for it and its class; act: the "
+                "activation after it; lr|g|/|W|: how much one SGD step changes its weights; dead, satur.: its units "
+                "that pass no gradient",
+                f"{'depth':>5} {'module':<22}{'act':<9}{'|dL/dW|':>11}{'|W|':>10}{'lr|g|/|W|':>11}"
                 f"{'mean':>9}{'std':>9}{'dead':>7}{'satur.':>8}"]
         for s in self.layers:
-            rows.append(f"{s.index:>3} {s.name[:13]:<14}{(s.activation or '-'):<9}{s.grad_norm:>11.3e}{s.weight_norm:>10.3g}"
+            rows.append(f"{s.index:>5} {s.name[:21]:<22}{(s.activation or '-'):<9}{s.grad_norm:>11.3e}{s.weight_norm:>10.3g}"
                         f"{s.update_ratio:>11.2e}{s.act_mean:>9.3g}{s.act_std:>9.3g}"
                         f"{'' if s.dead_fraction is None else f'{s.dead_fraction:.0%}':>7}"
                         f"{'' if s.saturated_fraction is None else f'{s.saturated_fraction:.0%}':>8}")
@@ -248,7 +255,7 @@ class Report:
         ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax_grad.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_hist.set_xlabel("activation value after the nonlinearity" + (" (symlog)" if wide else ""))
-        ax_hist.set_ylabel("layer")
+        ax_hist.set_ylabel("layer (depth from the input)")
         ax_hist.set_title("activation histograms, log counts (red: > 50% of units dead or saturated)", fontsize=9)
 
     def figure(self):
@@ -434,6 +441,13 @@ def _one_step(model, x, y, loss_fn, acts, step: int):
     return lv, layers, bad
 
 
+def module_label(name: str, module) -> str:
+    """How a report names a layer: torch's own name for it (``model.named_modules()``: ``3``,
+    ``encoder.fc``; ``print(model)`` shows it as ``(3): Linear(...)``) and its class, e.g.
+    ``module 3 (Linear)``; the model itself when it is the layer (``the model (Linear)``)."""
+    return f"module {name} ({type(module).__name__})" if name else f"the model ({type(module).__name__})"
+
+
 def diagnose(model, x, y, loss_fn: Callable | None = None, steps: int = 1, lr: float = DEFAULT_LR,
              title: str = "") -> Report:
     """Diagnose a torch model on one batch ``(x, y)``; the model is not modified.
@@ -468,7 +482,7 @@ def diagnose(model, x, y, loss_fn: Callable | None = None, steps: int = 1, lr: f
         history.append([float(m.weight.grad.norm()) if m.weight.grad is not None else 0.0
                         for _, m, _, _, _ in layers])
         if first is None:
-            first = [layer_stats(i + 1, name or type(m).__name__, m.weight.detach().numpy(),
+            first = [layer_stats(i + 1, module_label(name, m), m.weight.detach().numpy(),
                                  m.weight.grad.numpy() if m.weight.grad is not None else np.zeros(tuple(m.weight.shape)),
                                  lr, act, None if pre is None else pre.numpy(),
                                  None if post is None else post.numpy(), rng)
