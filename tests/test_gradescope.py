@@ -65,6 +65,19 @@ def test_zip_has_the_two_scripts_at_its_root_and_the_grader(package):
     assert config["assignments"] == [a.folder for a in AVAILABLE]
 
 
+def test_readme_says_what_the_zip_holds(package):
+    """The README's list of the zip's top level is the built zip's, and source/ holds only checks."""
+    text = (ROOT / "README.md").read_text()
+    listed = re.search(r"The zip holds \(its top level\): (.*?) and `source/`", text, re.S).group(1)
+    said = set(re.findall(r"`([^`]+)`", listed)) | {"source/"}
+    with zipfile.ZipFile(package) as zf:
+        names = zf.namelist()
+    top = {n.split("/")[0] + ("/" if "/" in n else "") for n in names}
+    assert said == top, (said, top)
+    assert {n.rsplit("/", 1)[-1] for n in names if n.startswith("source/") and not n.endswith("/")} == \
+        {"checks.py", "hidden.py"}
+
+
 def test_zip_holds_no_solutions_tests_or_examples(package):
     with zipfile.ZipFile(package) as zf:
         names = zf.namelist()
