@@ -16,11 +16,12 @@ one) is not counted at all. Refusals are remembered (``REFUSALS_KEPT``, by the f
 every later reader of the same file is refused without counting again. ``protocol.parse_python``
 calls it first, so every reader of student text is bounded by it.
 
-Why 50,000. The kit's solutions hold 462 to 2,590 tokens (07_deep_network's, the largest; 2,673
+Why 100,000. The kit's solutions hold 462 to 2,590 tokens (07_deep_network's, the largest; 2,673
 for its notebook's code cells, as counted here, f-strings by their characters) and parse into 0.9
-to 1.0 node per token (``tests/test_bounds.py`` measures them): the bound is 19 times the largest
-solution, and a file at the bound parses into about 50,000 nodes, a twentieth of what the padded
-file above costs.
+to 1.0 node per token (``tests/test_bounds.py`` measures them): the bound is 37 times the largest
+solution, and a file at the bound parses into about 100,000 nodes, a tenth of what the padded
+file above costs. It stays above the parser's own limits (a 40,000-deep unary minus, a 20,000-term
+sum), so a notebook cell that exhausts the parser still costs that cell alone, as a syntax error does.
 
 Python before 3.12 reads an f-string as one token, though the code in its braces parses into
 nodes (``f"{[0, 0, ...]}"``, one token, as many nodes as zeros): there an f-string counts as
@@ -33,7 +34,7 @@ import hashlib
 import io
 import tokenize
 
-MAX_TOKENS = 50_000
+MAX_TOKENS = 100_000
 REFUSALS_KEPT = 64  # digests of refused files remembered (a refusal is a few numbers)
 _FSTRING_TOKENS = hasattr(tokenize, "FSTRING_START")  # 3.12+: the code inside an f-string is tokens
 
@@ -50,7 +51,7 @@ class SourceTooLarge(ValueError):
 
     @property
     def summary(self) -> str:
-        """The counts in a few words: "more than 50,000 tokens in its first 98 KB (of 1,023 KB)"."""
+        """The counts in a few words: "more than 100,000 tokens in its first 196 KB (of 1,023 KB)"."""
         return f"more than {MAX_TOKENS:,} tokens in its first {_kb(self.read)} (of {_kb(self.size)})"
 
     def message(self, where: str, outcome: str = "this assignment scores 0") -> str:

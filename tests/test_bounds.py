@@ -79,7 +79,7 @@ def test_the_kits_own_code_is_far_below_the_bound():
         assert nodes <= 1.1 * tokens, (name, nodes, tokens)
         bounds.check_size(text)  # not refused
         largest = max(largest, counted)
-    assert 15 * largest < MAX_TOKENS < 30 * largest  # the docstring's "19 times the largest solution"
+    assert 30 * largest < MAX_TOKENS < 45 * largest  # the docstring's "37 times the largest solution"
 
 
 # --- the refusal, once, cheaply; then nothing parses the file -----------------------------------
@@ -119,7 +119,7 @@ def test_a_padded_file_is_counted_once_and_parsed_by_no_reader(counted, tmp_path
     assert counted["parses"] == []
     assert counted["counts"] == [MAX_TOKENS + 1]  # one count, stopped at the bound
     exc = refused.value
-    assert exc.read < len(source) // 10 and exc.size == len(source) and exc.lines == source.count(b"\n") + 1
+    assert exc.read < len(source) // 5 and exc.size == len(source) and exc.lines == source.count(b"\n") + 1
     assert exc.statements > MAX_TOKENS // 3  # "0" and NEWLINE: two tokens a statement, after the solution
 
 

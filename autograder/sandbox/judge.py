@@ -595,6 +595,9 @@ def measure_isolation(limits: Limits, use_bwrap: bool, extra_paths: list[str] = 
     return report
 
 
+POOL_STARTED = "runner pool started in"  # isolation()'s timing line: printed, never written into a summary
+
+
 def isolation(use_bwrap: bool, report: dict) -> list[str]:
     """Human-readable list of the protections in force, from a measured ``report``
     (``measure_isolation``): only what the probe runner found true is claimed."""
@@ -624,5 +627,5 @@ def isolation(use_bwrap: bool, report: dict) -> list[str]:
     lines.append("wall-clock deadline on every send and receive, per call and per student; bounded replies; "
                  "CPU/memory/file-size limits")
     if report.get("start_seconds") is not None:
-        lines.append(f"runner pool started in {report['start_seconds']:.1f} s")
+        lines.append(f"{POOL_STARTED} {report['start_seconds']:.1f} s")
     return lines
